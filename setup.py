@@ -42,7 +42,6 @@ def extensions() -> list[Extension]:
         "wraparound": True,
         "initializedcheck": DEBUG,
         "linetrace": DEBUG,
-        "warn.unused_result": True,
     }
     return cythonize(
         exts,

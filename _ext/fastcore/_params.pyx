@@ -1,0 +1,982 @@
+"""The compiled parameter plan.
+
+When a route is added, ``fastcore.dependencies`` reads the handler's signature once and turns it into a
+:class:`Plan`: a tuple of :class:`Field` objects, each knowing where its value comes from (path, query,
+header, cookie, or one of the injected objects), the key to look up, and a :class:`Coercer` that turns
+the raw string into the declared type and checks its constraints.  Per request, :meth:`Plan.extract`
+walks that tuple: no signature inspection, no per-request dict-building that the plan could do once.
+
+Every failure is collected — not just the first — as FastAPI reports it (pydantic v2's error dicts
+without ``url``): ``{"type", "loc", "msg", "input", "ctx"?}``, ``loc`` a tuple such as
+``("query", "n", 1)``.
+
+Numbers are parsed strictly: ASCII digits only, no ``+``, no ``_``, no surrounding spaces, finite
+values only.  (pydantic, and Python's ``int()``, accept all of these; we don't, on purpose.)
+"""
+
+cimport cython
+from cpython.unicode cimport PyUnicode_DecodeUTF8, PyUnicode_DecodeLatin1
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
+
+import copy as _copy
+import datetime as _dt
+import decimal as _decimal
+import enum as _enum
+import math as _math
+import uuid as _uuid
+
+from starlette.background import BackgroundTasks as _BackgroundTasks
+from starlette.requests import Request as _Request
+from starlette.responses import Response as _Response
+
+# PERF: hot-path globals bound once.
+cdef object Decimal = _decimal.Decimal
+cdef object Enum = _enum.Enum
+cdef object DecimalException = _decimal.DecimalException
+cdef object UUID = _uuid.UUID
+cdef object datetime_cls = _dt.datetime
+cdef object date_cls = _dt.date
+cdef object time_cls = _dt.time
+cdef object timedelta_cls = _dt.timedelta
+cdef object timezone_cls = _dt.timezone
+cdef object utc = _dt.timezone.utc
+cdef object deepcopy = _copy.deepcopy
+cdef object isfinite = _math.isfinite
+cdef object fmod = _math.fmod
+
+# Value kinds (the Python layer passes these numbers; see fastcore/_params.pyi).
+K_STR = 0
+K_INT = 1
+K_FLOAT = 2
+K_BOOL = 3
+K_DECIMAL = 4
+K_UUID = 5
+K_DATETIME = 6
+K_DATE = 7
+K_TIME = 8
+K_CHOICE = 9
+K_BYTES = 10
+K_ANY = 11
+
+# Sources.
+S_PATH = 0
+S_QUERY = 1
+S_HEADER = 2
+S_COOKIE = 3
+S_REQUEST = 10
+S_RESPONSE = 11
+S_BACKGROUND = 12
+S_VALUE = 13
+
+cdef enum:
+    C_STR = 0
+    C_INT = 1
+    C_FLOAT = 2
+    C_BOOL = 3
+    C_DECIMAL = 4
+    C_UUID = 5
+    C_DATETIME = 6
+    C_DATE = 7
+    C_TIME = 8
+    C_CHOICE = 9
+    C_BYTES = 10
+    C_ANY = 11
+
+cdef enum:
+    SRC_PATH = 0
+    SRC_QUERY = 1
+    SRC_HEADER = 2
+    SRC_COOKIE = 3
+    SRC_REQUEST = 10
+    SRC_RESPONSE = 11
+    SRC_BACKGROUND = 12
+    SRC_VALUE = 13
+
+# Python's int() refuses more digits than this by default (CVE-2020-10735); pydantic reports it as
+# int_parsing_size.  We check before calling int() so the refusal is ours, not an exception.
+cdef Py_ssize_t MAX_INT_DIGITS = 4300
+
+cdef object INVALID = object()   # returned by Coercer.convert when it appended an error
+
+cdef frozenset TRUE_WORDS = frozenset(("1", "on", "t", "true", "y", "yes"))
+cdef frozenset FALSE_WORDS = frozenset(("0", "off", "f", "false", "n", "no"))
+
+cdef str MSG_INT = "Input should be a valid integer, unable to parse string as an integer"
+cdef str MSG_INT_SIZE = "Unable to parse input string as an integer, exceeded maximum size"
+cdef str MSG_FLOAT = "Input should be a valid number, unable to parse string as a number"
+cdef str MSG_FINITE = "Input should be a finite number"
+cdef str MSG_BOOL = "Input should be a valid boolean, unable to interpret input"
+cdef str MSG_DECIMAL = "Input should be a valid decimal"
+
+
+# --------------------------------------------------------------------------------------------------
+# Errors
+
+cdef inline dict error(str type_, tuple loc, str msg, object input_, object ctx=None):
+    cdef dict err = {"type": type_, "loc": loc, "msg": msg, "input": input_}
+    if ctx is not None:
+        err["ctx"] = ctx
+    return err
+
+
+def missing_error(tuple loc):
+    """FastAPI's error for a required value that is absent."""
+    return {"type": "missing", "loc": loc, "msg": "Field required", "input": None}
+
+
+cdef str plural(Py_ssize_t n, str word):
+    return word if n == 1 else word + "s"
+
+
+# --------------------------------------------------------------------------------------------------
+# Query strings, cookies
+
+cdef inline int hexval(unsigned char c):
+    if 48 <= c <= 57:
+        return c - 48
+    if 97 <= c <= 102:
+        return c - 87
+    if 65 <= c <= 70:
+        return c - 55
+    return -1
+
+
+@cython.boundscheck(False)
+@cython.wraparound(False)
+cdef str unquote_plus(const unsigned char[:] data, Py_ssize_t start, Py_ssize_t end):
+    """Percent-decode data[start:end] ('+' is a space) and decode as UTF-8, replacing bad bytes.
+
+    Malformed escapes ("%zz", a trailing "%") are kept literally, as urllib does.
+    """
+    cdef Py_ssize_t i = start
+    cdef bint plain = True
+    cdef unsigned char c
+    while i < end:
+        c = data[i]
+        if c == 37 or c == 43:  # '%' or '+'
+            plain = False
+            break
+        i += 1
+    if plain:
+        return PyUnicode_DecodeUTF8(<const char*>&data[start], end - start, "replace")
+    cdef bytearray out = bytearray(end - start)
+    cdef unsigned char* o = out
+    cdef Py_ssize_t n = 0
+    cdef int hi, lo
+    i = start
+    while i < end:
+        c = data[i]
+        if c == 43:
+            o[n] = 32
+        elif c == 37 and i + 2 < end:
+            hi = hexval(data[i + 1])
+            lo = hexval(data[i + 2])
+            if hi >= 0 and lo >= 0:
+                o[n] = <unsigned char>(hi * 16 + lo)
+                i += 2
+            else:
+                o[n] = c
+        else:
+            o[n] = c
+        n += 1
+        i += 1
+    return PyUnicode_DecodeUTF8(<const char*>o, n, "replace")
+
+
+def parse_query(bytes qs):
+    """Parse a query string into {key: [values...]}, keeping blank values (as Starlette does)."""
+    return _parse_query(qs)
+
+
+@cython.boundscheck(False)
+@cython.wraparound(False)
+cdef dict _parse_query(bytes qs):
+    cdef dict result = {}
+    cdef Py_ssize_t n = PyBytes_GET_SIZE(qs)
+    if n == 0:
+        return result
+    cdef const unsigned char[:] data = qs
+    cdef Py_ssize_t start = 0, end, eq, j
+    cdef str key, value
+    cdef list bucket
+    while start <= n:
+        end = start
+        while end < n and data[end] != 38:  # '&'
+            end += 1
+        if end > start:
+            eq = -1
+            j = start
+            while j < end:
+                if data[j] == 61:  # '='
+                    eq = j
+                    break
+                j += 1
+            if eq < 0:
+                key = unquote_plus(data, start, end)
+                value = ""
+            else:
+                key = unquote_plus(data, start, eq)
+                value = unquote_plus(data, eq + 1, end)
+            bucket = result.get(key)
+            if bucket is None:
+                result[key] = [value]
+            else:
+                bucket.append(value)
+        start = end + 1
+    return result
+
+
+cdef str unquote_cookie(str value):
+    # RFC 6265 allows a quoted cookie value; Python's cookie module also undoes backslash escapes
+    # (\" \\ and \ooo octal) inside the quotes.  We do the same, by hand, to stay compiled.
+    cdef Py_ssize_t n = len(value), i
+    if n < 2 or value[0] != '"' or value[n - 1] != '"':
+        return value
+    value = value[1:n - 1]
+    if "\\" not in value:
+        return value
+    cdef list out = []
+    n = len(value)
+    i = 0
+    while i < n:
+        ch = value[i]
+        if ch == "\\" and i + 1 < n:
+            nxt = value[i + 1]
+            if i + 3 < n and "0" <= nxt <= "3" and "0" <= value[i + 2] <= "7" and "0" <= value[i + 3] <= "7":
+                out.append(chr(int(value[i + 1:i + 4], 8)))
+                i += 4
+                continue
+            out.append(nxt)
+            i += 2
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def parse_cookies(str header):
+    """Parse a Cookie header the lenient way browsers and Starlette do."""
+    cdef dict result = {}
+    cdef str chunk, key, val
+    cdef Py_ssize_t eq
+    for chunk in header.split(";"):
+        eq = chunk.find("=")
+        if eq >= 0:
+            key = chunk[:eq].strip()
+            val = chunk[eq + 1:].strip()
+        else:
+            key = ""
+            val = chunk.strip()
+        if key or val:
+            result[key] = unquote_cookie(val)
+    return result
+
+
+# --------------------------------------------------------------------------------------------------
+# Per-request inputs
+
+@cython.final
+@cython.freelist(16)
+cdef class Conn:
+    """One request's inputs, parsed lazily and at most once, shared by every plan the request runs."""
+
+    def __cinit__(self, dict scope, object receive, object send):
+        self.scope = scope
+        self.receive = receive
+        self.send = send
+
+    cdef dict query_map(self):
+        if self._query is None:
+            self._query = _parse_query(self.scope.get("query_string", b""))
+        return <dict>self._query
+
+    cdef dict header_map(self):
+        cdef dict result
+        cdef list bucket
+        cdef str key
+        if self._headers is None:
+            result = {}
+            for raw_key, raw_value in self.scope.get("headers", ()):
+                key = PyUnicode_DecodeLatin1(<bytes>raw_key, len(raw_key), NULL)
+                bucket = result.get(key)
+                if bucket is None:
+                    result[key] = [PyUnicode_DecodeLatin1(<bytes>raw_value, len(raw_value), NULL)]
+                else:
+                    bucket.append(PyUnicode_DecodeLatin1(<bytes>raw_value, len(raw_value), NULL))
+            self._headers = result
+        return <dict>self._headers
+
+    cdef dict cookie_map(self):
+        cdef list values
+        if self._cookies is None:
+            values = self.header_map().get("cookie")
+            self._cookies = parse_cookies(values[0]) if values else {}
+        return <dict>self._cookies
+
+    @property
+    def query(self):
+        """``{key: [values]}`` of the query string."""
+        return self.query_map()
+
+    @property
+    def headers(self):
+        """``{lower-case name: [values]}`` of the request headers."""
+        return self.header_map()
+
+    @property
+    def cookies(self):
+        return self.cookie_map()
+
+    @property
+    def request(self):
+        """The Starlette ``Request`` for this call, created on first use."""
+        if self._request is None:
+            self._request = _Request(self.scope, self.receive, self.send)
+        return self._request
+
+    @request.setter
+    def request(self, value):
+        self._request = value
+
+    @property
+    def response(self):
+        """The sub-response a handler may set headers, cookies and status on; None until asked for."""
+        return self._response
+
+    def get_response(self):
+        cdef object response
+        if self._response is None:
+            response = _Response()
+            # FastAPI's sub-response carries no status (the route's wins) and no content-length.
+            del response.headers["content-length"]
+            response.status_code = None
+            self._response = response
+        return self._response
+
+    @property
+    def background(self):
+        return self._background
+
+    def get_background(self):
+        if self._background is None:
+            self._background = _BackgroundTasks()
+        return self._background
+
+
+# --------------------------------------------------------------------------------------------------
+# Coercion
+
+cdef bint is_ascii_digits(str s, Py_ssize_t start, Py_ssize_t end):
+    cdef Py_ssize_t i
+    cdef Py_UCS4 c
+    if end <= start:
+        return False
+    for i in range(start, end):
+        c = s[i]
+        if c < 48 or c > 57:
+            return False
+    return True
+
+
+cdef bint is_strict_int(str s):
+    cdef Py_ssize_t n = len(s)
+    if n == 0:
+        return False
+    if s[0] == "-":
+        return is_ascii_digits(s, 1, n)
+    return is_ascii_digits(s, 0, n)
+
+
+cdef bint is_strict_number(str s):
+    """-?(digits)(.digits?)?([eE][+-]?digits)? or -?.digits(...) — JSON-like, ASCII only."""
+    cdef Py_ssize_t n = len(s), i = 0, int_digits = 0, frac_digits = 0, exp_digits = 0
+    cdef Py_UCS4 c
+    if n == 0:
+        return False
+    if s[0] == "-":
+        i = 1
+    while i < n:
+        c = s[i]
+        if c < 48 or c > 57:
+            break
+        int_digits += 1
+        i += 1
+    if i < n and s[i] == ".":
+        i += 1
+        while i < n:
+            c = s[i]
+            if c < 48 or c > 57:
+                break
+            frac_digits += 1
+            i += 1
+    if int_digits + frac_digits == 0:
+        return False
+    if i < n and (s[i] == "e" or s[i] == "E"):
+        i += 1
+        if i < n and (s[i] == "+" or s[i] == "-"):
+            i += 1
+        while i < n:
+            c = s[i]
+            if c < 48 or c > 57:
+                break
+            exp_digits += 1
+            i += 1
+        if exp_digits == 0:
+            return False
+    return i == n
+
+
+cdef object repr_choice(object value):
+    # pydantic shows strings quoted and everything else bare: 'red', 1
+    if isinstance(value, str):
+        return "'" + value + "'"
+    return str(value)
+
+
+def expected_text(values):
+    """pydantic's "'a', 'b' or 'c'" rendering of the accepted values."""
+    cdef list parts = [repr_choice(v) for v in values]
+    if len(parts) == 1:
+        return parts[0]
+    return ", ".join(parts[:-1]) + " or " + parts[-1]
+
+
+@cython.final
+cdef class Coercer:
+    """Turns one raw string into a typed value and checks its constraints."""
+
+    def __init__(self, int kind, object target=None, *, object choices=None, object gt=None,
+                 object ge=None, object lt=None, object le=None, object multiple_of=None,
+                 object min_length=None, object max_length=None, object pattern=None):
+        cdef dict table
+        self.kind = kind
+        self.target = target
+        self.gt = gt
+        self.ge = ge
+        self.lt = lt
+        self.le = le
+        self.multiple_of = multiple_of
+        self.min_length = -1 if min_length is None else min_length
+        self.max_length = -1 if max_length is None else max_length
+        if pattern is not None:
+            import re
+            self.pattern_source = pattern if isinstance(pattern, str) else pattern.pattern
+            self.pattern = re.compile(pattern) if isinstance(pattern, str) else pattern
+        if kind == C_CHOICE:
+            # choices: the accepted Python values (enum members or literal values).  Each is reachable
+            # by its string form: an Enum by str(member.value), a literal by str(value).
+            table = {}
+            values = []
+            for choice in choices:
+                raw_value = choice.value if isinstance(choice, Enum) else choice
+                values.append(raw_value)
+                if isinstance(raw_value, bool):
+                    key = "true" if raw_value else "false"
+                else:
+                    key = str(raw_value)
+                table.setdefault(key, choice)
+            self.choices = table
+            self.expected = expected_text(values)
+
+    cdef object check_number(self, object value, object raw, tuple loc, list errors):
+        cdef object rem
+        if self.multiple_of is not None:
+            if isinstance(value, float) or isinstance(self.multiple_of, float):
+                rem = fmod(float(value), float(self.multiple_of))
+                if abs(rem) > 1e-9 and abs(abs(rem) - abs(float(self.multiple_of))) > 1e-9:
+                    errors.append(error("multiple_of", loc, f"Input should be a multiple of {self.multiple_of}",
+                                        raw, {"multiple_of": self.multiple_of}))
+                    return INVALID
+            elif value % self.multiple_of != 0:
+                errors.append(error("multiple_of", loc, f"Input should be a multiple of {self.multiple_of}",
+                                    raw, {"multiple_of": self.multiple_of}))
+                return INVALID
+        # pydantic's order: le, lt, ge, gt; the first failure is the one reported.
+        if self.le is not None and not value <= self.le:
+            errors.append(error("less_than_equal", loc, f"Input should be less than or equal to {self.le}",
+                                raw, {"le": self.le}))
+            return INVALID
+        if self.lt is not None and not value < self.lt:
+            errors.append(error("less_than", loc, f"Input should be less than {self.lt}", raw, {"lt": self.lt}))
+            return INVALID
+        if self.ge is not None and not value >= self.ge:
+            errors.append(error("greater_than_equal", loc,
+                                f"Input should be greater than or equal to {self.ge}", raw, {"ge": self.ge}))
+            return INVALID
+        if self.gt is not None and not value > self.gt:
+            errors.append(error("greater_than", loc, f"Input should be greater than {self.gt}", raw,
+                                {"gt": self.gt}))
+            return INVALID
+        return value
+
+    cdef object convert(self, object raw, tuple loc, list errors):
+        cdef str s
+        cdef object value
+        cdef Py_ssize_t n
+        if type(raw) is not str:
+            if self.kind == C_ANY:
+                return raw
+            raw = str(raw)
+        s = <str>raw
+        kind = self.kind
+        if kind == C_STR or kind == C_ANY or kind == C_BYTES:
+            n = len(s)
+            if self.min_length >= 0 and n < self.min_length:
+                errors.append(error("string_too_short", loc,
+                                    f"String should have at least {self.min_length} {plural(self.min_length, 'character')}",
+                                    s, {"min_length": self.min_length}))
+                return INVALID
+            if self.max_length >= 0 and n > self.max_length:
+                errors.append(error("string_too_long", loc,
+                                    f"String should have at most {self.max_length} {plural(self.max_length, 'character')}",
+                                    s, {"max_length": self.max_length}))
+                return INVALID
+            if self.pattern is not None and self.pattern.search(s) is None:
+                errors.append(error("string_pattern_mismatch", loc,
+                                    f"String should match pattern '{self.pattern_source}'", s,
+                                    {"pattern": self.pattern_source}))
+                return INVALID
+            if kind == C_BYTES:
+                return s.encode("utf-8", "surrogatepass")
+            return s
+        if kind == C_INT:
+            if not is_strict_int(s):
+                errors.append(error("int_parsing", loc, MSG_INT, s))
+                return INVALID
+            if len(s) > MAX_INT_DIGITS:
+                errors.append(error("int_parsing_size", loc, MSG_INT_SIZE, s))
+                return INVALID
+            return self.check_number(int(s), s, loc, errors)
+        if kind == C_FLOAT:
+            if not is_strict_number(s) or len(s) > MAX_INT_DIGITS:
+                errors.append(error("float_parsing", loc, MSG_FLOAT, s))
+                return INVALID
+            value = float(s)
+            if not isfinite(value):
+                errors.append(error("finite_number", loc, MSG_FINITE, s))
+                return INVALID
+            return self.check_number(value, s, loc, errors)
+        if kind == C_BOOL:
+            low = s.lower() if len(s) <= 5 else None
+            if low in TRUE_WORDS:
+                return True
+            if low in FALSE_WORDS:
+                return False
+            errors.append(error("bool_parsing", loc, MSG_BOOL, s))
+            return INVALID
+        if kind == C_DECIMAL:
+            if not is_strict_number(s) or len(s) > MAX_INT_DIGITS:
+                errors.append(error("decimal_parsing", loc, MSG_DECIMAL, s))
+                return INVALID
+            try:
+                value = Decimal(s)
+            except (DecimalException, ValueError):
+                errors.append(error("decimal_parsing", loc, MSG_DECIMAL, s))
+                return INVALID
+            return self.check_number(value, s, loc, errors)
+        if kind == C_UUID:
+            return parse_uuid(s, loc, errors)
+        if kind == C_CHOICE:
+            value = self.choices.get(s, INVALID)
+            if value is INVALID:
+                errors.append(error("enum" if self.target is not None else "literal_error", loc,
+                                    "Input should be " + self.expected, s, {"expected": self.expected}))
+            return value
+        if kind == C_DATETIME:
+            value = parse_datetime(s)
+            if type(value) is str:
+                errors.append(error("datetime_from_date_parsing", loc,
+                                    "Input should be a valid datetime or date, " + value, s, {"error": value}))
+                return INVALID
+            return value
+        if kind == C_DATE:
+            value = parse_date_value(s)
+            if type(value) is str:
+                if value == INEXACT:
+                    errors.append(error("date_from_datetime_inexact", loc, INEXACT, s))
+                else:
+                    errors.append(error("date_from_datetime_parsing", loc,
+                                        "Input should be a valid date or datetime, " + value, s, {"error": value}))
+                return INVALID
+            return value
+        if kind == C_TIME:
+            value = parse_time_value(s)
+            if type(value) is str:
+                errors.append(error("time_parsing", loc, "Input should be in a valid time format, " + value, s,
+                                    {"error": value}))
+                return INVALID
+            return value
+        raise AssertionError(f"unknown coercion kind {kind}")   # plans are built by our own code
+
+    def __call__(self, object raw, tuple loc=("query", "value")):
+        """Coerce one value (for tests and the Python layer): returns (value, errors)."""
+        cdef list errors = []
+        value = self.convert(raw, loc, errors)
+        return (None if value is INVALID else value), errors
+
+
+# --------------------------------------------------------------------------------------------------
+# UUIDs, dates and times (messages follow pydantic's wording for the common failures)
+
+cdef str HEXDIGITS = "0123456789abcdefABCDEF"
+cdef tuple GROUPS = (8, 4, 4, 4, 12)
+
+
+cdef object parse_uuid(str s, tuple loc, list errors):
+    cdef str body = s
+    cdef str msg = None
+    cdef Py_ssize_t i, n
+    cdef list groups
+    if body.startswith("urn:uuid:"):
+        body = body[9:]
+    n = len(body)
+    for i in range(n):
+        if body[i] != "-" and body[i] not in HEXDIGITS:
+            msg = f"invalid character: found `{body[i]}` at {i + len(s) - n}"
+            break
+    if msg is None:
+        if "-" in body:
+            groups = body.split("-")
+            if len(groups) != 5:
+                msg = f"invalid group count: expected 5, found {len(groups)}"
+            else:
+                for i in range(5):
+                    if len(groups[i]) != GROUPS[i]:
+                        msg = f"invalid group length in group {i}: expected {GROUPS[i]}, found {len(groups[i])}"
+                        break
+        elif n != 32:
+            msg = f"invalid length: expected length 32 for simple format, found {n}"
+    if msg is None:
+        try:
+            return UUID(body)
+        except ValueError:
+            msg = "invalid format"
+    errors.append(error("uuid_parsing", loc, "Input should be a valid UUID, " + msg, s, {"error": msg}))
+    return INVALID
+
+
+cdef str INEXACT = "Datetimes provided to dates should have zero time - e.g. be exact dates"
+cdef str TOO_SHORT = "input is too short"
+cdef str EXTRA = "unexpected extra characters at the end of the input"
+
+
+cdef int digits_at(str s, Py_ssize_t pos, Py_ssize_t count):
+    """The number written by s[pos:pos+count] (ASCII digits), or -1."""
+    cdef int value = 0
+    cdef Py_ssize_t i
+    cdef Py_UCS4 c
+    if pos + count > len(s):
+        return -1
+    for i in range(pos, pos + count):
+        c = s[i]
+        if c < 48 or c > 57:
+            return -1
+        value = value * 10 + (<int>c - 48)
+    return value
+
+
+cdef object parse_date_part(str s):
+    """YYYY-MM-DD at the start of s -> date, or an error message."""
+    cdef int year, month, day
+    if len(s) < 10:
+        return TOO_SHORT
+    year = digits_at(s, 0, 4)
+    if year < 0:
+        return "invalid character in year"
+    if s[4] != "-":
+        return "invalid date separator, expected `-`"
+    month = digits_at(s, 5, 2)
+    if month < 0:
+        return "invalid character in month"
+    if s[7] != "-":
+        return "invalid date separator, expected `-`"
+    day = digits_at(s, 8, 2)
+    if day < 0:
+        return "invalid character in day"
+    if month < 1 or month > 12:
+        return "month value is outside expected range of 1-12"
+    try:
+        return date_cls(year, month, day)
+    except ValueError:
+        return "day value is outside expected range"
+
+
+cdef object parse_time_part(str s, Py_ssize_t pos):
+    """HH:MM[:SS[.ffffff]][Z|±HH[:]MM] from s[pos:] -> time (with tzinfo), or an error message."""
+    cdef int hour, minute, second = 0, micro = 0, sign, tzh, tzm
+    cdef Py_ssize_t n = len(s), i, digits
+    cdef Py_UCS4 c
+    tz = None
+    if n - pos < 5:
+        return TOO_SHORT
+    hour = digits_at(s, pos, 2)
+    if hour < 0:
+        return "invalid character in hour"
+    if s[pos + 2] != ":":
+        return "invalid time separator, expected `:`"
+    minute = digits_at(s, pos + 3, 2)
+    if minute < 0:
+        return "invalid character in minute"
+    if hour > 23:
+        return "hour value is outside expected range of 0-23"
+    if minute > 59:
+        return "minute value is outside expected range of 0-59"
+    i = pos + 5
+    if i < n and s[i] == ":":
+        second = digits_at(s, i + 1, 2)
+        if second < 0:
+            return TOO_SHORT if i + 3 > n else "invalid character in second"
+        if second > 59:
+            return "second value is outside expected range of 0-59"
+        i += 3
+        if i < n and (s[i] == "." or s[i] == ","):
+            i += 1
+            digits = 0
+            while i < n:
+                c = s[i]
+                if c < 48 or c > 57:
+                    break
+                if digits < 6:
+                    micro = micro * 10 + (<int>c - 48)
+                digits += 1
+                i += 1
+            if digits == 0:
+                return "invalid character in second fraction"
+            while digits < 6:
+                micro *= 10
+                digits += 1
+    if i < n:
+        c = s[i]
+        if c == "Z" or c == "z":
+            tz = utc
+            i += 1
+        elif c == "+" or c == "-":
+            sign = 1 if c == "+" else -1
+            tzh = digits_at(s, i + 1, 2)
+            if tzh < 0:
+                return "invalid timezone hour" if i + 3 <= n else TOO_SHORT
+            i += 3
+            if i < n and s[i] == ":":
+                i += 1
+            tzm = digits_at(s, i, 2) if i < n else 0
+            if tzm < 0:
+                return "invalid timezone minute"
+            if i < n:
+                i += 2
+            if tzh > 23 or tzm > 59:
+                return "timezone offset must be less than 24 hours"
+            tz = timezone_cls(timedelta_cls(hours=tzh, minutes=tzm) * sign)
+        else:
+            return EXTRA
+    if i < n:
+        return EXTRA
+    return time_cls(hour, minute, second, micro, tz)
+
+
+cdef object parse_datetime(str s):
+    cdef object d, t
+    cdef Py_ssize_t n = len(s)
+    if is_strict_number(s) and n <= 32:
+        # Unix timestamps (seconds, or milliseconds when large), as pydantic accepts them.
+        seconds = float(s)
+        if abs(seconds) > 2e10:
+            seconds = seconds / 1000
+        try:
+            return datetime_cls.fromtimestamp(seconds, utc)
+        except (OverflowError, ValueError, OSError):
+            return "timestamp value is outside the supported range"
+    d = parse_date_part(s)
+    if type(d) is str:
+        return d
+    if n == 10:
+        return datetime_cls(d.year, d.month, d.day)
+    if s[10] not in "Tt ":
+        return "invalid datetime separator, expected `T`, `t`, `_` or space"
+    t = parse_time_part(s, 11)
+    if type(t) is str:
+        return t
+    return datetime_cls.combine(d, t, t.tzinfo)
+
+
+cdef object parse_date_value(str s):
+    cdef object d, t
+    d = parse_date_part(s)
+    if type(d) is str:
+        return d
+    if len(s) == 10:
+        return d
+    if s[10] not in "Tt ":
+        return EXTRA
+    t = parse_time_part(s, 11)
+    if type(t) is str:
+        return t
+    if t.hour or t.minute or t.second or t.microsecond:
+        return INEXACT
+    return d
+
+
+cdef object parse_time_value(str s):
+    return parse_time_part(s, 0)
+
+
+# --------------------------------------------------------------------------------------------------
+# Plans
+
+@cython.final
+cdef class Field:
+    """One parameter of a plan: where its value comes from and how it is coerced."""
+
+    def __init__(self, str name, str key, int source, Coercer coercer=None, *, bint required=True,
+                 object default=None, object factory=None, bint is_list=False, object list_min=None,
+                 object list_max=None, object container=None, str label=None):
+        self.name = name
+        self.key = key
+        self.source = source
+        self.coercer = coercer
+        self.required = required
+        self.default = default
+        self.factory = factory
+        self.is_list = is_list
+        self.list_min = -1 if list_min is None else list_min
+        self.list_max = -1 if list_max is None else list_max
+        self.container = container
+        # loc names the parameter as the user wrote it (e.g. header "X-Token"); key is the lookup form.
+        self.loc = (LOC_NAMES.get(source, "body"), key if label is None else label)
+        # FastAPI deep-copies a default per request; only mutable containers need it.
+        self.copy_default = isinstance(default, (list, dict, set, bytearray))
+
+    cdef inline object make_default(self):
+        if self.factory is not None:
+            return self.factory()
+        if self.copy_default:
+            return deepcopy(self.default)
+        return self.default
+
+    def __repr__(self):
+        return f"Field({self.name!r}, key={self.key!r}, source={self.source}, required={self.required})"
+
+
+cdef dict LOC_NAMES = {SRC_PATH: "path", SRC_QUERY: "query", SRC_HEADER: "header", SRC_COOKIE: "cookie"}
+
+
+@cython.final
+cdef class Plan:
+    """The compiled recipe for one callable's parameters; built once per route (and per dependency)."""
+
+    def __init__(self, fields):
+        cdef Field f
+        self.fields = tuple(fields)
+        for f in self.fields:
+            if f.source == SRC_QUERY:
+                self.needs_query = True
+            elif f.source == SRC_HEADER:
+                self.needs_headers = True
+            elif f.source == SRC_COOKIE:
+                self.needs_cookies = True
+
+    def __len__(self):
+        return len(self.fields)
+
+    cpdef dict extract(self, Conn conn, dict path_params, list errors):
+        """Values for every field, keyed by parameter name; failures are appended to ``errors``."""
+        cdef dict values = {}
+        self.extract_into(conn, path_params, values, errors)
+        return values
+
+    cpdef void extract_into(self, Conn conn, dict path_params, dict values, list errors):
+        cdef Field f
+        cdef dict query = None, headers = None, cookies = None
+        cdef object raw, value
+        cdef list raws
+        cdef int source
+        if self.needs_query:
+            query = conn.query_map()
+        if self.needs_headers:
+            headers = conn.header_map()
+        if self.needs_cookies:
+            cookies = conn.cookie_map()
+        for f in self.fields:
+            source = f.source
+            raws = None
+            raw = None
+            if source == SRC_PATH:
+                raw = path_params.get(f.key) if path_params is not None else None
+            elif source == SRC_QUERY:
+                raws = query.get(f.key)
+                if raws is not None and not f.is_list:
+                    raw = raws[len(raws) - 1]    # Starlette's QueryParams: the last value wins
+            elif source == SRC_HEADER:
+                raws = headers.get(f.key)
+                if raws is not None and not f.is_list:
+                    raw = raws[0]                # Starlette's Headers: the first value wins
+            elif source == SRC_COOKIE:
+                raw = cookies.get(f.key)
+            elif source == SRC_REQUEST:
+                values[f.name] = conn.request
+                continue
+            elif source == SRC_RESPONSE:
+                values[f.name] = conn.get_response()
+                continue
+            elif source == SRC_BACKGROUND:
+                values[f.name] = conn.get_background()
+                continue
+            elif source == SRC_VALUE:
+                values[f.name] = f.default
+                continue
+            if f.is_list:
+                if raws is None and raw is not None:
+                    raws = [raw]
+                if raws is None:
+                    if f.required:
+                        errors.append(missing_error(f.loc))
+                    else:
+                        values[f.name] = f.make_default()
+                    continue
+                value = convert_list(f, raws, errors)
+                if value is not INVALID:
+                    values[f.name] = value
+                continue
+            if raw is None:
+                if f.required:
+                    errors.append(missing_error(f.loc))
+                else:
+                    values[f.name] = f.make_default()
+                continue
+            if f.coercer is None:
+                values[f.name] = raw
+                continue
+            value = f.coercer.convert(raw, f.loc, errors)
+            if value is not INVALID:
+                values[f.name] = value
+
+
+cdef object convert_list(Field f, list raws, list errors):
+    cdef list out = []
+    cdef Py_ssize_t i, n = len(raws)
+    cdef bint ok = True
+    cdef object value
+    cdef str loc0 = f.loc[0]
+    for i in range(n):
+        if f.coercer is None:
+            out.append(raws[i])
+            continue
+        value = f.coercer.convert(raws[i], (loc0, f.loc[1], i), errors)
+        if value is INVALID:
+            ok = False
+        else:
+            out.append(value)
+    if not ok:
+        return INVALID
+    if f.list_min >= 0 and n < f.list_min:
+        errors.append(error("too_short", f.loc,
+                            f"List should have at least {f.list_min} {plural(f.list_min, 'item')} after validation, not {n}",
+                            raws, {"field_type": "List", "min_length": f.list_min, "actual_length": n}))
+        return INVALID
+    if f.list_max >= 0 and n > f.list_max:
+        errors.append(error("too_long", f.loc,
+                            f"List should have at most {f.list_max} {plural(f.list_max, 'item')} after validation, not {n}",
+                            raws, {"field_type": "List", "max_length": f.list_max, "actual_length": n}))
+        return INVALID
+    if f.container is not None:
+        return f.container(out)
+    return out

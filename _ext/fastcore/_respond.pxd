@@ -1,0 +1,2 @@
+cpdef bytes encode(object content)
+cpdef tuple render_json(object content, int status_code, bint head, object sub_response)

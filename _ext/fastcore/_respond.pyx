@@ -1,0 +1,87 @@
+"""Compiled response writing: a handler's result -> the two ASGI messages that send it.
+
+Anything that is not already a ``Response`` is encoded once by one reused msgspec encoder (dicts,
+lists, scalars, ``msgspec.Struct``, dataclasses, attrs, ``datetime``, ``UUID``, ``Enum``, ``Decimal`` as
+a JSON number, pydantic models through their ``model_dump``), and the ``content-type`` and
+``content-length`` headers are pre-encoded bytes.  The caller sends ``http.response.start`` and one
+``http.response.body``.
+"""
+
+cimport cython
+
+import msgspec
+
+# Status codes that never carry a body (RFC 9110 §6.4.1, §15.3.5, §15.4.5).
+cdef inline bint body_allowed(int status):
+    return not (status < 200 or status == 204 or status == 304)
+
+
+cdef object enc_hook(object obj):
+    # pydantic v2 models (never imported here: we only look for their method).
+    dump = getattr(obj, "model_dump", None)
+    if dump is not None:
+        return dump(mode="json")
+    if isinstance(obj, (set, frozenset)):
+        return list(obj)
+    raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
+
+
+def _enc_hook(obj):
+    return enc_hook(obj)
+
+
+# PERF: one encoder for the process; msgspec reuses its internal buffer between calls.
+cdef object _encoder = msgspec.json.Encoder(enc_hook=_enc_hook, decimal_format="number")
+cdef object _encode = _encoder.encode
+
+cdef bytes CONTENT_TYPE = b"content-type"
+cdef bytes CONTENT_LENGTH = b"content-length"
+cdef bytes JSON_TYPE = b"application/json"
+cdef tuple JSON_HEADER = (CONTENT_TYPE, JSON_TYPE)
+
+# PERF: content-length values for small bodies, encoded once.
+cdef Py_ssize_t CACHED_LENGTHS = 8192
+cdef list LENGTHS = [str(i).encode("ascii") for i in range(CACHED_LENGTHS)]
+
+
+cdef inline bytes length_value(Py_ssize_t n):
+    if n < CACHED_LENGTHS:
+        return <bytes>LENGTHS[n]
+    return str(n).encode("ascii")
+
+
+cpdef bytes encode(object content):
+    """JSON-encode ``content`` with the shared encoder."""
+    return _encode(content)
+
+
+def content_length(Py_ssize_t n):
+    return length_value(n)
+
+
+cpdef tuple render_json(object content, int status_code, bint head, object sub_response):
+    """The start and body messages for a JSON result.
+
+    ``sub_response`` is the ``Response`` a handler asked to be injected (or None): its status, when set,
+    replaces the route's, and its raw headers (cookies, custom headers) are appended.
+    ``head`` drops the body but keeps its length, as a HEAD response must (RFC 9110 §9.3.2).
+    """
+    cdef bytes body
+    cdef list headers
+    cdef int status = status_code
+    if sub_response is not None and sub_response.status_code is not None:
+        status = sub_response.status_code
+    if body_allowed(status):
+        body = _encode(content)
+        headers = [JSON_HEADER, (CONTENT_LENGTH, length_value(len(body)))]
+        if head:
+            body = b""
+    else:
+        body = b""
+        headers = [JSON_HEADER]
+    if sub_response is not None:
+        headers.extend(sub_response.raw_headers)
+    return (
+        {"type": "http.response.start", "status": status, "headers": headers},
+        {"type": "http.response.body", "body": body},
+    )

@@ -1,0 +1,224 @@
+"""``FastCore``: the application object (FastAPI's ``FastAPI``, a Starlette subclass)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.middleware.errors import ServerErrorMiddleware
+from starlette.responses import Response
+from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
+
+from fastcore.exception_handlers import default_handlers
+from fastcore.params import Depends
+from fastcore.responses import JSONResponse
+from fastcore.routing import APIRoute, APIRouter, Default, _exception_tables
+
+__all__ = ["DependencyOverrides", "FastCore"]
+
+DecoratedCallable = TypeVar("DecoratedCallable", bound=Callable[..., Any])
+
+
+class DependencyOverrides(dict[Callable[..., Any], Callable[..., Any]]):
+    """``app.dependency_overrides``: a dict that counts its changes, so routes re-plan only then."""
+
+    version = 0
+
+    def _changed(self) -> None:
+        self.version += 1
+
+    def __setitem__(self, key: Callable[..., Any], value: Callable[..., Any]) -> None:
+        super().__setitem__(key, value)
+        self._changed()
+
+    def __delitem__(self, key: Callable[..., Any]) -> None:
+        super().__delitem__(key)
+        self._changed()
+
+    def clear(self) -> None:
+        super().clear()
+        self._changed()
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        super().update(*args, **kwargs)
+        self._changed()
+
+    def pop(self, key: Any, *default: Any) -> Any:
+        value = super().pop(key, *default)
+        self._changed()
+        return value
+
+    def popitem(self) -> tuple[Callable[..., Any], Callable[..., Any]]:
+        item = super().popitem()
+        self._changed()
+        return item
+
+    def setdefault(self, key: Any, default: Any = None) -> Any:
+        value = super().setdefault(key, default)
+        self._changed()
+        return value
+
+
+class FastCore(Starlette):
+    """The app: FastAPI's constructor arguments and decorators, with the compiled router inside."""
+
+    def __init__(
+        self,
+        *,
+        debug: bool = False,
+        routes: list[Any] | None = None,
+        title: str = "FastCore",
+        summary: str | None = None,
+        description: str = "",
+        version: str = "0.1.0",
+        openapi_url: str | None = "/openapi.json",
+        openapi_tags: list[dict[str, Any]] | None = None,
+        servers: list[dict[str, Any]] | None = None,
+        dependencies: Sequence[Depends] | None = None,
+        default_response_class: type[Response] = Default(JSONResponse),
+        redirect_slashes: bool = True,
+        docs_url: str | None = "/docs",
+        redoc_url: str | None = "/redoc",
+        middleware: Sequence[Middleware] | None = None,
+        exception_handlers: Mapping[Any, Callable[..., Any]] | None = None,
+        lifespan: Lifespan[Any] | None = None,
+        terms_of_service: str | None = None,
+        contact: dict[str, Any] | None = None,
+        license_info: dict[str, Any] | None = None,
+        root_path: str = "",
+        responses: dict[int | str, dict[str, Any]] | None = None,
+        callbacks: list[Any] | None = None,
+        deprecated: bool | None = None,
+        include_in_schema: bool = True,
+        generate_unique_id_function: Callable[[APIRoute], str] | None = None,
+        **extra: Any,
+    ) -> None:
+        handlers = default_handlers()
+        handlers.update(exception_handlers or {})
+        super().__init__(debug=debug, middleware=middleware, exception_handlers=handlers, lifespan=lifespan)
+        self.router: APIRouter = APIRouter(
+            routes=routes,
+            redirect_slashes=redirect_slashes,
+            dependencies=dependencies,
+            default_response_class=default_response_class,
+            lifespan=lifespan,
+            responses=responses,
+            callbacks=callbacks,
+            deprecated=deprecated,
+            include_in_schema=include_in_schema,
+            generate_unique_id_function=generate_unique_id_function,
+        )
+        self.title = title
+        self.summary = summary
+        self.description = description
+        self.version = version
+        self.openapi_url = openapi_url
+        self.openapi_tags = openapi_tags
+        self.servers = servers or []
+        self.docs_url = docs_url
+        self.redoc_url = redoc_url
+        self.terms_of_service = terms_of_service
+        self.contact = contact
+        self.license_info = license_info
+        self.root_path = root_path
+        self.extra = extra
+        self._overrides = DependencyOverrides()
+        self._exception_tables: tuple[dict[Any, Any], dict[int, Any]] = ({}, {})
+
+    @property
+    def dependency_overrides(self) -> DependencyOverrides:
+        return self._overrides
+
+    @dependency_overrides.setter
+    def dependency_overrides(self, value: Mapping[Callable[..., Any], Callable[..., Any]]) -> None:
+        # ``app.dependency_overrides = {}`` is how FastAPI's docs reset overrides.
+        self._overrides = DependencyOverrides(value)
+        self._overrides.version = id(self._overrides)
+
+    # -- ASGI --------------------------------------------------------------------------------------
+
+    def build_middleware_stack(self) -> ASGIApp:
+        """Starlette's stack minus ``ExceptionMiddleware``: routes answer handled exceptions themselves
+        (``fastcore.routing.handle_exception``) from the tables stored in the scope, so the hot path
+        pays for no extra layer.  500/``Exception`` handlers go to ``ServerErrorMiddleware`` as usual.
+        """
+        error_handler = None
+        handlers: dict[Any, Any] = {}
+        for key, value in self.exception_handlers.items():
+            if key in (500, Exception):
+                error_handler = value
+            else:
+                handlers[key] = value
+        self._exception_tables = _exception_tables(handlers)
+        app: ASGIApp = self.router
+        for cls, args, kwargs in reversed(self.user_middleware):
+            app = cls(app, *args, **kwargs)
+        return ServerErrorMiddleware(app, handler=error_handler, debug=self.debug)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope["app"] = self
+        if self.root_path:
+            scope["root_path"] = self.root_path
+        if self.middleware_stack is None:
+            self.middleware_stack = self.build_middleware_stack()
+        scope["starlette.exception_handlers"] = self._exception_tables
+        await self.middleware_stack(scope, receive, send)
+
+    # -- decorators and registration (FastAPI's names) ---------------------------------------------
+
+    def exception_handler(
+        self, exc_class_or_status_code: int | type[Exception]
+    ) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        def decorator(func: DecoratedCallable) -> DecoratedCallable:
+            self.add_exception_handler(exc_class_or_status_code, func)
+            return func
+
+        return decorator
+
+    def middleware(self, middleware_type: str) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        if middleware_type != "http":
+            raise ValueError('only middleware("http") is supported')
+
+        def decorator(func: DecoratedCallable) -> DecoratedCallable:
+            self.add_middleware(BaseHTTPMiddleware, dispatch=func)
+            return func
+
+        return decorator
+
+    def add_api_route(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        self.router.add_api_route(path, endpoint, **kwargs)
+
+    def api_route(self, path: str, **kwargs: Any) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        return self.router.api_route(path, **kwargs)
+
+    def include_router(self, router: APIRouter, **kwargs: Any) -> None:
+        self.router.include_router(router, **kwargs)
+
+    def get(self, path: str, **kwargs: Any) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        return self.router.get(path, **kwargs)
+
+    def put(self, path: str, **kwargs: Any) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        return self.router.put(path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        return self.router.post(path, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        return self.router.delete(path, **kwargs)
+
+    def options(self, path: str, **kwargs: Any) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        return self.router.options(path, **kwargs)
+
+    def head(self, path: str, **kwargs: Any) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        return self.router.head(path, **kwargs)
+
+    def patch(self, path: str, **kwargs: Any) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        return self.router.patch(path, **kwargs)
+
+    def trace(self, path: str, **kwargs: Any) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        return self.router.trace(path, **kwargs)
+
+

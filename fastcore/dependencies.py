@@ -1,0 +1,450 @@
+"""From a callable's signature to a compiled plan, and the per-request dependency solver.
+
+``build_dependant`` runs once per route (and again only when ``dependency_overrides`` change): it reads
+the signature — default-value style (``q: int = Query(3)``) and ``Annotated[int, Query()]`` alike —
+resolves every parameter to a source and a coercion, and hands the result to the compiled
+``fastcore._params.Plan``.  ``solve`` runs per request: it calls the dependencies in order, caches
+their results for the request, and collects every validation error of the whole tree before anyone
+decides to answer 422.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import decimal
+import enum
+import inspect
+import types
+import typing
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+
+import anyio.to_thread
+from starlette.background import BackgroundTasks
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import HTTPConnection
+from starlette.responses import Response
+
+from fastcore import _params
+from fastcore._params import Coercer, Conn, Field, Plan
+from fastcore.exceptions import FastCoreError
+from fastcore.params import (
+    UNSET,
+    CookieInfo,
+    Depends,
+    HeaderInfo,
+    ParamInfo,
+    ParamSource,
+    PathInfo,
+    QueryInfo,
+    Security,
+)
+
+__all__ = ["Dependant", "SecurityScopes", "build_dependant", "path_param_names", "solve"]
+
+CALL_ASYNC, CALL_SYNC, GEN_ASYNC, GEN_SYNC = range(4)
+
+_SOURCES = {
+    ParamSource.PATH: _params.S_PATH,
+    ParamSource.QUERY: _params.S_QUERY,
+    ParamSource.HEADER: _params.S_HEADER,
+    ParamSource.COOKIE: _params.S_COOKIE,
+}
+# FastAPI validates (and reports errors) by source group: path, query, header, cookie.
+_SOURCE_ORDER = {_params.S_PATH: 0, _params.S_QUERY: 1, _params.S_HEADER: 2, _params.S_COOKIE: 3}
+
+_SCALARS: dict[Any, int] = {
+    str: _params.K_STR,
+    bool: _params.K_BOOL,
+    int: _params.K_INT,
+    float: _params.K_FLOAT,
+    decimal.Decimal: _params.K_DECIMAL,
+    uuid.UUID: _params.K_UUID,
+    datetime.datetime: _params.K_DATETIME,
+    datetime.date: _params.K_DATE,
+    datetime.time: _params.K_TIME,
+    bytes: _params.K_BYTES,
+    Any: _params.K_ANY,
+}
+_SEQUENCES: dict[Any, Callable[[list[Any]], Any] | None] = {
+    list: None,
+    typing.List: None,  # noqa: UP006
+    Sequence: None,
+    tuple: tuple,
+    set: set,
+    frozenset: frozenset,
+}
+
+
+class SecurityScopes:
+    """Injected into a dependency: the OAuth2 scopes required by every ``Security`` above it."""
+
+    def __init__(self, scopes: Sequence[str] | None = None) -> None:
+        self.scopes: list[str] = list(scopes or ())
+        self.scope_str: str = " ".join(self.scopes)
+
+
+@dataclass(eq=False)
+class Dependant:
+    """One callable of the dependency tree with its compiled plan."""
+
+    call: Callable[..., Any] | None
+    plan: Plan
+    name: str | None = None
+    dependencies: list[Dependant] = field(default_factory=list)
+    use_cache: bool = True
+    scopes: tuple[str, ...] = ()
+    kind: int = CALL_ASYNC
+    path_params: frozenset[str] = frozenset()
+
+    @property
+    def cache_key(self) -> tuple[Any, tuple[str, ...]]:
+        return (self.call, self.scopes)
+
+    @property
+    def has_yield(self) -> bool:
+        return self.kind in (GEN_ASYNC, GEN_SYNC) or any(d.has_yield for d in self.dependencies)
+
+    @property
+    def fields(self) -> tuple[Field, ...]:
+        return self.plan.fields  # type: ignore[no-any-return]
+
+    def walk(self) -> Iterator[Dependant]:
+        """This dependant and every sub-dependant, depth first."""
+        yield self
+        for dep in self.dependencies:
+            yield from dep.walk()
+
+
+def path_param_names(path: str) -> frozenset[str]:
+    """``{"id", "rest"}`` for ``/users/{id}/files/{rest:path}``."""
+    names = set()
+    for part in path.split("{")[1:]:
+        names.add(part.split("}", 1)[0].split(":", 1)[0])
+    return frozenset(names)
+
+
+def _call_kind(call: Callable[..., Any]) -> int:
+    target: Any = call
+    if not (inspect.isfunction(call) or inspect.ismethod(call) or inspect.isclass(call)):
+        target = getattr(call, "__call__", call)  # noqa: B004 - callable instances
+    if inspect.isasyncgenfunction(target):
+        return GEN_ASYNC
+    if inspect.isgeneratorfunction(target):
+        return GEN_SYNC
+    if inspect.iscoroutinefunction(target):
+        return CALL_ASYNC
+    return CALL_SYNC
+
+
+def _signature(call: Callable[..., Any]) -> tuple[inspect.Signature, dict[str, Any]]:
+    try:
+        signature = inspect.signature(call)
+    except (TypeError, ValueError) as exc:
+        raise FastCoreError(f"cannot read the signature of {call!r}: {exc}") from exc
+    target: Any = call
+    if inspect.isclass(call):
+        target = call.__init__
+    elif not (inspect.isfunction(call) or inspect.ismethod(call)):
+        target = getattr(call, "__call__", call)  # noqa: B004
+    try:
+        hints = typing.get_type_hints(target, include_extras=True)
+    except Exception:
+        # Unresolvable forward references: fall back to the raw annotations (strings stay strings).
+        hints = {}
+    return signature, hints
+
+
+def _unwrap_optional(tp: Any) -> tuple[Any, bool]:
+    origin = get_origin(tp)
+    if origin is Union or origin is types.UnionType:
+        args = [a for a in get_args(tp) if a is not type(None)]
+        if len(args) < len(get_args(tp)):
+            return (args[0] if len(args) == 1 else Union[tuple(args)]), True  # noqa: UP007
+    return tp, False
+
+
+def _supertype(tp: Any) -> Any:
+    while hasattr(tp, "__supertype__"):  # typing.NewType
+        tp = tp.__supertype__
+    return tp
+
+
+def _coercer(tp: Any, info: ParamInfo | None, *, for_list: bool) -> Coercer | None:
+    """The compiled coercer for a scalar type, or None if ``tp`` is not a scalar we read from text."""
+    tp = _supertype(tp)
+    constraints: dict[str, Any] = {}
+    if info is not None:
+        constraints = {
+            "gt": info.gt,
+            "ge": info.ge,
+            "lt": info.lt,
+            "le": info.le,
+            "multiple_of": info.multiple_of,
+            "pattern": info.pattern,
+        }
+        if not for_list:
+            constraints["min_length"] = info.min_length
+            constraints["max_length"] = info.max_length
+    if get_origin(tp) is Literal:
+        return Coercer(_params.K_CHOICE, None, choices=list(get_args(tp)), **constraints)
+    if inspect.isclass(tp) and issubclass(tp, enum.Enum):
+        return Coercer(_params.K_CHOICE, tp, choices=list(tp), **constraints)
+    kind = _SCALARS.get(tp)
+    if kind is None and tp is inspect.Parameter.empty:
+        kind = _params.K_STR
+    if kind is None:
+        return None
+    return Coercer(kind, tp, **constraints)
+
+
+def _sequence_item(tp: Any) -> tuple[Any, Callable[[list[Any]], Any] | None] | None:
+    origin = get_origin(tp)
+    if origin is None and tp in _SEQUENCES:
+        return Any, _SEQUENCES[tp]
+    if origin in _SEQUENCES or origin in (list, tuple, set, frozenset):
+        args = [a for a in get_args(tp) if a is not Ellipsis]
+        container = _SEQUENCES.get(origin)
+        return (args[0] if args else Any), container
+    return None
+
+
+def _special_source(tp: Any) -> int | None:
+    if not inspect.isclass(tp):
+        return None
+    if issubclass(tp, HTTPConnection):
+        return _params.S_REQUEST  # type: ignore[no-any-return]
+    if issubclass(tp, Response):
+        return _params.S_RESPONSE  # type: ignore[no-any-return]
+    if issubclass(tp, BackgroundTasks):
+        return _params.S_BACKGROUND  # type: ignore[no-any-return]
+    if issubclass(tp, SecurityScopes):
+        return _params.S_VALUE  # type: ignore[no-any-return]
+    return None
+
+
+def _describe(call: Callable[..., Any]) -> str:
+    return getattr(call, "__qualname__", None) or repr(call)
+
+
+def _param_field(
+    call: Callable[..., Any],
+    name: str,
+    annotation: Any,
+    default: Any,
+    info: ParamInfo | None,
+    path_params: frozenset[str],
+) -> Field:
+    """The plan field for one path/query/header/cookie parameter."""
+    tp, _optional = _unwrap_optional(annotation)
+    if info is None:
+        info = PathInfo() if name in path_params else QueryInfo()
+    if info.source is ParamSource.BODY:
+        raise FastCoreError(
+            f"{_describe(call)}: parameter {name!r} is a request body ({type(info).__name__}); "
+            "request bodies, forms and files are not supported yet"
+        )
+    if isinstance(info, PathInfo) and name not in path_params and (info.alias or name) not in path_params:
+        raise FastCoreError(f"{_describe(call)}: path parameter {name!r} does not appear in the route's path")
+    source = _SOURCES[info.source]
+    required = default is UNSET or default is Ellipsis
+    if isinstance(info, PathInfo):
+        required = True
+    is_list = False
+    container = None
+    item = _sequence_item(tp)
+    if item is not None and source in (_params.S_QUERY, _params.S_HEADER):
+        is_list = True
+        item_tp, container = item
+        coercer = _coercer(_unwrap_optional(item_tp)[0], info, for_list=True)
+    else:
+        coercer = _coercer(tp, info, for_list=False)
+        item_tp = tp
+    if coercer is None:
+        where = info.source.value
+        raise FastCoreError(
+            f"{_describe(call)}: {where} parameter {name!r} has type {item_tp!r}, which cannot be read "
+            f"from a {where} string (use str, int, float, bool, Decimal, UUID, datetime, date, time, an "
+            "Enum, a Literal, or a list of those)"
+        )
+    label = info.alias or name
+    key = label
+    if isinstance(info, HeaderInfo):
+        if info.alias is None and info.convert_underscores:
+            label = name.replace("_", "-")
+        key = label.lower()
+    return Field(
+        name,
+        key,
+        source,
+        coercer,
+        required=required,
+        default=None if required else default,
+        factory=info.default_factory,
+        is_list=is_list,
+        list_min=info.min_length if is_list else None,
+        list_max=info.max_length if is_list else None,
+        container=container,
+        label=label,
+    )
+
+
+def build_dependant(
+    call: Callable[..., Any],
+    *,
+    path: str,
+    name: str | None = None,
+    use_cache: bool = True,
+    scopes: Sequence[str] = (),
+    overrides: Mapping[Callable[..., Any], Callable[..., Any]] | None = None,
+    extra: Sequence[Depends] = (),
+    path_params: frozenset[str] | None = None,
+) -> Dependant:
+    """Analyse ``call``'s signature (and, recursively, its dependencies') into a ``Dependant``."""
+    if path_params is None:
+        path_params = path_param_names(path)
+    if overrides:
+        call = overrides.get(call, call)
+    signature, hints = _signature(call)
+    fields: list[Field] = []
+    dependencies: list[Dependant] = []
+    for dep in extra:
+        dependencies.append(_sub_dependant(dep, None, None, path, scopes, overrides, path_params))
+    for pname, param in signature.parameters.items():
+        if param.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
+            continue
+        annotation = hints.get(pname, param.annotation)
+        default = UNSET if param.default is inspect.Parameter.empty else param.default
+        marker: ParamInfo | Depends | None = None
+        if get_origin(annotation) is Annotated:
+            args = get_args(annotation)
+            annotation = args[0]
+            for meta in args[1:]:
+                if isinstance(meta, (ParamInfo, Depends)):
+                    marker = meta
+            if isinstance(marker, ParamInfo) and marker.default is not UNSET and default is not UNSET:
+                raise FastCoreError(
+                    f"{_describe(call)}: give {pname!r} its default either in Annotated or as the default value"
+                )
+            if isinstance(marker, ParamInfo) and default is UNSET:
+                default = marker.default
+        if isinstance(default, Depends):
+            marker, default = default, UNSET
+        elif isinstance(default, ParamInfo):
+            marker, default = default, default.default
+        if isinstance(marker, Depends):
+            dependencies.append(_sub_dependant(marker, pname, annotation, path, scopes, overrides, path_params))
+            continue
+        special = _special_source(annotation) if marker is None else None
+        if special is not None:
+            value = SecurityScopes(scopes) if special == _params.S_VALUE else None
+            fields.append(Field(pname, pname, special, None, required=False, default=value))
+            continue
+        fields.append(_param_field(call, pname, annotation, default, marker, path_params))
+    fields.sort(key=lambda f: _SOURCE_ORDER.get(f.source, 9))
+    return Dependant(
+        call=call,
+        plan=Plan(fields),
+        name=name,
+        dependencies=dependencies,
+        use_cache=use_cache,
+        scopes=tuple(scopes),
+        kind=_call_kind(call),
+        path_params=path_params,
+    )
+
+
+def _sub_dependant(
+    marker: Depends,
+    name: str | None,
+    annotation: Any,
+    path: str,
+    scopes: Sequence[str],
+    overrides: Mapping[Callable[..., Any], Callable[..., Any]] | None,
+    path_params: frozenset[str],
+) -> Dependant:
+    call = marker.dependency
+    if call is None:
+        # ``Depends()`` with an annotated class: the class is the dependency.
+        call = _unwrap_optional(annotation)[0] if annotation is not None else None
+        if not callable(call) or annotation is inspect.Parameter.empty:
+            raise FastCoreError(f"Depends() on {name!r} needs a dependency or a class annotation")
+    sub_scopes = [*scopes, *marker.scopes] if isinstance(marker, Security) else list(scopes)
+    return build_dependant(
+        call,
+        path=path,
+        name=name,
+        use_cache=marker.use_cache,
+        scopes=sub_scopes,
+        overrides=overrides,
+        path_params=path_params,
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Per request
+
+
+async def solve(
+    dependant: Dependant,
+    conn: Conn,
+    path_params: dict[str, Any],
+    errors: list[Any],
+    cache: dict[Any, Any],
+    stack: AsyncExitStack | None,
+) -> dict[str, Any]:
+    """The keyword arguments for ``dependant.call``; errors of the whole tree go to ``errors``.
+
+    A dependency whose own inputs failed is not called (nor is anything that depends on it), but its
+    siblings are, and every error is collected, as FastAPI does.
+    """
+    values: dict[str, Any] = {}
+    for sub in dependant.dependencies:
+        key = sub.cache_key
+        if sub.use_cache and key in cache:
+            if sub.name is not None:
+                values[sub.name] = cache[key]
+            continue
+        before = len(errors)
+        sub_values = await solve(sub, conn, path_params, errors, cache, stack)
+        if len(errors) != before:
+            continue
+        value = await call_dependency(sub, sub_values, stack)
+        if sub.name is not None:
+            values[sub.name] = value
+        if sub.use_cache:
+            cache[key] = value
+    dependant.plan.extract_into(conn, path_params, values, errors)
+    return values
+
+
+async def call_dependency(dep: Dependant, values: dict[str, Any], stack: AsyncExitStack | None) -> Any:
+    call = dep.call
+    assert call is not None
+    kind = dep.kind
+    if kind == CALL_ASYNC:
+        return await call(**values)
+    if kind == CALL_SYNC:
+        return await run_in_threadpool(call, **values)
+    if stack is None:  # pragma: no cover - routes with yield dependencies always pass a stack
+        raise FastCoreError("a yield dependency needs an exit stack")
+    if kind == GEN_ASYNC:
+        return await stack.enter_async_context(contextlib.asynccontextmanager(call)(**values))
+    return await stack.enter_async_context(_threadpool_context(contextlib.contextmanager(call)(**values)))
+
+
+@contextlib.asynccontextmanager
+async def _threadpool_context(cm: contextlib.AbstractContextManager[Any]) -> AsyncIterator[Any]:
+    """Run a sync generator dependency's set-up and clean-up in the threadpool."""
+    value = await anyio.to_thread.run_sync(cm.__enter__)
+    try:
+        yield value
+    except BaseException as exc:
+        if not await anyio.to_thread.run_sync(cm.__exit__, type(exc), exc, exc.__traceback__):
+            raise
+    else:
+        await anyio.to_thread.run_sync(cm.__exit__, None, None, None)

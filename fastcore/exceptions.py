@@ -1,0 +1,77 @@
+"""The exceptions fastcore raises and users raise, with FastAPI's names and shapes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.exceptions import WebSocketException as StarletteWebSocketException
+
+__all__ = [
+    "FastCoreError",
+    "HTTPException",
+    "RequestValidationError",
+    "ResponseValidationError",
+    "ValidationException",
+    "WebSocketException",
+    "WebSocketRequestValidationError",
+]
+
+
+class FastCoreError(RuntimeError):
+    """A usage error in the application's code (bad route or parameter declaration)."""
+
+
+class HTTPException(StarletteHTTPException):
+    """Raise to answer with ``status_code`` and ``{"detail": detail}`` (plus ``headers``)."""
+
+    def __init__(
+        self,
+        status_code: int,
+        detail: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        # FastAPI allows any JSON-able detail; Starlette's annotation says str.
+        super().__init__(status_code=status_code, detail=detail, headers=headers)
+
+
+class WebSocketException(StarletteWebSocketException):
+    """Raise in a WebSocket endpoint to close the connection with ``code`` and ``reason``."""
+
+
+class ValidationException(Exception):
+    """Base of the validation errors: carries pydantic-shaped error dicts."""
+
+    def __init__(self, errors: Sequence[Any]) -> None:
+        super().__init__(errors)
+        self._errors = errors
+
+    def errors(self) -> Sequence[Any]:
+        return self._errors
+
+    def __str__(self) -> str:
+        lines = [f"{len(self._errors)} validation error(s):"]
+        for err in self._errors:
+            lines.append(f"  {err}")
+        return "\n".join(lines)
+
+
+class RequestValidationError(ValidationException):
+    """The request's parameters or body did not validate; answered with 422 by default."""
+
+    def __init__(self, errors: Sequence[Any], *, body: Any = None) -> None:
+        super().__init__(errors)
+        self.body = body
+
+
+class WebSocketRequestValidationError(ValidationException):
+    """A WebSocket's parameters did not validate; the socket is closed with 1008 by default."""
+
+
+class ResponseValidationError(ValidationException):
+    """A handler's result did not fit its declared response model (a server error: 500)."""
+
+    def __init__(self, errors: Sequence[Any], *, body: Any = None) -> None:
+        super().__init__(errors)
+        self.body = body

@@ -1,0 +1,66 @@
+"""``Path()``, ``Query()``, ``Header()``, ``Cookie()``, ``Body()``, ``Form()``, ``File()``,
+``Depends()`` and ``Security()`` with FastAPI's signatures.
+
+They return ``Any`` so that ``q: int = Query(10)`` type-checks, as it does with FastAPI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from fastcore import params
+from fastcore.params import UNSET
+
+__all__ = ["Body", "Cookie", "Depends", "File", "Form", "Header", "Path", "Query", "Security"]
+
+
+def Path(default: Any = UNSET, **kwargs: Any) -> Any:  # noqa: N802
+    """A path parameter (the value of ``{name}`` in the route's path)."""
+    return params.PathInfo(default, **kwargs)
+
+
+def Query(default: Any = UNSET, **kwargs: Any) -> Any:  # noqa: N802
+    """A query-string parameter; ``list[T]`` collects repeated keys."""
+    return params.QueryInfo(default, **kwargs)
+
+
+def Header(default: Any = UNSET, *, convert_underscores: bool = True, **kwargs: Any) -> Any:  # noqa: N802
+    """A request header; ``x_token`` reads ``x-token`` unless ``convert_underscores=False``."""
+    return params.HeaderInfo(default, convert_underscores=convert_underscores, **kwargs)
+
+
+def Cookie(default: Any = UNSET, **kwargs: Any) -> Any:  # noqa: N802
+    """A cookie from the request's ``Cookie`` header."""
+    return params.CookieInfo(default, **kwargs)
+
+
+def Body(default: Any = UNSET, *, embed: bool | None = None, media_type: str = "application/json",  # noqa: N802
+         **kwargs: Any) -> Any:
+    """A value from the JSON request body."""
+    return params.BodyInfo(default, embed=embed, media_type=media_type, **kwargs)
+
+
+def Form(default: Any = UNSET, **kwargs: Any) -> Any:  # noqa: N802
+    """A field of an urlencoded or multipart form."""
+    return params.FormInfo(default, **kwargs)
+
+
+def File(default: Any = UNSET, **kwargs: Any) -> Any:  # noqa: N802
+    """A file of a multipart form."""
+    return params.FileInfo(default, **kwargs)
+
+
+def Depends(dependency: Callable[..., Any] | None = None, *, use_cache: bool = True) -> Any:  # noqa: N802
+    """The parameter's value is what ``dependency`` returns (or yields), solved per request."""
+    return params.Depends(dependency, use_cache=use_cache)
+
+
+def Security(  # noqa: N802
+    dependency: Callable[..., Any] | None = None,
+    *,
+    scopes: Sequence[str] | None = None,
+    use_cache: bool = True,
+) -> Any:
+    """Like ``Depends``, and declares the OAuth2 scopes the dependency requires."""
+    return params.Security(dependency, scopes=scopes, use_cache=use_cache)

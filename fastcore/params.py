@@ -1,0 +1,190 @@
+"""Parameter declarations: what ``Query(...)``, ``Header(...)``, ``Depends(...)`` and friends return.
+
+These are plain records read once, when a route is added, by ``fastcore.dependencies``; nothing here
+runs per request.  The user-facing functions with FastAPI's signatures live in
+``fastcore.param_functions``.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Sequence
+from typing import Any
+
+__all__ = [
+    "BodyInfo",
+    "CookieInfo",
+    "Depends",
+    "FileInfo",
+    "FormInfo",
+    "HeaderInfo",
+    "ParamInfo",
+    "ParamSource",
+    "PathInfo",
+    "QueryInfo",
+    "Security",
+]
+
+
+class _Unset(enum.Enum):
+    """Marks "no default given" (``...`` also means required, as in FastAPI)."""
+
+    UNSET = "UNSET"
+
+    def __repr__(self) -> str:
+        return "Required"
+
+
+UNSET: Any = _Unset.UNSET
+
+
+class ParamSource(str, enum.Enum):
+    PATH = "path"
+    QUERY = "query"
+    HEADER = "header"
+    COOKIE = "cookie"
+    BODY = "body"
+
+
+class ParamInfo:
+    """What a parameter declaration says: its default, lookup key, constraints and docs."""
+
+    source: ParamSource = ParamSource.QUERY
+
+    def __init__(
+        self,
+        default: Any = UNSET,
+        *,
+        default_factory: Callable[[], Any] | None = None,
+        alias: str | None = None,
+        validation_alias: str | None = None,
+        title: str | None = None,
+        description: str | None = None,
+        gt: float | None = None,
+        ge: float | None = None,
+        lt: float | None = None,
+        le: float | None = None,
+        multiple_of: float | None = None,
+        min_length: int | None = None,
+        max_length: int | None = None,
+        pattern: str | None = None,
+        regex: str | None = None,
+        max_digits: int | None = None,
+        decimal_places: int | None = None,
+        examples: Sequence[Any] | None = None,
+        deprecated: bool | str | None = None,
+        include_in_schema: bool = True,
+        json_schema_extra: dict[str, Any] | None = None,
+        openapi_examples: dict[str, Any] | None = None,
+        **extra: Any,
+    ) -> None:
+        if default is not UNSET and default_factory is not None:
+            raise TypeError("cannot give both default and default_factory")
+        self.default = default
+        self.default_factory = default_factory
+        self.alias = alias
+        self.validation_alias = validation_alias
+        self.title = title
+        self.description = description
+        self.gt = gt
+        self.ge = ge
+        self.lt = lt
+        self.le = le
+        self.multiple_of = multiple_of
+        self.min_length = min_length
+        self.max_length = max_length
+        self.pattern = pattern if pattern is not None else regex
+        self.max_digits = max_digits
+        self.decimal_places = decimal_places
+        self.examples = examples
+        self.deprecated = deprecated
+        self.include_in_schema = include_in_schema
+        self.json_schema_extra = json_schema_extra
+        self.openapi_examples = openapi_examples
+        self.extra = extra
+
+    @property
+    def required(self) -> bool:
+        return (self.default is UNSET or self.default is Ellipsis) and self.default_factory is None
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.default!r})"
+
+
+class PathInfo(ParamInfo):
+    source = ParamSource.PATH
+
+    def __init__(self, default: Any = UNSET, **kwargs: Any) -> None:
+        # Path parameters are always required: the route cannot match without them.
+        super().__init__(default, **kwargs)
+
+
+class QueryInfo(ParamInfo):
+    source = ParamSource.QUERY
+
+
+class HeaderInfo(ParamInfo):
+    source = ParamSource.HEADER
+
+    def __init__(self, default: Any = UNSET, *, convert_underscores: bool = True, **kwargs: Any) -> None:
+        super().__init__(default, **kwargs)
+        self.convert_underscores = convert_underscores
+
+
+class CookieInfo(ParamInfo):
+    source = ParamSource.COOKIE
+
+
+class BodyInfo(ParamInfo):
+    source = ParamSource.BODY
+
+    def __init__(
+        self,
+        default: Any = UNSET,
+        *,
+        embed: bool | None = None,
+        media_type: str = "application/json",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(default, **kwargs)
+        self.embed = embed
+        self.media_type = media_type
+
+
+class FormInfo(BodyInfo):
+    def __init__(
+        self, default: Any = UNSET, *, media_type: str = "application/x-www-form-urlencoded", **kwargs: Any
+    ) -> None:
+        super().__init__(default, media_type=media_type, **kwargs)
+
+
+class FileInfo(FormInfo):
+    def __init__(self, default: Any = UNSET, *, media_type: str = "multipart/form-data", **kwargs: Any) -> None:
+        super().__init__(default, media_type=media_type, **kwargs)
+
+
+class Depends:
+    """Declares that a parameter's value is the result of calling ``dependency``."""
+
+    def __init__(self, dependency: Callable[..., Any] | None = None, *, use_cache: bool = True) -> None:
+        self.dependency = dependency
+        self.use_cache = use_cache
+
+    def __repr__(self) -> str:
+        name = getattr(self.dependency, "__name__", type(self.dependency).__name__)
+        cache = "" if self.use_cache else ", use_cache=False"
+        return f"{type(self).__name__}({name}{cache})"
+
+
+class Security(Depends):
+    """A dependency that also requires OAuth2 ``scopes`` (collected into ``SecurityScopes``)."""
+
+    def __init__(
+        self,
+        dependency: Callable[..., Any] | None = None,
+        *,
+        scopes: Sequence[str] | None = None,
+        use_cache: bool = True,
+    ) -> None:
+        super().__init__(dependency, use_cache=use_cache)
+        self.scopes = list(scopes or ())

@@ -1,0 +1,599 @@
+"""Routes and routers: FastAPI's ``APIRoute`` and ``APIRouter`` on top of the compiled radix tree.
+
+Dispatch is ``fastcore._router``: ``match(method, path)`` gives the route and its path values, or a
+404/405, in time that depends on the path's depth, not on how many routes exist.  Static segments win
+over parameters whatever the registration order (``/users/me`` beats ``/users/{id}``) — the one
+deliberate difference from FastAPI, which tries routes in registration order.
+
+Each ``APIRoute`` owns the compiled plan of its handler (``fastcore.dependencies``); per request it
+executes that plan, calls the handler, and writes the result with ``fastcore._respond``.  Handled
+exceptions (``HTTPException``, validation errors, anything with a registered handler) are answered
+here, by the app's handlers, before a response has started — so the app needs no separate
+exception middleware on the hot path.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AsyncExitStack
+from typing import Any, Generic, TypeVar
+
+from starlette import routing
+from starlette._exception_handler import wrap_app_handling_exceptions
+from starlette._utils import get_route_path, is_async_callable
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import URL
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
+from starlette.websockets import WebSocketClose
+
+from fastcore import _router
+from fastcore._params import Conn
+from fastcore._respond import render_json
+from fastcore.dependencies import CALL_ASYNC, CALL_SYNC, Dependant, build_dependant, solve
+from fastcore.exception_handlers import default_handlers
+from fastcore.exceptions import FastCoreError, HTTPException, RequestValidationError
+from fastcore.params import Depends
+from fastcore.responses import JSONResponse
+
+__all__ = ["APIRoute", "APIRouter", "Default", "handle_exception"]
+
+T = TypeVar("T")
+DecoratedCallable = TypeVar("DecoratedCallable", bound=Callable[..., Any])
+
+_FOUND = _router.FOUND
+_METHOD_NOT_ALLOWED = _router.METHOD_NOT_ALLOWED
+_WEBSOCKET = "WEBSOCKET"  # the tree's pseudo-method for WebSocket routes
+
+
+class DefaultPlaceholder(Generic[T]):
+    """A value that was not given explicitly, so an outer router's choice may replace it."""
+
+    def __init__(self, value: T) -> None:
+        self.value = value
+
+    def __bool__(self) -> bool:
+        return bool(self.value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, DefaultPlaceholder) and other.value == self.value
+
+    def __hash__(self) -> int:
+        return hash(self.value)
+
+
+def Default(value: T) -> Any:  # noqa: N802 - FastAPI's name
+    return DefaultPlaceholder(value)
+
+
+def _resolve(*candidates: Any) -> Any:
+    """The first explicitly given value, else the innermost default."""
+    for value in candidates:
+        if not isinstance(value, DefaultPlaceholder):
+            return value
+    return candidates[0].value
+
+
+def _exception_tables(handlers: dict[Any, Any]) -> tuple[dict[Any, Any], dict[int, Any]]:
+    by_class: dict[Any, Any] = {}
+    by_status: dict[int, Any] = {}
+    for key, handler in handlers.items():
+        if isinstance(key, int):
+            by_status[key] = handler
+        else:
+            by_class[key] = handler
+    return by_class, by_status
+
+
+_DEFAULT_TABLES = _exception_tables(default_handlers())
+
+
+async def handle_exception(conn: Conn, exc: Exception) -> None:
+    """Answer ``exc`` with the app's handler for it, or re-raise it (a 500 for the error middleware).
+
+    Only called before the response has started.
+    """
+    scope = conn.scope
+    by_class, by_status = scope.get("starlette.exception_handlers") or _DEFAULT_TABLES
+    handler = None
+    if isinstance(exc, StarletteHTTPException):
+        handler = by_status.get(exc.status_code)
+    if handler is None:
+        for cls in type(exc).__mro__:
+            handler = by_class.get(cls)
+            if handler is not None:
+                break
+    if handler is None:
+        raise exc
+    request = conn.request
+    if is_async_callable(handler):
+        response = await handler(request, exc)
+    else:
+        response = await run_in_threadpool(handler, request, exc)
+    if response is not None:
+        await response(scope, conn.receive, conn.send)
+
+
+class APIRoute(routing.Route):
+    """One HTTP operation: path, methods, handler, its compiled plan and how its result is answered."""
+
+    def __init__(
+        self,
+        path: str,
+        endpoint: Callable[..., Any],
+        *,
+        response_model: Any = Default(None),
+        status_code: int | None = None,
+        tags: list[str | enum.Enum] | None = None,
+        dependencies: Sequence[Depends] | None = None,
+        summary: str | None = None,
+        description: str | None = None,
+        response_description: str = "Successful Response",
+        responses: dict[int | str, dict[str, Any]] | None = None,
+        deprecated: bool | None = None,
+        name: str | None = None,
+        methods: set[str] | list[str] | None = None,
+        operation_id: str | None = None,
+        response_model_include: Any = None,
+        response_model_exclude: Any = None,
+        response_model_by_alias: bool = True,
+        response_model_exclude_unset: bool = False,
+        response_model_exclude_defaults: bool = False,
+        response_model_exclude_none: bool = False,
+        include_in_schema: bool = True,
+        response_class: type[Response] | DefaultPlaceholder[type[Response]] = Default(JSONResponse),
+        callbacks: list[Any] | None = None,
+        openapi_extra: dict[str, Any] | None = None,
+        generate_unique_id_function: Callable[[APIRoute], str] | None = None,
+    ) -> None:
+        if not path.startswith("/"):
+            raise FastCoreError(f"route paths must start with '/': {path!r}")
+        super().__init__(path, endpoint, methods=list(methods or ["GET"]), name=name,
+                         include_in_schema=include_in_schema)
+        self.response_model = response_model
+        self.tags: list[str | enum.Enum] = list(tags or [])
+        self.dependencies: list[Depends] = list(dependencies or [])
+        self.summary = summary
+        self.description = description if description is not None else _docstring(endpoint)
+        self.response_description = response_description
+        self.responses = dict(responses or {})
+        self.deprecated = deprecated
+        self.operation_id = operation_id
+        self.response_model_include = response_model_include
+        self.response_model_exclude = response_model_exclude
+        self.response_model_by_alias = response_model_by_alias
+        self.response_model_exclude_unset = response_model_exclude_unset
+        self.response_model_exclude_defaults = response_model_exclude_defaults
+        self.response_model_exclude_none = response_model_exclude_none
+        self.response_class = response_class
+        self.callbacks = callbacks
+        self.openapi_extra = openapi_extra
+        self.generate_unique_id_function = generate_unique_id_function
+        cls = response_class.value if isinstance(response_class, DefaultPlaceholder) else response_class
+        self._response_class: type[Response] = cls
+        self._json = cls is JSONResponse
+        self.status_code = status_code if status_code is not None else 200
+        self.dependant = build_dependant(endpoint, path=path, extra=self.dependencies)
+        if self.dependant.kind not in (CALL_ASYNC, CALL_SYNC):
+            raise FastCoreError(f"{name or endpoint!r}: a route handler cannot be a generator")
+        self._overridden: tuple[Any, ...] | None = None
+
+    # -- per request -------------------------------------------------------------------------------
+
+    def _with_overrides(self, overrides: Any) -> Dependant:
+        """The plan with ``app.dependency_overrides`` applied; rebuilt only when they change."""
+        key = (id(overrides), getattr(overrides, "version", None), len(overrides))
+        cached = self._overridden
+        if cached is None or cached[0] != key or getattr(overrides, "version", None) is None:
+            dependant = build_dependant(self.endpoint, path=self.path, extra=self.dependencies,
+                                        overrides=overrides)
+            self._overridden = cached = (key, dependant)
+        return cached[1]  # type: ignore[no-any-return]
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        conn = Conn(scope, receive, send)
+        dependant = self.dependant
+        app = scope.get("app")
+        if app is not None:
+            overrides = getattr(app, "dependency_overrides", None)
+            if overrides:
+                dependant = self._with_overrides(overrides)
+        if dependant.dependencies:
+            await self._handle_solved(conn, dependant)
+            return
+        # PERF: the common case — no dependencies — runs the compiled plan and the handler inline.
+        try:
+            errors: list[Any] = []
+            kwargs = dependant.plan.extract(conn, scope.get("path_params"), errors)
+            if errors:
+                raise RequestValidationError(errors)
+            if dependant.kind == CALL_ASYNC:
+                result = await self.endpoint(**kwargs)
+            else:
+                result = await run_in_threadpool(self.endpoint, **kwargs)
+        except Exception as exc:
+            await handle_exception(conn, exc)
+            return
+        if self._json and not isinstance(result, Response):
+            start, body = render_json(result, self.status_code, scope["method"] == "HEAD", conn.response)
+            await send(start)
+            await send(body)
+            background = conn.background
+            if background is not None:
+                await background()
+            return
+        await self._send_result(conn, result)
+
+    async def _handle_solved(self, conn: Conn, dependant: Dependant) -> None:
+        stack = AsyncExitStack() if dependant.has_yield else None
+        try:
+            try:
+                errors: list[Any] = []
+                kwargs = await solve(dependant, conn, conn.scope.get("path_params") or {}, errors, {}, stack)
+                if errors:
+                    raise RequestValidationError(errors)
+                if dependant.kind == CALL_ASYNC:
+                    result = await self.endpoint(**kwargs)
+                else:
+                    result = await run_in_threadpool(self.endpoint, **kwargs)
+            except BaseException as exc:
+                # yield dependencies see the error (and may replace it) before it is answered
+                if stack is not None and not await stack.__aexit__(type(exc), exc, exc.__traceback__):
+                    raise
+                raise
+        except Exception as exc:
+            await handle_exception(conn, exc)
+            return
+        try:
+            await self._send_result(conn, result)
+        finally:
+            # FastAPI's default: clean-up of yield dependencies runs after the response is sent.
+            if stack is not None:
+                await stack.aclose()
+
+    async def _send_result(self, conn: Conn, result: Any) -> None:
+        scope, send = conn.scope, conn.send
+        background = conn.background
+        if isinstance(result, Response):
+            if background is not None and result.background is None:
+                result.background = background
+            await result(scope, conn.receive, send)
+            return
+        if self._json:
+            start, body = render_json(result, self.status_code, scope["method"] == "HEAD", conn.response)
+            await send(start)
+            await send(body)
+            if background is not None:
+                await background()
+            return
+        response = self._response_class(result, status_code=self.status_code, background=background)
+        sub = conn.response
+        if sub is not None:
+            if sub.status_code is not None:
+                response.status_code = sub.status_code
+            response.raw_headers.extend(sub.raw_headers)
+        await response(scope, conn.receive, send)
+
+
+def _docstring(endpoint: Callable[..., Any]) -> str | None:
+    import inspect
+
+    doc = inspect.getdoc(endpoint)
+    return doc.split("\f")[0].strip() if doc else None
+
+
+def _route_template(route: routing.BaseRoute) -> tuple[str, list[str] | None] | None:
+    """Where the tree files a route: (path template, methods) — None for routes it cannot place."""
+    if isinstance(route, routing.Route):
+        return route.path, sorted(route.methods) if route.methods else None
+    if isinstance(route, routing.WebSocketRoute):
+        return route.path, [_WEBSOCKET]
+    if isinstance(route, routing.Mount):
+        return route.path.rstrip("/") + "/{path:path}", None
+    return None
+
+
+class APIRouter(routing.Router):
+    """A group of routes with shared prefix, tags, dependencies and responses (FastAPI's APIRouter).
+
+    It is also the ASGI router of a ``FastCore`` app: dispatch goes through the compiled tree.
+    """
+
+    def __init__(
+        self,
+        *,
+        prefix: str = "",
+        tags: list[str | enum.Enum] | None = None,
+        dependencies: Sequence[Depends] | None = None,
+        default_response_class: type[Response] = Default(JSONResponse),
+        responses: dict[int | str, dict[str, Any]] | None = None,
+        callbacks: list[Any] | None = None,
+        routes: list[routing.BaseRoute] | None = None,
+        redirect_slashes: bool = True,
+        default: ASGIApp | None = None,
+        route_class: type[APIRoute] = APIRoute,
+        lifespan: Lifespan[Any] | None = None,
+        deprecated: bool | None = None,
+        include_in_schema: bool = True,
+        generate_unique_id_function: Callable[[APIRoute], str] | None = None,
+    ) -> None:
+        super().__init__(routes=routes, redirect_slashes=redirect_slashes, default=default, lifespan=lifespan)
+        if prefix:
+            if not prefix.startswith("/") or prefix.endswith("/"):
+                raise FastCoreError("a router prefix must start with '/' and not end with '/'")
+        self.prefix = prefix
+        self.tags: list[str | enum.Enum] = list(tags or [])
+        self.dependencies: list[Depends] = list(dependencies or [])
+        self.default_response_class = default_response_class
+        self.responses = dict(responses or {})
+        self.callbacks = callbacks or []
+        self.route_class = route_class
+        self.deprecated = deprecated
+        self.include_in_schema = include_in_schema
+        self.generate_unique_id_function = generate_unique_id_function
+        self._custom_default = default is not None
+        self._tree = _router.Router()
+        self._unplaced: list[routing.BaseRoute] = []
+        self._indexed = -1
+
+    # -- the tree ----------------------------------------------------------------------------------
+
+    def _index(self) -> None:
+        """(Re)build the tree from ``self.routes`` — also picks up routes appended to the list directly."""
+        tree = _router.Router()
+        unplaced = []
+        for route in self.routes:
+            placed = _route_template(route)
+            if placed is None:
+                unplaced.append(route)
+            else:
+                tree.add(placed[0], placed[1], route)
+        self._tree = tree
+        self._unplaced = unplaced
+        self._indexed = len(self.routes)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            method = scope["method"]
+        elif kind == "websocket":
+            method = _WEBSOCKET
+        else:
+            await self.lifespan(scope, receive, send)
+            return
+        if "router" not in scope:
+            scope["router"] = self
+        if self._indexed != len(self.routes):
+            self._index()
+        path = get_route_path(scope) if scope.get("root_path") else scope["path"]
+        status, target, params = self._tree.match(method, path)
+        if status == _FOUND:
+            if type(target) is APIRoute or isinstance(target, APIRoute):
+                existing = scope.get("path_params")
+                if existing:
+                    params = {**existing, **params}
+                scope["path_params"] = params
+                scope["endpoint"] = target.endpoint
+                scope["route"] = target
+                await target.handle(scope, receive, send)
+                return
+            if await self._handle_starlette_route(target, scope, receive, send):
+                return
+        elif status == _METHOD_NOT_ALLOWED and kind == "http":
+            allowed = [m for m in params if m != _WEBSOCKET]
+            if allowed:
+                exc = HTTPException(405, "Method Not Allowed", headers={"Allow": ", ".join(allowed)})
+                await handle_exception(Conn(scope, receive, send), exc)
+                return
+        await self._not_found(scope, receive, send, method, path)
+
+    async def _handle_starlette_route(
+        self, route: routing.BaseRoute, scope: Scope, receive: Receive, send: Send
+    ) -> bool:
+        """Routes that are not APIRoutes (Starlette routes, mounts) keep Starlette's own semantics."""
+        match, child_scope = route.matches(scope)
+        if match is routing.Match.NONE:
+            return False
+        scope["route"] = route
+        scope.update(child_scope)
+        if scope["type"] == "http":
+            # Mounted apps and plain Starlette endpoints may raise HTTPException too.
+            await wrap_app_handling_exceptions(route.handle, Request(scope, receive, send))(scope, receive, send)
+        else:
+            await route.handle(scope, receive, send)
+        return True
+
+    async def _not_found(self, scope: Scope, receive: Receive, send: Send, method: str, path: str) -> None:
+        for route in self._unplaced:
+            if await self._handle_starlette_route(route, scope, receive, send):
+                return
+        if scope["type"] == "http" and self.redirect_slashes and path != "/":
+            other = path.rstrip("/") if path.endswith("/") else path + "/"
+            if other and self._tree.match(method, other)[0] != _router.NOT_FOUND:
+                redirect_scope = dict(scope)
+                full = scope["path"]
+                redirect_scope["path"] = full.rstrip("/") if full.endswith("/") else full + "/"
+                response = RedirectResponse(url=str(URL(scope=redirect_scope)))
+                await response(scope, receive, send)
+                return
+        if self._custom_default:
+            await self.default(scope, receive, send)
+        elif scope["type"] == "http":
+            await handle_exception(Conn(scope, receive, send), HTTPException(404, "Not Found"))
+        else:
+            await WebSocketClose()(scope, receive, send)
+
+    # -- registration ------------------------------------------------------------------------------
+
+    def add_api_route(
+        self,
+        path: str,
+        endpoint: Callable[..., Any],
+        *,
+        response_model: Any = Default(None),
+        status_code: int | None = None,
+        tags: list[str | enum.Enum] | None = None,
+        dependencies: Sequence[Depends] | None = None,
+        summary: str | None = None,
+        description: str | None = None,
+        response_description: str = "Successful Response",
+        responses: dict[int | str, dict[str, Any]] | None = None,
+        deprecated: bool | None = None,
+        methods: set[str] | list[str] | None = None,
+        operation_id: str | None = None,
+        response_model_include: Any = None,
+        response_model_exclude: Any = None,
+        response_model_by_alias: bool = True,
+        response_model_exclude_unset: bool = False,
+        response_model_exclude_defaults: bool = False,
+        response_model_exclude_none: bool = False,
+        include_in_schema: bool = True,
+        response_class: type[Response] | DefaultPlaceholder[type[Response]] = Default(JSONResponse),
+        name: str | None = None,
+        route_class_override: type[APIRoute] | None = None,
+        callbacks: list[Any] | None = None,
+        openapi_extra: dict[str, Any] | None = None,
+        generate_unique_id_function: Callable[[APIRoute], str] | None = None,
+    ) -> None:
+        route_class = route_class_override or self.route_class
+        route = route_class(
+            self.prefix + path,
+            endpoint,
+            response_model=response_model,
+            status_code=status_code,
+            tags=[*self.tags, *(tags or [])],
+            dependencies=[*self.dependencies, *(dependencies or [])],
+            summary=summary,
+            description=description,
+            response_description=response_description,
+            responses={**self.responses, **(responses or {})},
+            deprecated=deprecated if deprecated is not None else self.deprecated,
+            name=name,
+            methods=methods,
+            operation_id=operation_id,
+            response_model_include=response_model_include,
+            response_model_exclude=response_model_exclude,
+            response_model_by_alias=response_model_by_alias,
+            response_model_exclude_unset=response_model_exclude_unset,
+            response_model_exclude_defaults=response_model_exclude_defaults,
+            response_model_exclude_none=response_model_exclude_none,
+            include_in_schema=include_in_schema and self.include_in_schema,
+            response_class=_resolve(response_class, self.default_response_class),
+            callbacks=[*self.callbacks, *(callbacks or [])],
+            openapi_extra=openapi_extra,
+            generate_unique_id_function=generate_unique_id_function or self.generate_unique_id_function,
+        )
+        self.routes.append(route)
+
+    def api_route(self, path: str, **kwargs: Any) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        def decorator(func: DecoratedCallable) -> DecoratedCallable:
+            self.add_api_route(path, func, **kwargs)
+            return func
+
+        return decorator
+
+    def _method(self, method: str, path: str, kwargs: dict[str, Any]) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        return self.api_route(path, methods=[method], **kwargs)
+
+    def get(self, path: str, **kwargs: Any) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        return self._method("GET", path, kwargs)
+
+    def put(self, path: str, **kwargs: Any) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        return self._method("PUT", path, kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        return self._method("POST", path, kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        return self._method("DELETE", path, kwargs)
+
+    def options(self, path: str, **kwargs: Any) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        return self._method("OPTIONS", path, kwargs)
+
+    def head(self, path: str, **kwargs: Any) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        return self._method("HEAD", path, kwargs)
+
+    def patch(self, path: str, **kwargs: Any) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        return self._method("PATCH", path, kwargs)
+
+    def trace(self, path: str, **kwargs: Any) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        return self._method("TRACE", path, kwargs)
+
+    def add_route(
+        self,
+        path: str,
+        endpoint: Callable[[Request], Awaitable[Response] | Response],
+        methods: Sequence[str] | None = None,
+        name: str | None = None,
+        include_in_schema: bool = True,
+    ) -> None:
+        """A plain Starlette endpoint (``endpoint(request) -> Response``), outside the plan machinery."""
+        self.routes.append(
+            routing.Route(self.prefix + path, endpoint, methods=methods, name=name,
+                          include_in_schema=include_in_schema)
+        )
+
+    def include_router(
+        self,
+        router: APIRouter,
+        *,
+        prefix: str = "",
+        tags: list[str | enum.Enum] | None = None,
+        dependencies: Sequence[Depends] | None = None,
+        default_response_class: type[Response] = Default(JSONResponse),
+        responses: dict[int | str, dict[str, Any]] | None = None,
+        callbacks: list[Any] | None = None,
+        deprecated: bool | None = None,
+        include_in_schema: bool = True,
+        generate_unique_id_function: Callable[[APIRoute], str] | None = None,
+    ) -> None:
+        """Copy ``router``'s routes in, under ``prefix``, with extra tags/dependencies/responses."""
+        if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
+            raise FastCoreError("an include prefix must start with '/' and not end with '/'")
+        for route in router.routes:
+            if isinstance(route, APIRoute):
+                self.add_api_route(
+                    prefix + route.path,
+                    route.endpoint,
+                    response_model=route.response_model,
+                    status_code=route.status_code,
+                    tags=[*(tags or []), *route.tags],
+                    dependencies=[*(dependencies or []), *route.dependencies],
+                    summary=route.summary,
+                    description=route.description,
+                    response_description=route.response_description,
+                    responses={**(responses or {}), **route.responses},
+                    deprecated=route.deprecated if route.deprecated is not None else deprecated,
+                    methods=route.methods,
+                    operation_id=route.operation_id,
+                    response_model_include=route.response_model_include,
+                    response_model_exclude=route.response_model_exclude,
+                    response_model_by_alias=route.response_model_by_alias,
+                    response_model_exclude_unset=route.response_model_exclude_unset,
+                    response_model_exclude_defaults=route.response_model_exclude_defaults,
+                    response_model_exclude_none=route.response_model_exclude_none,
+                    include_in_schema=route.include_in_schema and include_in_schema,
+                    response_class=_resolve(route.response_class, router.default_response_class,
+                                            default_response_class),
+                    name=route.name,
+                    route_class_override=type(route),
+                    callbacks=[*(callbacks or []), *(route.callbacks or [])],
+                    openapi_extra=route.openapi_extra,
+                    generate_unique_id_function=route.generate_unique_id_function
+                    or generate_unique_id_function,
+                )
+            elif isinstance(route, routing.Route):
+                methods = sorted(route.methods or ()) or None
+                self.add_route(prefix + route.path, route.endpoint, methods=methods, name=route.name,
+                               include_in_schema=route.include_in_schema)
+            elif isinstance(route, routing.WebSocketRoute):
+                self.routes.append(routing.WebSocketRoute(self.prefix + prefix + route.path, route.endpoint,
+                                                          name=route.name))
+            elif isinstance(route, routing.Mount):
+                self.routes.append(routing.Mount(self.prefix + prefix + route.path, app=route.app,
+                                                 name=route.name))
+            else:
+                self.routes.append(route)
