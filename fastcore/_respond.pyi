@@ -1,0 +1,9 @@
+from typing import Any
+
+from starlette.responses import Response
+
+def encode(content: Any) -> bytes: ...
+def content_length(n: int) -> bytes: ...
+def render_json(
+    content: Any, status_code: int, head: bool, sub_response: Response | None
+) -> tuple[dict[str, Any], dict[str, Any]]: ...

@@ -1,0 +1,130 @@
+"""fastcore._respond: results to ASGI messages, encoded once by msgspec."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import decimal
+import enum
+import json
+import uuid
+from typing import Any
+
+import msgspec
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from starlette.responses import Response
+
+from fastcore._respond import content_length, encode, render_json
+
+
+class Color(enum.Enum):
+    red = "red"
+
+
+class Point(msgspec.Struct):
+    x: int
+    y: int
+
+
+@dataclasses.dataclass
+class Pair:
+    a: int
+    b: str
+
+
+def test_render_json_messages() -> None:
+    start, body = render_json({"a": 1}, 200, False, None)
+    assert start == {
+        "type": "http.response.start",
+        "status": 200,
+        "headers": [(b"content-type", b"application/json"), (b"content-length", b"7")],
+    }
+    assert body == {"type": "http.response.body", "body": b'{"a":1}'}
+
+
+def test_head_keeps_length_drops_body() -> None:
+    start, body = render_json([1, 2, 3], 200, True, None)
+    assert (b"content-length", b"7") in start["headers"]
+    assert body["body"] == b""
+
+
+@pytest.mark.parametrize("status", [100, 101, 204, 304])
+def test_no_body_statuses(status: int) -> None:
+    start, body = render_json(None, status, False, None)
+    assert start["status"] == status
+    assert [k for k, _ in start["headers"]] == [b"content-type"]
+    assert body["body"] == b""
+
+
+def test_sub_response_status_and_headers() -> None:
+    sub = Response()
+    del sub.headers["content-length"]
+    sub.status_code = None  # type: ignore[assignment]
+    sub.set_cookie("session", "abc")
+    sub.headers["x-extra"] = "1"
+    start, _ = render_json({}, 201, False, sub)
+    assert start["status"] == 201
+    sub.status_code = 202
+    start, _ = render_json({}, 201, False, sub)
+    assert start["status"] == 202
+    names = [k for k, _ in start["headers"]]
+    assert names.count(b"content-length") == 1
+    assert b"set-cookie" in names and b"x-extra" in names
+
+
+def test_large_body_length() -> None:
+    payload = "x" * 100_000
+    start, body = render_json(payload, 200, False, None)
+    assert dict(start["headers"])[b"content-length"] == str(len(body["body"])).encode()
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (Point(1, 2), {"x": 1, "y": 2}),
+        (Pair(1, "b"), {"a": 1, "b": "b"}),
+        (Color.red, "red"),
+        (uuid.UUID(int=1), "00000000-0000-0000-0000-000000000001"),
+        (datetime.date(2020, 1, 2), "2020-01-02"),
+        (datetime.datetime(2020, 1, 2, 3, 4, 5), "2020-01-02T03:04:05"),
+        (decimal.Decimal("1.50"), 1.5),  # a JSON number, as FastAPI's jsonable_encoder gives
+        ({"nested": [1, {"k": None}]}, {"nested": [1, {"k": None}]}),
+        ({1, 2}, [1, 2]),
+    ],
+)
+def test_encode_types(value: Any, expected: Any) -> None:
+    assert json.loads(encode(value)) == expected
+
+
+def test_encode_model_dump_objects() -> None:
+    class Model:
+        def model_dump(self, mode: str) -> dict[str, str]:
+            assert mode == "json"
+            return {"kind": "pydantic-like"}
+
+    assert json.loads(encode(Model())) == {"kind": "pydantic-like"}
+
+
+def test_unencodable_raises_type_error() -> None:
+    with pytest.raises(TypeError):
+        encode(object())
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text()
+    | st.floats(allow_nan=False, allow_infinity=False),
+    lambda children: st.lists(children, max_size=5) | st.dictionaries(st.text(), children, max_size=5),
+    max_leaves=30,
+)
+
+
+@given(json_values)
+def test_encode_roundtrips_like_json(value: Any) -> None:
+    assert json.loads(encode(value)) == json.loads(json.dumps(value))
+
+
+@given(st.integers(0, 100_000))
+def test_content_length(n: int) -> None:
+    assert content_length(n) == str(n).encode()
