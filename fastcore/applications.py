@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -22,13 +23,21 @@ __all__ = ["DependencyOverrides", "FastCore"]
 DecoratedCallable = TypeVar("DecoratedCallable", bound=Callable[..., Any])
 
 
+# Versions come from one process-wide counter: a per-dict count (or the dict's id) can repeat once
+# ``app.dependency_overrides = {}`` frees the old dict and a new one reuses its address, and a route
+# would then keep a plan built for overrides that are gone.
+_versions = itertools.count(1)
+
+
 class DependencyOverrides(dict[Callable[..., Any], Callable[..., Any]]):
     """``app.dependency_overrides``: a dict that counts its changes, so routes re-plan only then."""
 
-    version = 0
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.version = next(_versions)
 
     def _changed(self) -> None:
-        self.version += 1
+        self.version = next(_versions)
 
     def __setitem__(self, key: Callable[..., Any], value: Callable[..., Any]) -> None:
         super().__setitem__(key, value)
@@ -55,6 +64,11 @@ class DependencyOverrides(dict[Callable[..., Any], Callable[..., Any]]):
         item = super().popitem()
         self._changed()
         return item
+
+    def __ior__(self, other: Any) -> DependencyOverrides:  # type: ignore[override,misc]
+        super().__ior__(other)
+        self._changed()
+        return self
 
     def setdefault(self, key: Any, default: Any = None) -> Any:
         value = super().setdefault(key, default)
@@ -136,7 +150,6 @@ class FastCore(Starlette):
     def dependency_overrides(self, value: Mapping[Callable[..., Any], Callable[..., Any]]) -> None:
         # ``app.dependency_overrides = {}`` is how FastAPI's docs reset overrides.
         self._overrides = DependencyOverrides(value)
-        self._overrides.version = id(self._overrides)
 
     # -- ASGI --------------------------------------------------------------------------------------
 

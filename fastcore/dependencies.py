@@ -15,6 +15,7 @@ import datetime
 import decimal
 import enum
 import inspect
+import re
 import types
 import typing
 import uuid
@@ -34,7 +35,6 @@ from fastcore._params import Coercer, Conn, Field, Plan
 from fastcore.exceptions import FastCoreError
 from fastcore.params import (
     UNSET,
-    CookieInfo,
     Depends,
     HeaderInfo,
     ParamInfo,
@@ -111,7 +111,7 @@ class Dependant:
 
     @property
     def fields(self) -> tuple[Field, ...]:
-        return self.plan.fields  # type: ignore[no-any-return]
+        return self.plan.fields
 
     def walk(self) -> Iterator[Dependant]:
         """This dependant and every sub-dependant, depth first."""
@@ -174,18 +174,71 @@ def _supertype(tp: Any) -> Any:
     return tp
 
 
+class EndAnchoredPattern:
+    """A regex whose ``$`` means what it means to pydantic (Rust's regex): the end of the text.
+
+    Python's ``$`` also matches just before a final newline, so ``^[a-z]+$`` would let ``"abc\\n"``
+    through where FastAPI answers 422.  The coercer reads ``pattern`` (the source, for the error
+    message) and calls ``search``.
+    """
+
+    __slots__ = ("_regex", "pattern")
+
+    def __init__(self, source: str) -> None:
+        self.pattern = source
+        self._regex = re.compile(_end_anchored(source))
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return self._regex.search(text)
+
+
+def _end_anchored(source: str) -> str:
+    """``source`` with every ``$`` anchor outside a character class written as ``\\Z``."""
+    if "$" not in source or re.search(r"\(\?[a-zA-Z]*m", source):
+        return source  # multi-line mode: ``$`` is an end of line in both engines
+    out: list[str] = []
+    i, n, in_class = 0, len(source), False
+    while i < n:
+        ch = source[i]
+        if ch == "\\":
+            out.append(source[i : i + 2])
+            i += 2
+            continue
+        if in_class:
+            if ch == "]":
+                in_class = False
+        elif ch == "[":
+            in_class = True
+            # "[]" and "[^]" open a class whose first member is a literal "]".
+            j = i + 1
+            if j < n and source[j] == "^":
+                j += 1
+            if j < n and source[j] == "]":
+                out.append(source[i : j + 1])
+                i = j + 1
+                continue
+        elif ch == "$":
+            out.append(r"\Z")
+            i += 1
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
 def _coercer(tp: Any, info: ParamInfo | None, *, for_list: bool) -> Coercer | None:
     """The compiled coercer for a scalar type, or None if ``tp`` is not a scalar we read from text."""
     tp = _supertype(tp)
     constraints: dict[str, Any] = {}
     if info is not None:
+        pattern = info.pattern
         constraints = {
             "gt": info.gt,
             "ge": info.ge,
             "lt": info.lt,
             "le": info.le,
             "multiple_of": info.multiple_of,
-            "pattern": info.pattern,
+            "pattern": EndAnchoredPattern(pattern) if isinstance(pattern, str) else pattern,
         }
         if not for_list:
             constraints["min_length"] = info.min_length
@@ -217,13 +270,13 @@ def _special_source(tp: Any) -> int | None:
     if not inspect.isclass(tp):
         return None
     if issubclass(tp, HTTPConnection):
-        return _params.S_REQUEST  # type: ignore[no-any-return]
+        return _params.S_REQUEST
     if issubclass(tp, Response):
-        return _params.S_RESPONSE  # type: ignore[no-any-return]
+        return _params.S_RESPONSE
     if issubclass(tp, BackgroundTasks):
-        return _params.S_BACKGROUND  # type: ignore[no-any-return]
+        return _params.S_BACKGROUND
     if issubclass(tp, SecurityScopes):
-        return _params.S_VALUE  # type: ignore[no-any-return]
+        return _params.S_VALUE
     return None
 
 
@@ -241,6 +294,7 @@ def _param_field(
 ) -> Field:
     """The plan field for one path/query/header/cookie parameter."""
     tp, _optional = _unwrap_optional(annotation)
+    declared = info is not None
     if info is None:
         info = PathInfo() if name in path_params else QueryInfo()
     if info.source is ParamSource.BODY:
@@ -251,12 +305,21 @@ def _param_field(
     if isinstance(info, PathInfo) and name not in path_params and (info.alias or name) not in path_params:
         raise FastCoreError(f"{_describe(call)}: path parameter {name!r} does not appear in the route's path")
     source = _SOURCES[info.source]
-    required = default is UNSET or default is Ellipsis
+    required = (default is UNSET or default is Ellipsis) and info.default_factory is None
     if isinstance(info, PathInfo):
         required = True
     is_list = False
     container = None
     item = _sequence_item(tp)
+    if not declared and name not in path_params and (item is not None or _coercer(tp, None,
+                                                                                 for_list=False) is None):
+        # FastAPI reads an undeclared non-scalar parameter (list[int], dict, a model...) from the
+        # request body; reading it from the query instead would answer differently.
+        raise FastCoreError(
+            f"{_describe(call)}: parameter {name!r} has type {tp!r}, which FastAPI reads from the "
+            "request body; request bodies are not supported yet (declare it with Query() or Header() "
+            "to read repeated query keys or headers)"
+        )
     if item is not None and source in (_params.S_QUERY, _params.S_HEADER):
         is_list = True
         item_tp, container = item
@@ -328,7 +391,8 @@ def build_dependant(
                     marker = meta
             if isinstance(marker, ParamInfo) and marker.default is not UNSET and default is not UNSET:
                 raise FastCoreError(
-                    f"{_describe(call)}: give {pname!r} its default either in Annotated or as the default value"
+                    f"{_describe(call)}: give {pname!r} its default either in Annotated or as the "
+                    "default value"
                 )
             if isinstance(marker, ParamInfo) and default is UNSET:
                 default = marker.default
@@ -337,7 +401,9 @@ def build_dependant(
         elif isinstance(default, ParamInfo):
             marker, default = default, default.default
         if isinstance(marker, Depends):
-            dependencies.append(_sub_dependant(marker, pname, annotation, path, scopes, overrides, path_params))
+            dependencies.append(
+                _sub_dependant(marker, pname, annotation, path, scopes, overrides, path_params)
+            )
             continue
         special = _special_source(annotation) if marker is None else None
         if special is not None:
@@ -416,8 +482,9 @@ async def solve(
         value = await call_dependency(sub, sub_values, stack)
         if sub.name is not None:
             values[sub.name] = value
-        if sub.use_cache:
-            cache[key] = value
+        # As FastAPI does, even a ``use_cache=False`` result is cached when it is the first one: a
+        # later cached ``Depends`` on the same callable reuses it rather than calling again.
+        cache.setdefault(key, value)
     dependant.plan.extract_into(conn, path_params, values, errors)
     return values
 

@@ -37,8 +37,26 @@ async def http_exception_handler(request: Request, exc: StarletteHTTPException) 
     return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
 
 
-async def request_validation_exception_handler(request: Request, exc: RequestValidationError) -> Response:
-    return JSONResponse({"detail": list(exc.errors())}, status_code=422)
+async def request_validation_exception_handler(
+    request: Request, exc: RequestValidationError
+) -> Response:
+    errors = list(exc.errors())
+    try:
+        return JSONResponse({"detail": errors}, status_code=422)
+    except UnicodeEncodeError:
+        # A server that decodes the path with "surrogateescape" hands us lone surrogates, which
+        # UTF-8 cannot carry; echo each undecodable byte as U+FFFD rather than fail with a 500.
+        return JSONResponse({"detail": _replace_surrogates(errors)}, status_code=422)
+
+
+def _replace_surrogates(value: Any) -> Any:
+    if isinstance(value, str):
+        return "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in value)
+    if isinstance(value, dict):
+        return {_replace_surrogates(k): _replace_surrogates(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_replace_surrogates(v) for v in value)
+    return value
 
 
 async def websocket_request_validation_exception_handler(

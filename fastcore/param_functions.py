@@ -15,48 +15,48 @@ from fastcore.params import UNSET
 __all__ = ["Body", "Cookie", "Depends", "File", "Form", "Header", "Path", "Query", "Security"]
 
 
-def Path(default: Any = UNSET, **kwargs: Any) -> Any:  # noqa: N802
+def Path(default: Any = UNSET, **kwargs: Any) -> Any:
     """A path parameter (the value of ``{name}`` in the route's path)."""
     return params.PathInfo(default, **kwargs)
 
 
-def Query(default: Any = UNSET, **kwargs: Any) -> Any:  # noqa: N802
+def Query(default: Any = UNSET, **kwargs: Any) -> Any:
     """A query-string parameter; ``list[T]`` collects repeated keys."""
     return params.QueryInfo(default, **kwargs)
 
 
-def Header(default: Any = UNSET, *, convert_underscores: bool = True, **kwargs: Any) -> Any:  # noqa: N802
+def Header(default: Any = UNSET, *, convert_underscores: bool = True, **kwargs: Any) -> Any:
     """A request header; ``x_token`` reads ``x-token`` unless ``convert_underscores=False``."""
     return params.HeaderInfo(default, convert_underscores=convert_underscores, **kwargs)
 
 
-def Cookie(default: Any = UNSET, **kwargs: Any) -> Any:  # noqa: N802
+def Cookie(default: Any = UNSET, **kwargs: Any) -> Any:
     """A cookie from the request's ``Cookie`` header."""
     return params.CookieInfo(default, **kwargs)
 
 
-def Body(default: Any = UNSET, *, embed: bool | None = None, media_type: str = "application/json",  # noqa: N802
+def Body(default: Any = UNSET, *, embed: bool | None = None, media_type: str = "application/json",
          **kwargs: Any) -> Any:
     """A value from the JSON request body."""
     return params.BodyInfo(default, embed=embed, media_type=media_type, **kwargs)
 
 
-def Form(default: Any = UNSET, **kwargs: Any) -> Any:  # noqa: N802
+def Form(default: Any = UNSET, **kwargs: Any) -> Any:
     """A field of an urlencoded or multipart form."""
     return params.FormInfo(default, **kwargs)
 
 
-def File(default: Any = UNSET, **kwargs: Any) -> Any:  # noqa: N802
+def File(default: Any = UNSET, **kwargs: Any) -> Any:
     """A file of a multipart form."""
     return params.FileInfo(default, **kwargs)
 
 
-def Depends(dependency: Callable[..., Any] | None = None, *, use_cache: bool = True) -> Any:  # noqa: N802
+def Depends(dependency: Callable[..., Any] | None = None, *, use_cache: bool = True) -> Any:
     """The parameter's value is what ``dependency`` returns (or yields), solved per request."""
     return params.Depends(dependency, use_cache=use_cache)
 
 
-def Security(  # noqa: N802
+def Security(
     dependency: Callable[..., Any] | None = None,
     *,
     scopes: Sequence[str] | None = None,

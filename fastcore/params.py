@@ -159,7 +159,9 @@ class FormInfo(BodyInfo):
 
 
 class FileInfo(FormInfo):
-    def __init__(self, default: Any = UNSET, *, media_type: str = "multipart/form-data", **kwargs: Any) -> None:
+    def __init__(
+        self, default: Any = UNSET, *, media_type: str = "multipart/form-data", **kwargs: Any
+    ) -> None:
         super().__init__(default, media_type=media_type, **kwargs)
 
 

@@ -15,9 +15,9 @@ exception middleware on the hot path.
 from __future__ import annotations
 
 import enum
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from contextlib import AsyncExitStack
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from starlette import routing
 from starlette._exception_handler import wrap_app_handling_exceptions
@@ -49,6 +49,11 @@ _METHOD_NOT_ALLOWED = _router.METHOD_NOT_ALLOWED
 _WEBSOCKET = "WEBSOCKET"  # the tree's pseudo-method for WebSocket routes
 
 
+def _conn(scope: Scope, receive: Receive, send: Send) -> Conn:
+    # ASGI servers pass a dict; Starlette types it as a MutableMapping.
+    return Conn(cast(dict[str, Any], scope), receive, send)
+
+
 class DefaultPlaceholder(Generic[T]):
     """A value that was not given explicitly, so an outer router's choice may replace it."""
 
@@ -65,7 +70,7 @@ class DefaultPlaceholder(Generic[T]):
         return hash(self.value)
 
 
-def Default(value: T) -> Any:  # noqa: N802 - FastAPI's name
+def Default(value: T) -> Any:
     return DefaultPlaceholder(value)
 
 
@@ -153,6 +158,8 @@ class APIRoute(routing.Route):
             raise FastCoreError(f"route paths must start with '/': {path!r}")
         super().__init__(path, endpoint, methods=list(methods or ["GET"]), name=name,
                          include_in_schema=include_in_schema)
+        # GET routes also answer HEAD (Starlette's rule, kept on purpose: FastAPI's APIRoute answers
+        # HEAD /x with 405).  _respond sends the headers and Content-Length without the body.
         self.response_model = response_model
         self.tags: list[str | enum.Enum] = list(tags or [])
         self.dependencies: list[Depends] = list(dependencies or [])
@@ -185,16 +192,19 @@ class APIRoute(routing.Route):
 
     def _with_overrides(self, overrides: Any) -> Dependant:
         """The plan with ``app.dependency_overrides`` applied; rebuilt only when they change."""
-        key = (id(overrides), getattr(overrides, "version", None), len(overrides))
+        # A DependencyOverrides version is unique in the process; a plain mapping has none and is
+        # re-planned on every request.
+        key = getattr(overrides, "version", None)
         cached = self._overridden
-        if cached is None or cached[0] != key or getattr(overrides, "version", None) is None:
+        if cached is None or cached[0] != key or key is None:
             dependant = build_dependant(self.endpoint, path=self.path, extra=self.dependencies,
                                         overrides=overrides)
             self._overridden = cached = (key, dependant)
         return cached[1]  # type: ignore[no-any-return]
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        conn = Conn(scope, receive, send)
+        # PERF: no wrapper call on the hot path; ASGI scopes are dicts (Starlette types them loosely).
+        conn = Conn(scope, receive, send)  # type: ignore[arg-type]
         dependant = self.dependant
         app = scope.get("app")
         if app is not None:
@@ -369,8 +379,11 @@ class APIRouter(routing.Router):
         if self._indexed != len(self.routes):
             self._index()
         path = get_route_path(scope) if scope.get("root_path") else scope["path"]
-        status, target, params = self._tree.match(method, path)
+        status, found, found_params = self._tree.match(method, path)
+        # The tree holds what _index() put in: routes, {name: value} params, allowed-method tuples.
+        target = cast(routing.BaseRoute, found)
         if status == _FOUND:
+            params = cast(dict[str, Any], found_params)
             if type(target) is APIRoute or isinstance(target, APIRoute):
                 existing = scope.get("path_params")
                 if existing:
@@ -383,10 +396,10 @@ class APIRouter(routing.Router):
             if await self._handle_starlette_route(target, scope, receive, send):
                 return
         elif status == _METHOD_NOT_ALLOWED and kind == "http":
-            allowed = [m for m in params if m != _WEBSOCKET]
+            allowed = [m for m in cast(tuple[str, ...], found_params) if m != _WEBSOCKET]
             if allowed:
                 exc = HTTPException(405, "Method Not Allowed", headers={"Allow": ", ".join(allowed)})
-                await handle_exception(Conn(scope, receive, send), exc)
+                await handle_exception(_conn(scope, receive, send), exc)
                 return
         await self._not_found(scope, receive, send, method, path)
 
@@ -401,7 +414,8 @@ class APIRouter(routing.Router):
         scope.update(child_scope)
         if scope["type"] == "http":
             # Mounted apps and plain Starlette endpoints may raise HTTPException too.
-            await wrap_app_handling_exceptions(route.handle, Request(scope, receive, send))(scope, receive, send)
+            handler = wrap_app_handling_exceptions(route.handle, Request(scope, receive, send))
+            await handler(scope, receive, send)
         else:
             await route.handle(scope, receive, send)
         return True
@@ -422,7 +436,7 @@ class APIRouter(routing.Router):
         if self._custom_default:
             await self.default(scope, receive, send)
         elif scope["type"] == "http":
-            await handle_exception(Conn(scope, receive, send), HTTPException(404, "Not Found"))
+            await handle_exception(_conn(scope, receive, send), HTTPException(404, "Not Found"))
         else:
             await WebSocketClose()(scope, receive, send)
 
@@ -495,7 +509,9 @@ class APIRouter(routing.Router):
 
         return decorator
 
-    def _method(self, method: str, path: str, kwargs: dict[str, Any]) -> Callable[[DecoratedCallable], DecoratedCallable]:
+    def _method(
+        self, method: str, path: str, kwargs: dict[str, Any]
+    ) -> Callable[[DecoratedCallable], DecoratedCallable]:
         return self.api_route(path, methods=[method], **kwargs)
 
     def get(self, path: str, **kwargs: Any) -> Callable[[DecoratedCallable], DecoratedCallable]:
@@ -526,7 +542,7 @@ class APIRouter(routing.Router):
         self,
         path: str,
         endpoint: Callable[[Request], Awaitable[Response] | Response],
-        methods: Sequence[str] | None = None,
+        methods: Collection[str] | None = None,
         name: str | None = None,
         include_in_schema: bool = True,
     ) -> None:
