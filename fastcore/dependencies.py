@@ -101,13 +101,13 @@ class Dependant:
     kind: int = CALL_ASYNC
     path_params: frozenset[str] = frozenset()
 
-    @property
-    def cache_key(self) -> tuple[Any, tuple[str, ...]]:
-        return (self.call, self.scopes)
+    # Derived once here (sub-dependants are built before their parents), read per request.
+    cache_key: tuple[Any, tuple[str, ...]] = field(init=False)
+    has_yield: bool = field(init=False)
 
-    @property
-    def has_yield(self) -> bool:
-        return self.kind in (GEN_ASYNC, GEN_SYNC) or any(d.has_yield for d in self.dependencies)
+    def __post_init__(self) -> None:
+        self.cache_key = (self.call, self.scopes)
+        self.has_yield = self.kind in (GEN_ASYNC, GEN_SYNC) or any(d.has_yield for d in self.dependencies)
 
     @property
     def fields(self) -> tuple[Field, ...]:
@@ -476,10 +476,17 @@ async def solve(
                 values[sub.name] = cache[key]
             continue
         before = len(errors)
-        sub_values = await solve(sub, conn, path_params, errors, cache, stack)
+        if sub.dependencies:
+            sub_values = await solve(sub, conn, path_params, errors, cache, stack)
+        else:
+            # PERF: a leaf dependency needs no coroutine of its own, only its compiled plan.
+            sub_values = sub.plan.extract(conn, path_params, errors)
         if len(errors) != before:
             continue
-        value = await call_dependency(sub, sub_values, stack)
+        if sub.kind == CALL_ASYNC:
+            value = await sub.call(**sub_values)  # type: ignore[misc]
+        else:
+            value = await call_dependency(sub, sub_values, stack)
         if sub.name is not None:
             values[sub.name] = value
         # As FastAPI does, even a ``use_cache=False`` result is cached when it is the first one: a

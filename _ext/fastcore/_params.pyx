@@ -15,6 +15,7 @@ values only.  (pydantic, and Python's ``int()``, accept all of these; we don't, 
 """
 
 cimport cython
+from libc.math cimport fabs, isfinite as c_isfinite, round as c_round
 from cpython.unicode cimport PyUnicode_DecodeUTF8, PyUnicode_DecodeLatin1
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
 
@@ -24,6 +25,8 @@ import decimal as _decimal
 import enum as _enum
 import math as _math
 import uuid as _uuid
+
+from fastcore.exceptions import FastCoreError
 
 from starlette.background import BackgroundTasks as _BackgroundTasks
 from starlette.requests import Request as _Request
@@ -42,7 +45,6 @@ cdef object timezone_cls = _dt.timezone
 cdef object utc = _dt.timezone.utc
 cdef object deepcopy = _copy.deepcopy
 cdef object isfinite = _math.isfinite
-cdef object fmod = _math.fmod
 
 # Value kinds (the Python layer passes these numbers; see fastcore/_params.pyi).
 K_STR = 0
@@ -240,7 +242,7 @@ cdef str unquote_cookie(str value):
     i = 0
     while i < n:
         ch = value[i]
-        if ch == "\\" and i + 1 < n:
+        if ch == "\\" and i + 1 < n and value[i + 1] != "\n":   # http.cookies' regex: '.' stops at \n
             nxt = value[i + 1]
             if i + 3 < n and "0" <= nxt <= "3" and "0" <= value[i + 2] <= "7" and "0" <= value[i + 3] <= "7":
                 out.append(chr(int(value[i + 1:i + 4], 8)))
@@ -427,10 +429,85 @@ cdef bint is_strict_number(str s):
 
 
 cdef object repr_choice(object value):
-    # pydantic shows strings quoted and everything else bare: 'red', 1
+    # pydantic shows strings by their repr and everything else bare: 'red', "it's", 1
     if isinstance(value, str):
-        return "'" + value + "'"
+        return repr(value)
     return str(value)
+
+
+cdef object as_float(object bound):
+    return None if bound is None else float(bound)
+
+
+cdef object as_decimal(object bound):
+    if bound is None or isinstance(bound, Decimal):
+        return bound
+    if isinstance(bound, float):
+        return Decimal(repr(bound))    # the shortest text that reads back as this float: 1.2, not 1.199...
+    return Decimal(bound)
+
+
+cdef object as_int(object bound):
+    # An integral float bound (le=10.0) is the integer it spells; others stay (comparisons are exact).
+    if isinstance(bound, float) and bound.is_integer():
+        return int(bound)
+    return bound
+
+
+cdef str show(object bound):
+    """A bound as pydantic's messages print it: floats without exponent or trailing ".0" (2.0 -> 2)."""
+    cdef str text
+    if type(bound) is not float:
+        return str(bound)
+    if not isfinite(bound):
+        return "inf" if bound > 0 else ("-inf" if bound < 0 else "NaN")
+    text = format(Decimal(repr(bound)), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+cdef bint float_is_multiple(double value, double step):
+    # pydantic-core's rule, kept so the same inputs pass: the distance to the nearest multiple
+    # (quotient rounded half away from zero, as C round() does) is at most 1e-9.  An infinite
+    # quotient (a tiny step into a huge value) is not a multiple.
+    cdef double q = value / step
+    if not c_isfinite(q):
+        return False
+    return fabs(value - c_round(q) * step) <= 1e-9
+
+
+cdef bint decimal_is_multiple(object value, object step):
+    # Exact: value / step is an integer.  Dividing in the default 28-digit context (as pydantic
+    # does) raises DivisionImpossible on large quotients and rounds small remainders away; the
+    # coefficients (at most MAX_INT_DIGITS digits) and a modular power of ten do not.
+    cdef object v = value.as_tuple(), m = step.as_tuple()
+    if not any(v.digits):
+        return True
+    cv = int("".join(map(str, v.digits)))
+    cm = int("".join(map(str, m.digits)))
+    shift = v.exponent - m.exponent
+    if shift >= 0:
+        return (cv * pow(10, shift, cm)) % cm == 0
+    if -shift > len(v.digits):
+        return False                    # 0 < cv < 10**-shift <= cm * 10**-shift
+    return cv % (cm * 10 ** -shift) == 0
+
+
+cdef bint is_multiple(object value, object step):
+    if type(value) is float:
+        return float_is_multiple(value, step)
+    if isinstance(value, Decimal):
+        return decimal_is_multiple(value, step)
+    return value % step == 0
+
+
+cdef dict length_error(bint is_bytes, str which, Py_ssize_t limit, str s, tuple loc):
+    cdef str bound = "min_length" if which == "short" else "max_length"
+    cdef str text = (("Data" if is_bytes else "String") + " should have "
+                     + ("at least " if which == "short" else "at most ") + str(limit) + " "
+                     + plural(limit, "byte" if is_bytes else "character"))
+    return error(("bytes_too_" if is_bytes else "string_too_") + which, loc, text, s, {bound: limit})
 
 
 def expected_text(values):
@@ -451,6 +528,22 @@ cdef class Coercer:
         cdef dict table
         self.kind = kind
         self.target = target
+        if kind == C_FLOAT:
+            # pydantic compares (and reports, ctx {"le": 2.0}) float bounds as floats.
+            gt, ge, lt, le, multiple_of = [as_float(b) for b in (gt, ge, lt, le, multiple_of)]
+        elif kind == C_DECIMAL:
+            # A float bound means the number as written: le=1.2 must admit "1.2", which the binary
+            # float 1.2 (a hair below it) would not; multiple_of needs exact arithmetic too.
+            gt, ge, lt, le, multiple_of = [as_decimal(b) for b in (gt, ge, lt, le, multiple_of)]
+        elif kind == C_INT:
+            gt, ge, lt, le, multiple_of = [as_int(b) for b in (gt, ge, lt, le, multiple_of)]
+        if multiple_of is not None:
+            # Checked here, at start-up, so a bad declaration cannot fail every request (x % 0).
+            if not (multiple_of > 0 and (kind != C_DECIMAL or multiple_of.is_finite())
+                    and (kind != C_FLOAT or isfinite(multiple_of))):
+                raise FastCoreError(f"multiple_of must be a finite number greater than 0, not {multiple_of!r}")
+            if kind == C_INT and type(multiple_of) is not int:
+                raise FastCoreError(f"multiple_of of an int parameter must be an integer, not {multiple_of!r}")
         self.gt = gt
         self.ge = ge
         self.lt = lt
@@ -470,6 +563,8 @@ cdef class Coercer:
             for choice in choices:
                 raw_value = choice.value if isinstance(choice, Enum) else choice
                 values.append(raw_value)
+                if raw_value is None:
+                    continue  # text never means None: Literal[None] only allows the default
                 if isinstance(raw_value, bool):
                     key = "true" if raw_value else "false"
                 else:
@@ -479,32 +574,25 @@ cdef class Coercer:
             self.expected = expected_text(values)
 
     cdef object check_number(self, object value, object raw, tuple loc, list errors):
-        cdef object rem
-        if self.multiple_of is not None:
-            if isinstance(value, float) or isinstance(self.multiple_of, float):
-                rem = fmod(float(value), float(self.multiple_of))
-                if abs(rem) > 1e-9 and abs(abs(rem) - abs(float(self.multiple_of))) > 1e-9:
-                    errors.append(error("multiple_of", loc, f"Input should be a multiple of {self.multiple_of}",
-                                        raw, {"multiple_of": self.multiple_of}))
-                    return INVALID
-            elif value % self.multiple_of != 0:
-                errors.append(error("multiple_of", loc, f"Input should be a multiple of {self.multiple_of}",
-                                    raw, {"multiple_of": self.multiple_of}))
-                return INVALID
-        # pydantic's order: le, lt, ge, gt; the first failure is the one reported.
+        # pydantic's order: multiple_of, le, lt, ge, gt; the first failure is the one reported.
+        if self.multiple_of is not None and not is_multiple(value, self.multiple_of):
+            errors.append(error("multiple_of", loc, "Input should be a multiple of " + show(self.multiple_of),
+                                raw, {"multiple_of": self.multiple_of}))
+            return INVALID
         if self.le is not None and not value <= self.le:
-            errors.append(error("less_than_equal", loc, f"Input should be less than or equal to {self.le}",
+            errors.append(error("less_than_equal", loc, "Input should be less than or equal to " + show(self.le),
                                 raw, {"le": self.le}))
             return INVALID
         if self.lt is not None and not value < self.lt:
-            errors.append(error("less_than", loc, f"Input should be less than {self.lt}", raw, {"lt": self.lt}))
+            errors.append(error("less_than", loc, "Input should be less than " + show(self.lt), raw,
+                                {"lt": self.lt}))
             return INVALID
         if self.ge is not None and not value >= self.ge:
             errors.append(error("greater_than_equal", loc,
-                                f"Input should be greater than or equal to {self.ge}", raw, {"ge": self.ge}))
+                                "Input should be greater than or equal to " + show(self.ge), raw, {"ge": self.ge}))
             return INVALID
         if self.gt is not None and not value > self.gt:
-            errors.append(error("greater_than", loc, f"Input should be greater than {self.gt}", raw,
+            errors.append(error("greater_than", loc, "Input should be greater than " + show(self.gt), raw,
                                 {"gt": self.gt}))
             return INVALID
         return value
@@ -512,7 +600,8 @@ cdef class Coercer:
     cdef object convert(self, object raw, tuple loc, list errors):
         cdef str s
         cdef object value
-        cdef Py_ssize_t n
+        cdef Py_ssize_t n, first
+        cdef bytes data
         if type(raw) is not str:
             if self.kind == C_ANY:
                 return raw
@@ -520,33 +609,43 @@ cdef class Coercer:
         s = <str>raw
         kind = self.kind
         if kind == C_STR or kind == C_ANY or kind == C_BYTES:
-            n = len(s)
+            if kind == C_BYTES:
+                data = s.encode("utf-8", "surrogatepass")
+                n = len(data)     # bytes lengths count encoded bytes (pydantic's bytes_too_short/long)
+            else:
+                n = len(s)
             if self.min_length >= 0 and n < self.min_length:
-                errors.append(error("string_too_short", loc,
-                                    f"String should have at least {self.min_length} {plural(self.min_length, 'character')}",
-                                    s, {"min_length": self.min_length}))
+                errors.append(length_error(kind == C_BYTES, "short", self.min_length, s, loc))
                 return INVALID
             if self.max_length >= 0 and n > self.max_length:
-                errors.append(error("string_too_long", loc,
-                                    f"String should have at most {self.max_length} {plural(self.max_length, 'character')}",
-                                    s, {"max_length": self.max_length}))
+                errors.append(length_error(kind == C_BYTES, "long", self.max_length, s, loc))
                 return INVALID
             if self.pattern is not None and self.pattern.search(s) is None:
                 errors.append(error("string_pattern_mismatch", loc,
                                     f"String should match pattern '{self.pattern_source}'", s,
                                     {"pattern": self.pattern_source}))
                 return INVALID
-            if kind == C_BYTES:
-                return s.encode("utf-8", "surrogatepass")
-            return s
+            return data if kind == C_BYTES else s
         if kind == C_INT:
             if not is_strict_int(s):
                 errors.append(error("int_parsing", loc, MSG_INT, s))
                 return INVALID
-            if len(s) > MAX_INT_DIGITS:
+            # The limit counts significant digits, as int() and pydantic do: not the sign, not
+            # leading zeros (int() would count those, so they are sliced off before it sees them).
+            n = len(s)
+            first = 1 if s[0] == "-" else 0
+            while first < n - 1 and s[first] == "0":
+                first += 1
+            if n - first > MAX_INT_DIGITS:
                 errors.append(error("int_parsing_size", loc, MSG_INT_SIZE, s))
                 return INVALID
-            return self.check_number(int(s), s, loc, errors)
+            if first == 0:
+                value = int(s)
+            else:
+                value = int(s[first:])
+                if s[0] == "-":
+                    value = -value
+            return self.check_number(value, s, loc, errors)
         if kind == C_FLOAT:
             if not is_strict_number(s) or len(s) > MAX_INT_DIGITS:
                 errors.append(error("float_parsing", loc, MSG_FLOAT, s))
@@ -627,12 +726,16 @@ cdef object parse_uuid(str s, tuple loc, list errors):
     cdef str msg = None
     cdef Py_ssize_t i, n
     cdef list groups
+    # The URN and the braced form ("{...}", Microsoft's GUID spelling) are accepted, as by pydantic,
+    # which also counts an error's position from the start of the hex digits.
     if body.startswith("urn:uuid:"):
         body = body[9:]
+    elif len(body) == 38 and body[0] == "{" and body[37] == "}":
+        body = body[1:37]
     n = len(body)
     for i in range(n):
         if body[i] != "-" and body[i] not in HEXDIGITS:
-            msg = f"invalid character: found `{body[i]}` at {i + len(s) - n}"
+            msg = f"invalid character: found `{body[i]}` at {i}"
             break
     if msg is None:
         if "-" in body:
@@ -790,7 +893,7 @@ cdef object parse_datetime(str s):
         return d
     if n == 10:
         return datetime_cls(d.year, d.month, d.day)
-    if s[10] not in "Tt ":
+    if s[10] not in "Tt _":
         return "invalid datetime separator, expected `T`, `t`, `_` or space"
     t = parse_time_part(s, 11)
     if type(t) is str:
@@ -805,7 +908,7 @@ cdef object parse_date_value(str s):
         return d
     if len(s) == 10:
         return d
-    if s[10] not in "Tt ":
+    if s[10] not in "Tt _":
         return EXTRA
     t = parse_time_part(s, 11)
     if type(t) is str:
