@@ -1,4 +1,6 @@
-"""``python -m benchmarks [inprocess] [options]``: run the benchmarks and print the table.
+"""``python -m benchmarks [inprocess|network] [options]``: run the benchmarks and print the table.
+
+``network`` (servers over loopback, wrk) has its own options: ``python -m benchmarks network --help``.
 
 Exit status: 0 on success; 1 if a cell returned a wrong response or crashed, or with ``--check``
 if a target in ``benchmarks/targets.py`` was missed or could not be measured.
@@ -8,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import inprocess, report
+from . import inprocess, network, report
 from .apps import SCENARIOS
 from .frameworks import DEFAULT_FRAMEWORKS, FRAMEWORKS
 from .targets import TARGETS
@@ -25,7 +27,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     default = inprocess.Options()
-    parser.add_argument("suite", nargs="?", default="inprocess", choices=["inprocess"])
+    parser.add_argument("suite", nargs="?", default="inprocess", choices=["inprocess", "network"])
     parser.add_argument(
         "--scenario",
         action="append",
@@ -65,6 +67,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["network"]:
+        return network.main(argv[1:])
     args = parse_args(argv)
     base = QUICK if args.quick else inprocess.Options()
     options = inprocess.Options(

@@ -1,0 +1,120 @@
+# Declarations of fastcore._http; the behaviour and the protocol rules are in _http.pyx.
+
+cimport cython
+
+
+@cython.final
+@cython.auto_pickle(False)
+cdef class HttpConfig:
+    # Everything a connection needs, resolved once by fastcore.server from its Config.
+    cdef public object app
+    cdef public object loop
+    cdef public str root_path
+    cdef public dict state                 # lifespan state; each request gets a shallow copy
+    cdef public Py_ssize_t max_header_bytes
+    cdef public Py_ssize_t max_header_count
+    cdef public Py_ssize_t max_url_length
+    cdef public long long max_body_size    # 0 = unlimited
+    cdef public double timeout_keep_alive
+    cdef public double timeout_request_head
+    cdef public Py_ssize_t limit_concurrency  # 0 = unlimited
+    cdef public bint access_log
+    cdef public bint server_header
+    cdef public list default_headers       # [(name, value)] bytes, lower-case names
+    cdef public object ws_factory          # None: WebSocket upgrades are refused
+    cdef bytes extra_headers               # default_headers pre-encoded
+
+
+@cython.final
+@cython.auto_pickle(False)
+cdef class ServerState:
+    # Shared by every connection of one server: what graceful shutdown has to wait for.
+    cdef public set connections
+    cdef public set tasks
+    cdef public long long total_requests
+
+
+@cython.final
+@cython.auto_pickle(False)
+cdef class HttpProtocol:
+    cdef HttpConfig cfg
+    cdef ServerState srv
+    cdef object loop
+    cdef public object transport
+    cdef object parser
+    cdef object client
+    cdef object server
+    cdef str scheme
+    # Request being parsed: its head parts until on_headers_complete, then its cycle.
+    cdef list url_parts
+    cdef Py_ssize_t url_len
+    cdef list headers
+    cdef Py_ssize_t head_bytes
+    cdef Py_ssize_t head_spill
+    cdef int host_count
+    cdef bytes host
+    cdef bytes last_host
+    cdef bint in_head
+    cdef bint began_this_feed
+    cdef bint expect_continue
+    cdef bint te_seen
+    cdef bint is_ws
+    cdef bint after_close     # a parsed request asked to close: later bytes are ignored
+    cdef int reject_status
+    cdef str reject_detail
+    cdef RequestCycle current   # receiving its body
+    cdef RequestCycle active    # running the app
+    cdef object pipeline        # deque of RequestCycle waiting for `active`
+    cdef tuple pending_error    # (status, detail): sent once the pipeline before it is answered
+    cdef tuple pending_upgrade  # (scope, target, headers, tail) of a WebSocket handshake
+    cdef bint read_paused
+    cdef bint write_paused
+    cdef object drain_waiter
+    cdef object idle_timer
+    cdef object head_timer
+    cdef bint closing
+    cdef bint shutting_down
+
+    cdef void _feed(self, object data)
+    cdef void _pause(self)
+    cdef void _reject(self, int status, str detail)
+    cdef void _write_error(self, int status, str detail)
+    cdef void _dispatch(self)
+    cdef void _cycle_done(self, RequestCycle cycle)
+    cdef void _maybe_pause(self)
+    cdef void _maybe_resume(self)
+    cdef void _set_idle_timer(self)
+    cdef void _cancel_timers(self)
+    cdef void _close(self)
+    cdef dict _build_scope(self, bytes target, bytes method, str version)
+    cdef void _start_upgrade(self)
+
+
+@cython.final
+@cython.auto_pickle(False)
+cdef class RequestCycle:
+    cdef HttpProtocol proto
+    cdef public dict scope
+    cdef bytearray body
+    cdef long long body_received
+    cdef bint message_complete
+    cdef bint body_delivered
+    cdef bint disconnected
+    cdef bint keep_alive
+    cdef bint expect_continue
+    cdef bint is_head
+    cdef bint http10
+    cdef bint response_started
+    cdef bint head_written
+    cdef bint response_complete
+    cdef bint chunked
+    cdef bint no_body
+    cdef long long content_length   # -1: not given by the app
+    cdef long long body_sent
+    cdef int status
+    cdef object headers_out
+    cdef list waiters
+
+    cdef void wake(self)
+    cdef void on_body(self, bytes data)
+    cdef bytes _head(self, bint more_body, Py_ssize_t first_len)

@@ -1,0 +1,805 @@
+"""Compiled HTTP/1.1 server protocol: bytes from the event loop -> ASGI 3 ``http`` cycles.
+
+llhttp (through ``httptools.HttpRequestParser``) does all of the parsing; this module keeps the
+connection state: limits, keep-alive, pipelining in order, flow control both ways, the checks
+llhttp leaves to the server (Host, request-target form, transfer-codings, HTTP version), the ASGI
+scope, ``receive`` and ``send``, and the response framing (Content-Length or chunked).
+
+A request that fails a check is answered 4xx/5xx with a small JSON body and the connection is
+closed; no part of it reaches the app.  Apps are started only after ``feed_data`` has returned, so
+a request rejected in the same read never starts.  Requests pipelined before a rejected one are
+answered first, in order.
+
+WebSocket handshakes are handed, once parsed and checked, to ``HttpConfig.ws_factory`` (the
+``websockets``-based protocol in ``fastcore.server.websocket``), which takes over the transport.
+"""
+
+cimport cython
+
+import asyncio
+import collections
+import http
+import logging
+import re
+import time
+import urllib.parse
+
+import httptools
+
+# PERF: hot-path Python lookups bound once as module globals.
+cdef object HttpRequestParser = httptools.HttpRequestParser
+cdef object HttpParserError = httptools.HttpParserError
+cdef object HttpParserUpgrade = httptools.HttpParserUpgrade
+cdef object deque = collections.deque
+cdef object unquote = urllib.parse.unquote
+cdef object time_time = time.time
+cdef object format_date = __import__("email.utils").utils.formatdate
+cdef object CancelledError = asyncio.CancelledError
+
+cdef object error_log = logging.getLogger("fastcore.error")
+cdef object access_log = logging.getLogger("fastcore.access")
+
+cdef dict ASGI_VERSION = {"version": "3.0", "spec_version": "2.4"}
+
+# RFC 9110 §7.2 / RFC 3986 §3.2.2: Host = uri-host [ ":" port ]; IP-literal or reg-name / IPv4.
+cdef object HOST_RE = re.compile(
+    rb"(?:\[[0-9A-Fa-f:.]+(?:%25[A-Za-z0-9._~-]+)?\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::[0-9]{0,5})?"
+).fullmatch
+
+# Read-side flow control: pause reading above this much unread body, or this many queued requests.
+cdef Py_ssize_t BODY_HIGH_WATER = 65536
+cdef Py_ssize_t PIPELINE_HIGH_WATER = 16
+
+
+class _Rejected(Exception):
+    """Raised from a parser callback after the protocol has recorded why (reject_status)."""
+
+
+# PERF: status lines encoded once (RFC 9112 §4: a server sends its own version, HTTP/1.1).
+cdef dict STATUS_LINES = {
+    int(s): b"HTTP/1.1 %d %s\r\n" % (int(s), s.phrase.encode("ascii")) for s in http.HTTPStatus
+}
+cdef dict PHRASES = {int(s): s.phrase for s in http.HTTPStatus}
+
+
+cdef bytes status_line(int status):
+    line = STATUS_LINES.get(status)
+    if line is None:
+        return b"HTTP/1.1 %d \r\n" % status
+    return <bytes>line
+
+
+# PERF: the Date header (RFC 9110 §6.6.1) is formatted at most once a second.
+cdef bytes _date_header = b""
+cdef long _date_second = -1
+
+
+cdef bytes date_header():
+    global _date_header, _date_second
+    cdef long now = <long>time_time()
+    if now != _date_second:
+        _date_second = now
+        _date_header = b"date: " + format_date(now, usegmt=True).encode("ascii") + b"\r\n"
+    return _date_header
+
+
+cdef dict LENGTHS = {}
+cdef bytes CONTINUE_100 = b"HTTP/1.1 100 Continue\r\n\r\n"
+cdef bytes CHUNK_END = b"0\r\n\r\n"
+cdef bytes CRLF = b"\r\n"
+
+
+cdef inline bytes clen(Py_ssize_t n):
+    # PERF: "content-length: N\r\n" lines for small bodies are built once.
+    line = LENGTHS.get(n)
+    if line is None:
+        line = b"content-length: %d\r\n" % n
+        if n < 65536:
+            LENGTHS[n] = line
+    return <bytes>line
+
+
+cdef bint _has_ctl(bytes value):
+    # Response splitting guard for app-supplied headers (RFC 9110 §5.5).
+    return b"\r" in value or b"\n" in value or b"\x00" in value
+
+
+def error_response(int status, str detail, bint close=True):
+    """The bytes of a small JSON error response, e.g. ``{"detail":"Bad Request"}``."""
+    body = b'{"detail":"%s"}' % detail.replace("\\", "\\\\").replace('"', '\\"').encode("ascii", "replace")
+    return b"".join((
+        status_line(status),
+        b"content-type: application/json\r\n",
+        clen(len(body)),
+        b"connection: close\r\n" if close else b"",
+        date_header(),
+        CRLF,
+        body,
+    ))
+
+
+@cython.final
+@cython.auto_pickle(False)
+cdef class HttpConfig:
+    def __init__(self, app, loop, *, str root_path="", dict state=None,
+                 Py_ssize_t max_header_bytes=16384, Py_ssize_t max_header_count=100,
+                 Py_ssize_t max_url_length=8192, long long max_body_size=0,
+                 double timeout_keep_alive=5.0, double timeout_request_head=10.0,
+                 Py_ssize_t limit_concurrency=0, bint access_log=False, bint server_header=False,
+                 list default_headers=None, ws_factory=None):
+        self.app = app
+        self.loop = loop
+        self.root_path = root_path
+        self.state = {} if state is None else state
+        self.max_header_bytes = max_header_bytes
+        self.max_header_count = max_header_count
+        self.max_url_length = max_url_length
+        self.max_body_size = max_body_size
+        self.timeout_keep_alive = timeout_keep_alive
+        self.timeout_request_head = timeout_request_head
+        self.limit_concurrency = limit_concurrency
+        self.access_log = access_log
+        self.server_header = server_header
+        self.default_headers = list(default_headers or [])
+        if server_header:
+            self.default_headers.insert(0, (b"server", b"fastcore"))
+        for name, value in self.default_headers:
+            if _has_ctl(name) or _has_ctl(value) or b":" in name:
+                raise ValueError(f"invalid default header {name!r}: {value!r}")
+        self.extra_headers = b"".join(n.lower() + b": " + v + CRLF for n, v in self.default_headers)
+        self.ws_factory = ws_factory
+
+
+@cython.final
+@cython.auto_pickle(False)
+cdef class ServerState:
+    def __init__(self):
+        self.connections = set()
+        self.tasks = set()
+        self.total_requests = 0
+
+
+@cython.final
+@cython.auto_pickle(False)
+cdef class HttpProtocol:
+    """An ``asyncio.Protocol`` serving HTTP/1.1 on one connection."""
+
+    def __init__(self, HttpConfig config, ServerState server_state):
+        self.cfg = config
+        self.srv = server_state
+        self.loop = config.loop
+        self.pipeline = deque()
+        self.url_parts = []
+        self.headers = []
+        self.scheme = "http"
+
+    # -- asyncio.Protocol -------------------------------------------------------------------------
+
+    def connection_made(self, transport):
+        self.transport = transport
+        self.srv.connections.add(self)
+        self.parser = HttpRequestParser(self)
+        sock = transport.get_extra_info("socket")
+        peer = transport.get_extra_info("peername")
+        local = transport.get_extra_info("sockname")
+        if isinstance(peer, tuple) and len(peer) >= 2:
+            self.client = (peer[0], peer[1])
+        if isinstance(local, tuple) and len(local) >= 2:
+            self.server = (local[0], local[1])
+        elif isinstance(local, str) and local:
+            self.server = (local, None)  # ASGI: a Unix socket's server is [path, None]
+        elif sock is not None and sock.family == 1:
+            self.server = (str(local or ""), None)
+        if transport.get_extra_info("sslcontext") is not None:
+            self.scheme = "https"
+        self._set_idle_timer()
+
+    def connection_lost(self, exc):
+        cdef RequestCycle cycle
+        self.closing = True
+        self.srv.connections.discard(self)
+        self._cancel_timers()
+        for c in (self.current, self.active, *self.pipeline):
+            if c is not None:
+                cycle = <RequestCycle>c
+                cycle.disconnected = True
+                cycle.wake()
+        self.pipeline.clear()
+        if self.drain_waiter is not None and not self.drain_waiter.done():
+            self.drain_waiter.set_result(None)
+        self.parser = None
+
+    def eof_received(self):
+        # Half-closed by the client: finish what is in flight, then close (return None).
+        pass
+
+    def pause_writing(self):
+        self.write_paused = True
+
+    def resume_writing(self):
+        self.write_paused = False
+        if self.drain_waiter is not None and not self.drain_waiter.done():
+            self.drain_waiter.set_result(None)
+
+    def data_received(self, data):
+        if self.closing or self.parser is None:
+            return
+        if self.idle_timer is not None:
+            self.idle_timer.cancel()
+            self.idle_timer = None
+        self._feed(data)
+        self._dispatch()
+
+    cdef void _feed(self, object data):
+        cdef bint was_in_head = self.in_head
+        self.began_this_feed = False
+        try:
+            self.parser.feed_data(data)
+        except HttpParserUpgrade as exc:
+            offset = exc.args[0] if exc.args else len(data)
+            if self.is_ws:
+                self.is_ws = False
+                if self.pending_upgrade is not None:
+                    self.pending_upgrade = self.pending_upgrade[:3] + (bytes(data[offset:]),)
+                    self._pause()
+                return
+            # Not an upgrade we perform (h2c, CONNECT was rejected): carry on as HTTP/1.1.
+            if offset < len(data):
+                self._feed(data[offset:])
+            return
+        except HttpParserError as exc:
+            if self.reject_status:
+                self._reject(self.reject_status, self.reject_detail)
+            elif self.after_close and self.current is None:
+                # Bytes after "Connection: close" (RFC 9112 §9.6): ignored, not an error.
+                self._pause()
+            else:
+                self._reject(400, "Bad Request")
+            return
+        # Slow-client guard: a head that spans reads is counted read by read (the first read's
+        # share is bounded by the read size), so httptools never buffers an unbounded head.
+        if self.in_head:
+            if was_in_head and not self.began_this_feed:
+                self.head_spill += len(data)
+            if self.head_spill > self.cfg.max_header_bytes + self.cfg.max_url_length:
+                self._reject(431, "Request Header Fields Too Large")
+
+    cdef void _pause(self):
+        if not self.read_paused and not self.closing:
+            self.read_paused = True
+            self.transport.pause_reading()
+
+    # -- httptools callbacks ----------------------------------------------------------------------
+
+    def on_message_begin(self):
+        self.in_head = True
+        self.began_this_feed = True
+        self.url_parts = []
+        self.url_len = 0
+        self.headers = []
+        self.head_bytes = 0
+        self.head_spill = 0
+        self.host_count = 0
+        self.host = None
+        self.expect_continue = False
+        self.te_seen = False
+        self.is_ws = False
+        if self.head_timer is None and self.cfg.timeout_request_head > 0:
+            self.head_timer = self.loop.call_later(self.cfg.timeout_request_head, self._head_timeout)
+
+    def on_url(self, bytes url):
+        self.url_len += len(url)
+        if self.url_len > self.cfg.max_url_length:
+            self.reject_status = 414
+            self.reject_detail = "URI Too Long"
+            raise _Rejected()
+        self.url_parts.append(url)
+
+    def on_header(self, bytes name, bytes value):
+        self.head_bytes += len(name) + len(value) + 4
+        if self.head_bytes > self.cfg.max_header_bytes or len(self.headers) >= self.cfg.max_header_count:
+            self.reject_status = 431
+            self.reject_detail = "Request Header Fields Too Large"
+            raise _Rejected()
+        name = name.lower()
+        if name == b"host":
+            self.host_count += 1
+            self.host = value
+        elif name == b"expect":
+            if value.lower() == b"100-continue":
+                self.expect_continue = True
+        elif name == b"transfer-encoding":
+            # RFC 9112 §6.1: we decode only "chunked"; other codings are 501 (llhttp would say 400).
+            self.te_seen = True
+            for coding in value.lower().split(b","):
+                if coding.strip(b" \t") != b"chunked":
+                    self.reject_status = 501
+                    self.reject_detail = "Not Implemented"
+                    raise _Rejected()
+        self.headers.append((name, value))
+
+    def on_headers_complete(self):
+        cdef RequestCycle cycle
+        cdef HttpConfig cfg = self.cfg
+        self.in_head = False
+        if self.head_timer is not None:
+            self.head_timer.cancel()
+            self.head_timer = None
+        parser = self.parser
+        version = parser.get_http_version()
+        method = parser.get_method()
+        target = b"".join(self.url_parts) if len(self.url_parts) != 1 else self.url_parts[0]
+        status = 0
+        detail = ""
+        if version != "1.1" and version != "1.0":
+            # RFC 9112 §2.3; HTTP/0.9 and 2.0 text are not served here.
+            status, detail = 505, "HTTP Version Not Supported"
+        elif method == b"CONNECT":
+            status, detail = 405, "Method Not Allowed"
+        elif self.host_count > 1 or (version == "1.1" and self.host_count == 0):
+            status, detail = 400, "Bad Request: Host header missing or repeated"  # RFC 9112 §3.2
+        elif self.host is not None and self.host != self.last_host and HOST_RE(self.host) is None:
+            status, detail = 400, "Bad Request: invalid Host header"
+        elif self.te_seen and version == "1.0":
+            status, detail = 400, "Bad Request"  # RFC 9112 §6.1: faulty framing
+        elif not target.startswith(b"/") and not (target == b"*" and method == b"OPTIONS"):
+            status, detail = 400, "Bad Request: invalid request target"  # RFC 9112 §3.2
+        elif b"#" in target:
+            status, detail = 400, "Bad Request: invalid request target"
+        elif cfg.limit_concurrency and (len(self.srv.tasks) >= cfg.limit_concurrency
+                                        or len(self.srv.connections) > cfg.limit_concurrency):
+            status, detail = 503, "Service Unavailable"
+        elif cfg.max_body_size:
+            for name, value in self.headers:
+                if name == b"content-length" and int(value) > cfg.max_body_size:
+                    status, detail = 413, "Content Too Large"
+                    break
+        if status:
+            self.reject_status = status
+            self.reject_detail = detail
+            raise _Rejected()
+        self.last_host = self.host
+
+        scope = self._build_scope(target, method, version)
+        upgrade = b""
+        if parser.should_upgrade():
+            for name, value in self.headers:
+                if name == b"upgrade":
+                    upgrade = value.lower()
+            if upgrade == b"websocket" and method == b"GET" and cfg.ws_factory is not None:
+                self.is_ws = True
+                scope["type"] = "websocket"
+                scope["scheme"] = "wss" if self.scheme == "https" else "ws"
+                del scope["method"]
+                self.pending_upgrade = (scope, target, self.headers, b"")
+                self.current = None
+                return
+        cycle = RequestCycle.__new__(RequestCycle)
+        cycle.proto = self
+        cycle.scope = scope
+        cycle.body = bytearray()
+        cycle.waiters = []
+        cycle.content_length = -1
+        cycle.keep_alive = parser.should_keep_alive() and not self.shutting_down
+        cycle.http10 = version == "1.0"
+        cycle.is_head = method == b"HEAD"
+        # RFC 9110 §10.1.1: no 100 Continue to an HTTP/1.0 client.
+        cycle.expect_continue = self.expect_continue and not cycle.http10
+        if upgrade:
+            cycle.keep_alive = False  # an upgrade we do not perform: what follows is not HTTP/1.1
+        if not cycle.keep_alive:
+            self.after_close = True
+        self.current = cycle
+        self.pipeline.append(cycle)
+        self.srv.total_requests += 1
+
+    def on_body(self, bytes body):
+        cdef RequestCycle cycle = self.current
+        if cycle is None:
+            return
+        cycle.body_received += len(body)
+        if self.cfg.max_body_size and cycle.body_received > self.cfg.max_body_size:
+            self.reject_status = 413
+            self.reject_detail = "Content Too Large"
+            raise _Rejected()
+        cycle.on_body(body)
+
+    def on_message_complete(self):
+        cdef RequestCycle cycle = self.current
+        self.in_head = False
+        if cycle is None:
+            return
+        cycle.message_complete = True
+        self.current = None
+        cycle.wake()
+
+    # -- connection state ------------------------------------------------------------------------
+
+    cdef dict _build_scope(self, bytes target, bytes method, str version):
+        cdef str root = self.cfg.root_path
+        qpos = target.find(b"?")
+        if qpos >= 0:
+            raw_path = target[:qpos]
+            query = target[qpos + 1:]
+        else:
+            raw_path = target
+            query = b""
+        # llhttp admits only ASCII in the target; the path is percent-decoded as UTF-8.
+        path = raw_path.decode("ascii")
+        if "%" in path:
+            path = unquote(path)
+        if root:
+            path = root + path
+            raw_path = root.encode("utf-8") + raw_path
+        return {
+            "type": "http",
+            "asgi": ASGI_VERSION,
+            "http_version": version,
+            "method": method.decode("ascii"),
+            "scheme": self.scheme,
+            "path": path,
+            "raw_path": raw_path,
+            "query_string": query,
+            "root_path": root,
+            "headers": self.headers,
+            "client": self.client,
+            "server": self.server,
+            "state": self.cfg.state.copy(),
+        }
+
+    cdef void _dispatch(self):
+        cdef RequestCycle cycle
+        if self.active is None and self.pipeline and not self.closing:
+            cycle = <RequestCycle>self.pipeline.popleft()
+            self.active = cycle
+            task = self.loop.create_task(cycle.run_asgi(self.cfg.app))
+            tasks = self.srv.tasks
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+        elif self.active is None and not self.pipeline and self.pending_upgrade is not None \
+                and not self.is_ws:
+            self._start_upgrade()
+            return
+        self._maybe_pause()
+
+    cdef void _maybe_pause(self):
+        cdef RequestCycle cycle = self.active
+        if self.read_paused or self.closing:
+            return
+        if len(self.pipeline) >= PIPELINE_HIGH_WATER or (
+                cycle is not None and len(cycle.body) > BODY_HIGH_WATER):
+            self._pause()
+
+    cdef void _maybe_resume(self):
+        cdef RequestCycle cycle = self.active
+        if not self.read_paused or self.closing or self.pending_error is not None \
+                or self.pending_upgrade is not None:
+            return
+        if len(self.pipeline) < PIPELINE_HIGH_WATER and (cycle is None or len(cycle.body) <= BODY_HIGH_WATER):
+            self.read_paused = False
+            self.transport.resume_reading()
+
+    cdef void _cycle_done(self, RequestCycle cycle):
+        # The response to `cycle` is complete (or abandoned): close, or serve the next request.
+        if cycle is not self.active:
+            return
+        self.active = None
+        if self.cfg.access_log:
+            s = cycle.scope
+            access_log.info('%s - "%s %s HTTP/%s" %d', "%s:%s" % s["client"] if s["client"] else "-",
+                            s.get("method"), s["path"], s["http_version"], cycle.status)
+        if self.closing:
+            return
+        if not cycle.keep_alive:
+            self._close()
+            return
+        if cycle is self.current:
+            # The app answered before reading the whole body: the parser still has to consume it.
+            cycle.body = bytearray()
+        if self.pipeline:
+            self._dispatch()
+        elif self.pending_error is not None:
+            self._write_error(self.pending_error[0], self.pending_error[1])
+        elif self.pending_upgrade is not None:
+            self._start_upgrade()
+        elif self.current is None and not self.in_head:
+            self._set_idle_timer()
+        self._maybe_resume()
+
+    cdef void _reject(self, int status, str detail):
+        # A request failed a check: answer every complete request before it, then `status`.
+        cdef RequestCycle cycle = self.current
+        self.reject_status = 0
+        self._pause()
+        self.parser = None  # nothing more is parsed on this connection
+        if cycle is not None:
+            self.current = None
+            if cycle is self.active:
+                # Its app already runs (streamed body): it sees a disconnect.
+                cycle.disconnected = True
+                cycle.wake()
+                if cycle.response_started:
+                    self._close()
+                    return
+                self.active = None
+            else:
+                try:
+                    self.pipeline.remove(cycle)
+                except ValueError:
+                    pass
+        if self.active is None and not self.pipeline:
+            self._write_error(status, detail)
+        else:
+            self.pending_error = (status, detail)
+
+    cdef void _write_error(self, int status, str detail):
+        if not self.closing:
+            if self.transport is not None and not self.transport.is_closing():
+                self.transport.write(error_response(status, detail))
+            self._close()
+
+    cdef void _set_idle_timer(self):
+        if self.idle_timer is not None:
+            self.idle_timer.cancel()
+        if self.shutting_down:
+            self._close()
+            return
+        if self.cfg.timeout_keep_alive > 0:
+            self.idle_timer = self.loop.call_later(self.cfg.timeout_keep_alive, self._idle_timeout)
+
+    cdef void _cancel_timers(self):
+        if self.idle_timer is not None:
+            self.idle_timer.cancel()
+            self.idle_timer = None
+        if self.head_timer is not None:
+            self.head_timer.cancel()
+            self.head_timer = None
+
+    cdef void _close(self):
+        if not self.closing:
+            self.closing = True
+            self._cancel_timers()
+            if self.transport is not None:
+                self.transport.close()
+
+    def _idle_timeout(self):
+        self.idle_timer = None
+        if self.active is None and not self.in_head:
+            self._close()
+
+    def _head_timeout(self):
+        # RFC 9110 §15.5.9: the client took too long to send the request head.
+        self.head_timer = None
+        if self.in_head and not self.closing:
+            self.in_head = False
+            self._reject(408, "Request Timeout")
+
+    cdef void _start_upgrade(self):
+        scope, target, headers, tail = self.pending_upgrade
+        self.pending_upgrade = None
+        self.closing = True
+        self._cancel_timers()
+        self.srv.connections.discard(self)
+        transport = self.transport
+        self.transport = None
+        self.parser = None
+        protocol = self.cfg.ws_factory(transport, scope, target, headers, tail)
+        transport.set_protocol(protocol)
+        protocol.connection_made(transport)
+        if self.read_paused:
+            transport.resume_reading()
+
+    def _upgrade_ready(self):
+        if self.pending_upgrade is not None and self.active is None and not self.pipeline:
+            self._start_upgrade()
+
+    async def drain(self):
+        """Wait until the transport's write buffer is below its low-water mark."""
+        while self.write_paused and not self.closing:
+            if self.drain_waiter is None or self.drain_waiter.done():
+                self.drain_waiter = self.loop.create_future()
+            await self.drain_waiter
+
+    def shutdown(self):
+        """Graceful shutdown: close when idle, else after the response in flight."""
+        cdef RequestCycle cycle
+        self.shutting_down = True
+        if self.active is None and self.current is None and not self.pipeline:
+            self._close()
+            return
+        for c in (self.active, self.current, *self.pipeline):
+            if c is not None:
+                cycle = <RequestCycle>c
+                cycle.keep_alive = False
+
+    def force_close(self):
+        self._close()
+
+    @property
+    def idle(self):
+        return self.active is None and self.current is None and not self.pipeline
+
+
+@cython.final
+@cython.auto_pickle(False)
+cdef class RequestCycle:
+    """One request: the ASGI ``receive`` and ``send`` callables and the response state."""
+
+    cdef void wake(self):
+        waiters = self.waiters
+        if waiters:
+            self.waiters = []
+            for fut in waiters:
+                if not fut.done():
+                    fut.set_result(None)
+
+    cdef void on_body(self, bytes data):
+        if self.response_complete or self.disconnected:
+            return  # answered already: the rest of the body is read and dropped
+        self.body += data
+        if len(self.body) > BODY_HIGH_WATER and self.proto.active is self:
+            self.proto._maybe_pause()
+        self.wake()
+
+    async def receive(self):
+        cdef HttpProtocol proto = self.proto
+        if self.expect_continue and not self.response_started and not self.disconnected \
+                and not self.message_complete and not self.body:
+            # RFC 9110 §10.1.1: the app wants the body, so tell the client to send it.
+            self.expect_continue = False
+            if not proto.closing:
+                proto.transport.write(CONTINUE_100)
+        while True:
+            if self.disconnected or self.response_complete:
+                return {"type": "http.disconnect"}
+            if not self.body_delivered and (self.body or self.message_complete):
+                break
+            fut = proto.loop.create_future()
+            self.waiters.append(fut)
+            await fut
+        body = bytes(self.body)
+        self.body.clear()
+        if self.message_complete:
+            self.body_delivered = True
+        elif proto.read_paused:
+            proto._maybe_resume()
+        return {"type": "http.request", "body": body, "more_body": not self.message_complete}
+
+    cdef bytes _head(self, bint more_body, Py_ssize_t first_len):
+        cdef list parts = [status_line(self.status)]
+        cdef HttpProtocol proto = self.proto
+        cdef int status = self.status
+        self.no_body = status < 200 or status == 204 or status == 304
+        for name, value in self.headers_out:
+            name = name.lower()
+            if _has_ctl(name) or _has_ctl(value) or b":" in name:
+                raise RuntimeError(f"invalid response header {name!r}")
+            if name == b"content-length":
+                self.content_length = int(value)
+            elif name == b"transfer-encoding":
+                if value.lower() != b"chunked":
+                    raise RuntimeError("unsupported response transfer-encoding")
+                self.chunked = True
+                if self.http10:
+                    continue
+            elif name == b"connection":
+                if value.lower() == b"close":
+                    self.keep_alive = False
+                continue
+            parts.append(name + b": " + value + CRLF)
+        if self.chunked and (self.content_length >= 0 or self.no_body):
+            raise RuntimeError("response has both content-length and transfer-encoding")
+        if self.http10 and self.chunked:
+            self.chunked = False
+            self.keep_alive = False  # HTTP/1.0 has no chunked coding: the close ends the body
+        if not self.no_body and self.content_length < 0 and not self.chunked:
+            if not more_body:
+                parts.append(clen(first_len))
+                self.content_length = first_len
+            elif not self.http10:
+                parts.append(b"transfer-encoding: chunked\r\n")
+                self.chunked = True
+            else:
+                self.keep_alive = False
+        if not self.keep_alive:
+            parts.append(b"connection: close\r\n")
+        elif self.http10:
+            parts.append(b"connection: keep-alive\r\n")
+        parts.append(date_header())
+        parts.append(proto.cfg.extra_headers)
+        parts.append(CRLF)
+        return b"".join(parts)
+
+    async def send(self, message):
+        cdef HttpProtocol proto = self.proto
+        cdef Py_ssize_t n
+        mtype = message["type"]
+        if proto.write_paused:
+            await proto.drain()
+        if not self.response_started:
+            if mtype != "http.response.start":
+                raise RuntimeError(f"expected 'http.response.start', got {mtype!r}")
+            self.response_started = True
+            self.expect_continue = False
+            self.status = message["status"]
+            self.headers_out = message.get("headers", ())
+            return
+        if self.response_complete:
+            raise RuntimeError(f"unexpected {mtype!r}: the response is already complete")
+        if mtype != "http.response.body":
+            raise RuntimeError(f"expected 'http.response.body', got {mtype!r}")
+        body = message.get("body", b"")
+        more_body = message.get("more_body", False)
+        n = len(body)
+        if not self.head_written:
+            head = self._head(more_body, n)
+            self.head_written = True
+        else:
+            head = b""
+        if self.is_head or self.no_body:
+            data = head
+        else:
+            if self.content_length >= 0:
+                self.body_sent += n
+                if self.body_sent > self.content_length:
+                    raise RuntimeError("response body longer than its content-length")
+            if self.chunked:
+                if n:
+                    data = b"".join((head, b"%x\r\n" % n, body, CRLF, b"" if more_body else CHUNK_END))
+                else:
+                    data = head if more_body else head + CHUNK_END
+            elif head:
+                # PERF: a small, complete response leaves in one write.
+                data = head + body if n else head
+            else:
+                data = body
+        if data and not self.disconnected:
+            proto.transport.write(data)
+        if not more_body:
+            self.response_complete = True
+            if self.content_length >= 0 and self.body_sent < self.content_length \
+                    and not self.is_head and not self.no_body:
+                self.keep_alive = False  # the client is still waiting for bytes we never sent
+            self.wake()
+            if not self.disconnected:
+                proto._cycle_done(self)
+
+    async def run_asgi(self, app):
+        cdef HttpProtocol proto = self.proto
+        try:
+            result = await app(self.scope, self.receive, self.send)
+        except CancelledError:
+            if not self.response_complete:
+                self.keep_alive = False
+                proto._close()
+            raise
+        except BaseException as exc:
+            error_log.error("Exception in ASGI application", exc_info=exc)
+            if not self.head_written and not self.disconnected:
+                self.response_started = self.response_complete = True
+                self.status = 500
+                self.keep_alive = False
+                proto.transport.write(error_response(500, "Internal Server Error"))
+                proto._cycle_done(self)
+            proto._close()
+        else:
+            if result is not None:
+                error_log.error("ASGI callable returned a value instead of None: %r", result)
+            if self.disconnected:
+                return
+            if not self.head_written:
+                error_log.error("ASGI callable returned without sending a response")
+                self.response_started = self.response_complete = True
+                self.status = 500
+                self.keep_alive = False
+                proto.transport.write(error_response(500, "Internal Server Error"))
+                proto._cycle_done(self)
+            elif not self.response_complete:
+                error_log.error("ASGI callable returned without completing the response")
+                proto._close()
+        finally:
+            self.waiters = []
+            if proto.active is self:
+                proto.active = None
+            if proto.pending_upgrade is not None:
+                proto._upgrade_ready()

@@ -1,0 +1,336 @@
+"""HTTP/1.1 over loopback with raw sockets: framing, keep-alive, pipelining, limits, bad input."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+
+import pytest
+
+from .apps import EVENTS
+from .conftest import Client, request, running, wait_for
+
+GET = b"GET / HTTP/1.1\r\nHost: t\r\n\r\n"
+
+# -- the same suite against raw ASGI, Starlette and FastAPI ------------------------------------
+
+
+def test_get(any_app: tuple[str, int]) -> None:
+    status, headers, body = request(any_app[1], GET)
+    assert (status, body) == (200, b"hello")
+    assert headers["content-length"] == "5"
+    assert "date" in headers and "server" not in headers
+
+
+def test_keep_alive_many_requests(any_app: tuple[str, int]) -> None:
+    with Client(any_app[1]) as c:
+        for _ in range(20):
+            c.send(GET)
+            assert c.read_response()[2] == b"hello"
+
+
+def test_pipelining_answers_in_order(any_app: tuple[str, int]) -> None:
+    with Client(any_app[1]) as c:
+        c.send(b"GET /slow HTTP/1.1\r\nHost: t\r\n\r\n" + GET
+               + b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nxyz" + GET)
+        assert [c.read_response()[2] for _ in range(4)] == [b"slow", b"hello", b"xyz", b"hello"]
+
+
+def test_chunked_request_body(any_app: tuple[str, int]) -> None:
+    data = (b"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+            b"5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\n\r\n")
+    assert request(any_app[1], data)[2] == b"hello world"
+
+
+def test_chunked_response(any_app: tuple[str, int]) -> None:
+    _status, headers, body = request(any_app[1], b"GET /stream HTTP/1.1\r\nHost: t\r\n\r\n")
+    assert headers["transfer-encoding"] == "chunked" and body == b"abc"
+
+
+def test_http10_streamed_response_is_close_delimited(any_app: tuple[str, int]) -> None:
+    with Client(any_app[1]) as c:
+        c.send(b"GET /stream HTTP/1.0\r\n\r\n")
+        _status, headers, body = c.read_response()
+        assert body == b"abc" and "transfer-encoding" not in headers
+
+
+def test_http10_keep_alive(any_app: tuple[str, int]) -> None:
+    with Client(any_app[1]) as c:
+        c.send(b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+        assert c.read_response()[1]["connection"] == "keep-alive"
+        c.send(b"GET / HTTP/1.0\r\n\r\n")
+        assert c.read_response()[2] == b"hello"
+        assert c.closed()
+
+
+def test_head_has_no_body(any_app: tuple[str, int]) -> None:
+    with Client(any_app[1]) as c:
+        c.send(b"HEAD / HTTP/1.1\r\nHost: t\r\n\r\n" + GET)
+        status, _headers, body = c.read_response(head=True)
+        assert status in (200, 405) and body == b""
+        assert c.read_response()[2] == b"hello"  # the next response starts right after the head
+
+
+def test_expect_100_continue(any_app: tuple[str, int]) -> None:
+    with Client(any_app[1]) as c:
+        c.send(b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n")
+        assert c.read_response()[0] == 100
+        c.send(b"body")
+        assert c.read_response()[2] == b"body"
+
+
+def test_no_100_continue_for_http10(any_app: tuple[str, int]) -> None:
+    with Client(any_app[1]) as c:
+        c.send(b"POST /echo HTTP/1.0\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n")
+        time.sleep(0.2)
+        c.send(b"body")
+        status, _, body = c.read_response()
+        assert (status, body) == (200, b"body")
+
+
+def test_app_exception_is_500_and_close(any_app: tuple[str, int]) -> None:
+    with Client(any_app[1]) as c:
+        c.send(b"GET /error HTTP/1.1\r\nHost: t\r\n\r\n")
+        assert c.read_response()[0] == 500
+        if any_app[0] == "raw":  # Starlette's own error middleware answers, keep-alive
+            assert c.closed()
+
+
+def test_slow_client_does_not_block_others(any_app: tuple[str, int]) -> None:
+    stop = threading.Event()
+
+    def trickle() -> None:
+        with Client(any_app[1]) as slow:
+            for byte in b"GET / HTTP/1.1\r\nHost: t\r\n":
+                if stop.wait(1.0):
+                    return
+                try:
+                    slow.send(bytes([byte]))
+                except OSError:
+                    return
+
+    thread = threading.Thread(target=trickle)
+    thread.start()
+    try:
+        time.sleep(0.3)
+        started = time.monotonic()
+        for _ in range(20):
+            assert request(any_app[1], GET)[2] == b"hello"
+        assert time.monotonic() - started < 2.0
+    finally:
+        stop.set()
+        thread.join()
+
+
+# -- malformed requests: 4xx/5xx, connection closed, nothing reaches the app --------------------
+
+BAD = {
+    "cl-and-te": (b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"
+                  b"0\r\n\r\n", 400),
+    "duplicate-cl": (b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n"
+                     b"Content-Length: 3\r\n\r\nabc", 400),
+    "invalid-cl": (b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: +3\r\n\r\nabc", 400),
+    "bad-chunk-size": (b"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+                       b"zz\r\nab\r\n", 400),
+    "bare-lf": (b"GET / HTTP/1.1\nHost: t\n\n", 400),
+    "nul-in-header": (b"GET / HTTP/1.1\r\nHost: t\r\nX: a\x00b\r\n\r\n", 400),
+    "ctl-in-header": (b"GET / HTTP/1.1\r\nHost: t\r\nX: a\x01b\r\n\r\n", 400),
+    "obs-fold": (b"GET / HTTP/1.1\r\nHost: t\r\nX: a\r\n b\r\n\r\n", 400),
+    "invalid-method": (b"G@T / HTTP/1.1\r\nHost: t\r\n\r\n", 400),
+    "unknown-method": (b"FROB / HTTP/1.1\r\nHost: t\r\n\r\n", 400),
+    "space-in-name": (b"GET / HTTP/1.1\r\nHost: t\r\nX : b\r\n\r\n", 400),
+    "no-host": (b"GET / HTTP/1.1\r\n\r\n", 400),
+    "two-hosts": (b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
+    "bad-host": (b"GET / HTTP/1.1\r\nHost: a b/c\r\n\r\n", 400),
+    "bad-host-port": (b"GET / HTTP/1.1\r\nHost: a:x\r\n\r\n", 400),
+    "absolute-form": (b"GET http://t/ HTTP/1.1\r\nHost: t\r\n\r\n", 400),
+    "star-not-options": (b"GET * HTTP/1.1\r\nHost: t\r\n\r\n", 400),
+    "relative-target": (b"GET foo HTTP/1.1\r\nHost: t\r\n\r\n", 400),
+    "fragment": (b"GET /a#b HTTP/1.1\r\nHost: t\r\n\r\n", 400),
+    "connect": (b"CONNECT t:443 HTTP/1.1\r\nHost: t:443\r\n\r\n", 405),
+    "http09": (b"GET /\r\n\r\n", 505),
+    "http2-text": (b"GET / HTTP/2.0\r\nHost: t\r\n\r\n", 505),
+    "http12": (b"GET / HTTP/1.2\r\nHost: t\r\n\r\n", 400),
+    "te-gzip": (b"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip\r\n\r\n", 501),
+    "te-gzip-chunked": (b"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
+                        b"0\r\n\r\n", 501),
+    "te-http10": (b"POST /echo HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
+    "non-ascii-target": (b"GET /\xc3\xa9 HTTP/1.1\r\nHost: t\r\n\r\n", 400),
+    "url-too-long": (b"GET /" + b"a" * 600 + b" HTTP/1.1\r\nHost: t\r\n\r\n", 414),
+    "header-too-big": (b"GET / HTTP/1.1\r\nHost: t\r\nX: " + b"a" * 3000 + b"\r\n\r\n", 431),
+    "too-many-headers": (b"GET / HTTP/1.1\r\nHost: t\r\n" + b"X: a\r\n" * 25 + b"\r\n", 431),
+    "body-too-big": (b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\n\r\n", 413),
+    "chunked-body-too-big": (b"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+                             b"7d0\r\n" + b"a" * 2000 + b"\r\n", 413),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD))
+def test_malformed_request_rejected(raw_port: int, name: str) -> None:
+    data, expected = BAD[name]
+    EVENTS.clear()
+    with Client(raw_port) as c:
+        c.send(data)
+        status, headers, body = c.read_response()
+        assert status == expected, (name, status, body)
+        assert headers["connection"] == "close"
+        assert "detail" in json.loads(body)
+        assert c.closed()
+    assert "disconnect-while-reading" not in EVENTS  # the app never saw the request
+
+
+def test_valid_pipelined_request_answered_before_garbage(raw_port: int) -> None:
+    with Client(raw_port) as c:
+        c.send(GET + b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nok" + b"GARBAGE\r\n\r\n")
+        assert c.read_response()[2] == b"hello"
+        assert c.read_response()[2] == b"ok"
+        assert c.read_response()[0] == 400
+        assert c.closed()
+
+
+def test_header_in_pieces_over_the_limit(raw_port: int) -> None:
+    # A head that never ends, sent in pieces: bounded, then 431.
+    with Client(raw_port) as c:
+        c.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        c.send(b"GET / HTTP/1.1\r\nHost: t\r\nX-Long: ")
+        try:
+            for _ in range(40):
+                time.sleep(0.005)
+                c.send(b"a" * 100)
+        except OSError:
+            pass  # closed on us mid-send: what we want
+        assert c.read_response()[0] == 431
+
+
+def test_slow_head_times_out_with_408(raw_port: int) -> None:
+    with Client(raw_port) as c:
+        c.send(b"GET / HTTP/1.1\r\n")
+        started = time.monotonic()
+        assert c.read_response()[0] == 408
+        assert 1.0 < time.monotonic() - started < 4.0
+
+
+def test_idle_keep_alive_connection_closed(raw_port: int) -> None:
+    with Client(raw_port) as c:
+        c.send(GET)
+        c.read_response()
+        assert c.closed(wait=3.0)
+
+
+def test_connection_close_honoured(raw_port: int) -> None:
+    with Client(raw_port) as c:
+        c.send(b"GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n" + GET)
+        _status, headers, _ = c.read_response()
+        assert headers["connection"] == "close"
+        assert c.closed() and c.buf == b""
+
+
+# -- the raw app: scope, send/receive edge cases ----------------------------------------------
+
+
+def test_scope_is_complete(raw_port: int) -> None:
+    status, _, body = request(raw_port, b"GET /sc%C3%A9ne/../scope HTTP/1.1\r\nHost: t:1\r\n\r\n")
+    assert status == 404  # the path is not normalised: the app decides
+    status, _, body = request(raw_port, b"GET /scope?a=1&b=%20 HTTP/1.1\r\nHost: t:1\r\nX-A: B\r\n\r\n")
+    scope = json.loads(body)
+    assert scope["type"] == "http" and scope["asgi"] == {"version": "3.0", "spec_version": "2.4"}
+    assert scope["http_version"] == "1.1" and scope["method"] == "GET" and scope["scheme"] == "http"
+    assert scope["path"] == "/scope" and scope["raw_path"] == "/scope"
+    assert scope["query_string"] == "a=1&b=%20" and scope["root_path"] == ""
+    assert scope["headers"] == [["host", "t:1"], ["x-a", "B"]]
+    assert scope["client"][0] == "127.0.0.1" and scope["server"] == ["127.0.0.1", raw_port]
+    assert scope["state"] == {"started": "yes"}
+
+
+def test_percent_decoded_utf8_path_and_root_path() -> None:
+    from .apps import raw_app
+
+    with running(raw_app, root_path="/api") as (_, port):
+        scope = json.loads(request(port, b"GET /scope HTTP/1.1\r\nHost: t\r\n\r\n")[2])
+        assert scope["root_path"] == "/api" and scope["path"] == "/api/scope"
+        assert scope["raw_path"] == "/api/scope"
+
+
+def test_app_exception_after_start_closes(raw_port: int) -> None:
+    with Client(raw_port) as c:
+        c.send(b"GET /error-after-start HTTP/1.1\r\nHost: t\r\n\r\n")
+        assert c.closed()
+        assert b"partial" in c.buf and not c.buf.endswith(b"0\r\n\r\n")
+
+
+def test_app_without_response_is_500(raw_port: int) -> None:
+    assert request(raw_port, b"GET /no-response HTTP/1.1\r\nHost: t\r\n\r\n")[0] == 500
+
+
+def test_response_splitting_refused(raw_port: int) -> None:
+    with Client(raw_port) as c:
+        c.send(b"GET /bad-header HTTP/1.1\r\nHost: t\r\n\r\n")
+        status, headers, _ = c.read_response()
+        assert status == 500 and "set-cookie" not in headers
+
+
+def test_app_content_length_streamed(raw_port: int) -> None:
+    _status, headers, body = request(raw_port, b"GET /length HTTP/1.1\r\nHost: t\r\n\r\n")
+    assert headers["content-length"] == "6" and body == b"abcdef" and "transfer-encoding" not in headers
+
+
+def test_disconnect_reaches_app(raw_port: int) -> None:
+    EVENTS.clear()
+    with Client(raw_port) as c:
+        c.send(b"GET /wait-disconnect HTTP/1.1\r\nHost: t\r\n\r\n")
+        time.sleep(0.1)
+    assert wait_for(lambda: EVENTS.get("disconnected"))
+
+
+def test_large_response_with_slow_reader(raw_port: int) -> None:
+    # The app's send pauses while the socket buffer is full; nothing is lost.
+    for path, size in ((b"/big", 4 * 1024 * 1024), (b"/big-stream", 32 * 262144)):
+        with Client(raw_port) as c:
+            c.send(b"GET " + path + b" HTTP/1.1\r\nHost: t\r\n\r\n")
+            time.sleep(0.3)
+            status, _, body = c.read_response()
+            assert status == 200 and len(body) == size
+
+
+def test_large_streamed_upload() -> None:
+    from .apps import raw_app
+
+    with running(raw_app) as (_, port), Client(port) as c:
+        c.send(b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3000000\r\n\r\n")
+        for _ in range(30):
+            c.send(b"z" * 100000)
+        status, _, body = c.read_response()
+        assert status == 200 and len(body) == 3000000
+
+
+def test_limit_concurrency_503() -> None:
+    from .apps import raw_app
+
+    with running(raw_app, limit_concurrency=1) as (_, port), Client(port) as busy:
+        busy.send(b"GET /slow HTTP/1.1\r\nHost: t\r\n\r\n")
+        time.sleep(0.1)
+        assert request(port, GET)[0] == 503
+        assert busy.read_response()[2] == b"slow"
+
+
+def test_server_header_and_default_headers() -> None:
+    from .apps import raw_app
+
+    with running(raw_app, server_header=True, headers=[("X-Frame-Options", "DENY")]) as (_, port):
+        headers = request(port, GET)[1]
+        assert headers["server"] == "fastcore" and headers["x-frame-options"] == "DENY"
+
+
+def test_proxy_headers_only_from_trusted() -> None:
+    from .apps import raw_app
+
+    data = (b"GET /scope HTTP/1.1\r\nHost: t\r\nX-Forwarded-For: 1.2.3.4, 10.0.0.1\r\n"
+            b"X-Forwarded-Proto: https\r\n\r\n")
+    with running(raw_app, proxy_headers=True, forwarded_allow_ips="127.0.0.1,10.0.0.0/8") as (_, port):
+        scope = json.loads(request(port, data)[2])
+        assert scope["client"] == ["1.2.3.4", 0] and scope["scheme"] == "https"
+    with running(raw_app, proxy_headers=True, forwarded_allow_ips="192.0.2.1") as (_, port):
+        scope = json.loads(request(port, data)[2])
+        assert scope["client"][0] == "127.0.0.1" and scope["scheme"] == "http"
