@@ -5,6 +5,7 @@ from re import Pattern
 from typing import Any, Final, TypedDict, final
 
 from starlette.background import BackgroundTasks
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Send
@@ -59,6 +60,8 @@ class Conn:
     @property
     def send(self) -> Send: ...
     def __init__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None: ...
+    body: bytes | None
+    form: FormData | None
     @property
     def query(self) -> dict[str, list[str]]: ...
     @property

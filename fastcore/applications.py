@@ -108,6 +108,7 @@ class FastCore(Starlette):
         deprecated: bool | None = None,
         include_in_schema: bool = True,
         generate_unique_id_function: Callable[[APIRoute], str] | None = None,
+        max_body_size: int | None = None,
         **extra: Any,
     ) -> None:
         handlers = default_handlers()
@@ -124,6 +125,7 @@ class FastCore(Starlette):
             deprecated=deprecated,
             include_in_schema=include_in_schema,
             generate_unique_id_function=generate_unique_id_function,
+            max_body_size=max_body_size,
         )
         self.title = title
         self.summary = summary

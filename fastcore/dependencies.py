@@ -32,10 +32,14 @@ from starlette.responses import Response
 
 from fastcore import _params
 from fastcore._params import Coercer, Conn, Field, Plan
+from fastcore.bodies import BodyParam, BodyPlan, form_item_type, upload_type
 from fastcore.exceptions import FastCoreError
 from fastcore.params import (
     UNSET,
+    BodyInfo,
     Depends,
+    FileInfo,
+    FormInfo,
     HeaderInfo,
     ParamInfo,
     ParamSource,
@@ -100,6 +104,7 @@ class Dependant:
     scopes: tuple[str, ...] = ()
     kind: int = CALL_ASYNC
     path_params: frozenset[str] = frozenset()
+    body_params: list[BodyParam] = field(default_factory=list)
 
     # Derived once here (sub-dependants are built before their parents), read per request.
     cache_key: tuple[Any, tuple[str, ...]] = field(init=False)
@@ -294,7 +299,6 @@ def _param_field(
 ) -> Field:
     """The plan field for one path/query/header/cookie parameter."""
     tp, _optional = _unwrap_optional(annotation)
-    declared = info is not None
     if info is None:
         info = PathInfo() if name in path_params else QueryInfo()
     if info.source is ParamSource.BODY:
@@ -311,15 +315,6 @@ def _param_field(
     is_list = False
     container = None
     item = _sequence_item(tp)
-    if not declared and name not in path_params and (item is not None or _coercer(tp, None,
-                                                                                 for_list=False) is None):
-        # FastAPI reads an undeclared non-scalar parameter (list[int], dict, a model...) from the
-        # request body; reading it from the query instead would answer differently.
-        raise FastCoreError(
-            f"{_describe(call)}: parameter {name!r} has type {tp!r}, which FastAPI reads from the "
-            "request body; request bodies are not supported yet (declare it with Query() or Header() "
-            "to read repeated query keys or headers)"
-        )
     if item is not None and source in (_params.S_QUERY, _params.S_HEADER):
         is_list = True
         item_tp, container = item
@@ -375,6 +370,7 @@ def build_dependant(
     signature, hints = _signature(call)
     fields: list[Field] = []
     dependencies: list[Dependant] = []
+    body_params: list[BodyParam] = []
     for dep in extra:
         dependencies.append(_sub_dependant(dep, None, None, path, scopes, overrides, path_params))
     for pname, param in signature.parameters.items():
@@ -410,6 +406,9 @@ def build_dependant(
             value = SecurityScopes(scopes) if special == _params.S_VALUE else None
             fields.append(Field(pname, pname, special, None, required=False, default=value))
             continue
+        if isinstance(marker, BodyInfo) or (marker is None and _is_body_type(annotation, pname, path_params)):
+            body_params.append(_body_param(call, pname, annotation, default, marker))
+            continue
         fields.append(_param_field(call, pname, annotation, default, marker, path_params))
     fields.sort(key=lambda f: _SOURCE_ORDER.get(f.source, 9))
     return Dependant(
@@ -421,7 +420,62 @@ def build_dependant(
         scopes=tuple(scopes),
         kind=_call_kind(call),
         path_params=path_params,
+        body_params=body_params,
     )
+
+
+def _is_body_type(annotation: Any, name: str, path_params: frozenset[str]) -> bool:
+    """FastAPI's rule for an undeclared parameter: anything not read from text is the body."""
+    if name in path_params:
+        return False
+    tp = _unwrap_optional(annotation)[0]
+    if upload_type(form_item_type(annotation)[0]):
+        return True
+    return _sequence_item(tp) is not None or _coercer(tp, None, for_list=False) is None
+
+
+def _body_param(
+    call: Callable[..., Any], name: str, annotation: Any, default: Any, info: BodyInfo | None
+) -> BodyParam:
+    if annotation is inspect.Parameter.empty:
+        annotation = Any
+    item_tp, is_list = form_item_type(annotation)
+    if info is None:
+        info = FileInfo() if upload_type(item_tp) else BodyInfo()
+    required = (default is UNSET or default is Ellipsis) and info.default_factory is None
+    param = BodyParam(
+        name=name,
+        alias=info.alias or name,
+        annotation=annotation,
+        info=info,
+        required=required,
+        default=None if required else default,
+    )
+    if isinstance(info, FormInfo):
+        param.is_list = is_list
+        param.is_file = isinstance(info, FileInfo) or upload_type(item_tp)
+        if upload_type(item_tp) or item_tp is bytes:
+            return param
+        coercer = _coercer(_unwrap_optional(item_tp)[0], info, for_list=is_list)
+        if coercer is None and not is_list:
+            param.is_model = True  # Annotated[Model, Form()]: the model's fields are the form's
+        elif coercer is None:
+            raise FastCoreError(
+                f"{_describe(call)}: form parameter {name!r} has unsupported type {item_tp!r}"
+            )
+        param.coercer = coercer
+    return param
+
+
+def route_body_plan(dependant: Dependant, *, max_size: int | None, where: str) -> BodyPlan | None:
+    """The body plan of a route: every body parameter of its tree, first declaration of a name wins."""
+    seen: dict[str, BodyParam] = {}
+    for dep in dependant.walk():
+        for param in dep.body_params:
+            seen.setdefault(param.name, param)
+    if not seen:
+        return None
+    return BodyPlan(list(seen.values()), max_size=max_size, where=where)
 
 
 def _sub_dependant(
@@ -462,6 +516,7 @@ async def solve(
     errors: list[Any],
     cache: dict[Any, Any],
     stack: AsyncExitStack | None,
+    body: tuple[dict[str, Any], dict[str, list[Any]]] | None = None,
 ) -> dict[str, Any]:
     """The keyword arguments for ``dependant.call``; errors of the whole tree go to ``errors``.
 
@@ -476,8 +531,8 @@ async def solve(
                 values[sub.name] = cache[key]
             continue
         before = len(errors)
-        if sub.dependencies:
-            sub_values = await solve(sub, conn, path_params, errors, cache, stack)
+        if sub.dependencies or sub.body_params:
+            sub_values = await solve(sub, conn, path_params, errors, cache, stack, body)
         else:
             # PERF: a leaf dependency needs no coroutine of its own, only its compiled plan.
             sub_values = sub.plan.extract(conn, path_params, errors)
@@ -493,6 +548,14 @@ async def solve(
         # later cached ``Depends`` on the same callable reuses it rather than calling again.
         cache.setdefault(key, value)
     dependant.plan.extract_into(conn, path_params, values, errors)
+    if body is not None:
+        # FastAPI's order: a callable's body errors come after its path/query/header/cookie ones.
+        body_values, body_errors = body
+        for param in dependant.body_params:
+            if param.name in body_errors:
+                errors.extend(body_errors[param.name])
+            elif param.name in body_values:
+                values[param.name] = body_values[param.name]
     return values
 
 

@@ -33,7 +33,8 @@ from starlette.websockets import WebSocketClose
 from fastcore import _router
 from fastcore._params import Conn
 from fastcore._respond import render_json
-from fastcore.dependencies import CALL_ASYNC, CALL_SYNC, Dependant, build_dependant, solve
+from fastcore.bodies import BodyPlan
+from fastcore.dependencies import CALL_ASYNC, CALL_SYNC, Dependant, build_dependant, route_body_plan, solve
 from fastcore.exception_handlers import default_handlers
 from fastcore.exceptions import FastCoreError, HTTPException, RequestValidationError
 from fastcore.params import Depends
@@ -153,6 +154,7 @@ class APIRoute(routing.Route):
         callbacks: list[Any] | None = None,
         openapi_extra: dict[str, Any] | None = None,
         generate_unique_id_function: Callable[[APIRoute], str] | None = None,
+        max_body_size: int | None = None,
     ) -> None:
         if not path.startswith("/"):
             raise FastCoreError(f"route paths must start with '/': {path!r}")
@@ -183,14 +185,16 @@ class APIRoute(routing.Route):
         self._response_class: type[Response] = cls
         self._json = cls is JSONResponse
         self.status_code = status_code if status_code is not None else 200
+        self.max_body_size = max_body_size
         self.dependant = build_dependant(endpoint, path=path, extra=self.dependencies)
+        self.body_plan = route_body_plan(self.dependant, max_size=max_body_size, where=self._where())
         if self.dependant.kind not in (CALL_ASYNC, CALL_SYNC):
             raise FastCoreError(f"{name or endpoint!r}: a route handler cannot be a generator")
         self._overridden: tuple[Any, ...] | None = None
 
     # -- per request -------------------------------------------------------------------------------
 
-    def _with_overrides(self, overrides: Any) -> Dependant:
+    def _with_overrides(self, overrides: Any) -> tuple[Dependant, BodyPlan | None]:
         """The plan with ``app.dependency_overrides`` applied; rebuilt only when they change."""
         # A DependencyOverrides version is unique in the process; a plain mapping has none and is
         # re-planned on every request.
@@ -199,20 +203,25 @@ class APIRoute(routing.Route):
         if cached is None or cached[0] != key or key is None:
             dependant = build_dependant(self.endpoint, path=self.path, extra=self.dependencies,
                                         overrides=overrides)
-            self._overridden = cached = (key, dependant)
-        return cached[1]  # type: ignore[no-any-return]
+            plan = route_body_plan(dependant, max_size=self.max_body_size, where=self._where())
+            self._overridden = cached = (key, dependant, plan)
+        return cached[1], cached[2]
+
+    def _where(self) -> str:
+        return f"{sorted(self.methods or ())} {self.path}"
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         # PERF: no wrapper call on the hot path; ASGI scopes are dicts (Starlette types them loosely).
         conn = Conn(scope, receive, send)  # type: ignore[arg-type]
         dependant = self.dependant
+        body_plan = self.body_plan
         app = scope.get("app")
         if app is not None:
             overrides = getattr(app, "dependency_overrides", None)
             if overrides:
-                dependant = self._with_overrides(overrides)
-        if dependant.dependencies:
-            await self._handle_solved(conn, dependant)
+                dependant, body_plan = self._with_overrides(overrides)
+        if dependant.dependencies or body_plan is not None:
+            await self._handle_solved(conn, dependant, body_plan)
             return
         # PERF: the common case — no dependencies — runs the compiled plan and the handler inline.
         try:
@@ -237,12 +246,14 @@ class APIRoute(routing.Route):
             return
         await self._send_result(conn, result)
 
-    async def _handle_solved(self, conn: Conn, dependant: Dependant) -> None:
+    async def _handle_solved(self, conn: Conn, dependant: Dependant, body_plan: BodyPlan | None) -> None:
         stack = AsyncExitStack() if dependant.has_yield else None
         try:
             try:
+                body = await body_plan.read(conn) if body_plan is not None else None
                 errors: list[Any] = []
-                kwargs = await solve(dependant, conn, conn.scope.get("path_params") or {}, errors, {}, stack)
+                path_params = conn.scope.get("path_params") or {}
+                kwargs = await solve(dependant, conn, path_params, errors, {}, stack, body)
                 if errors:
                     raise RequestValidationError(errors)
                 if dependant.kind == CALL_ASYNC:
@@ -263,6 +274,8 @@ class APIRoute(routing.Route):
             # FastAPI's default: clean-up of yield dependencies runs after the response is sent.
             if stack is not None:
                 await stack.aclose()
+            if conn.form is not None:
+                await conn.form.close()  # spooled upload files
 
     async def _send_result(self, conn: Conn, result: Any) -> None:
         scope, send = conn.scope, conn.send
@@ -329,6 +342,7 @@ class APIRouter(routing.Router):
         deprecated: bool | None = None,
         include_in_schema: bool = True,
         generate_unique_id_function: Callable[[APIRoute], str] | None = None,
+        max_body_size: int | None = None,
     ) -> None:
         super().__init__(routes=routes, redirect_slashes=redirect_slashes, default=default, lifespan=lifespan)
         if prefix:
@@ -344,6 +358,7 @@ class APIRouter(routing.Router):
         self.deprecated = deprecated
         self.include_in_schema = include_in_schema
         self.generate_unique_id_function = generate_unique_id_function
+        self.max_body_size = max_body_size
         self._custom_default = default is not None
         self._tree = _router.Router()
         self._unplaced: list[routing.BaseRoute] = []
@@ -471,6 +486,7 @@ class APIRouter(routing.Router):
         callbacks: list[Any] | None = None,
         openapi_extra: dict[str, Any] | None = None,
         generate_unique_id_function: Callable[[APIRoute], str] | None = None,
+        max_body_size: int | None = None,
     ) -> None:
         route_class = route_class_override or self.route_class
         route = route_class(
@@ -499,6 +515,7 @@ class APIRouter(routing.Router):
             callbacks=[*self.callbacks, *(callbacks or [])],
             openapi_extra=openapi_extra,
             generate_unique_id_function=generate_unique_id_function or self.generate_unique_id_function,
+            max_body_size=max_body_size if max_body_size is not None else self.max_body_size,
         )
         self.routes.append(route)
 
@@ -600,6 +617,8 @@ class APIRouter(routing.Router):
                     openapi_extra=route.openapi_extra,
                     generate_unique_id_function=route.generate_unique_id_function
                     or generate_unique_id_function,
+                    max_body_size=route.max_body_size if route.max_body_size is not None
+                    else router.max_body_size,
                 )
             elif isinstance(route, routing.Route):
                 methods = sorted(route.methods or ()) or None

@@ -62,11 +62,12 @@ def test_unsupported_types_are_refused() -> None:
 
 
 @pytest.mark.parametrize("annotation", [Model, dict[str, int], list[int], set[str]])
-def test_undeclared_non_scalars_are_bodies_in_fastapi(annotation: Any) -> None:
+def test_undeclared_non_scalars_are_bodies_as_in_fastapi(annotation: Any) -> None:
     async def handler(x: annotation) -> None: ...  # type: ignore[valid-type]
 
-    with pytest.raises(FastCoreError, match="request body; request bodies are not supported yet"):
-        build_dependant(handler, path="/")
+    dependant = build_dependant(handler, path="/")
+    assert not dependant.fields
+    assert [p.name for p in dependant.body_params] == ["x"]
 
 
 def test_declared_lists_read_repeated_keys() -> None:
@@ -86,15 +87,14 @@ def test_path_parameter_must_be_in_the_path() -> None:
 
 
 @pytest.mark.parametrize("marker", [Body(), Form(), File(), Body(embed=True)])
-def test_body_parameters_are_not_supported_yet(marker: Any) -> None:
+def test_declared_body_parameters_become_body_params(marker: Any) -> None:
     async def handler(payload: str = marker) -> None: ...
 
-    with pytest.raises(FastCoreError, match=r"'payload' is a request body.*not supported yet"):
-        build_dependant(handler, path="/")
-
-    app = FastCore()
-    with pytest.raises(FastCoreError):
-        app.post("/")(handler)
+    dependant = build_dependant(handler, path="/")
+    assert not dependant.fields
+    (param,) = dependant.body_params
+    assert (param.name, param.info) == ("payload", marker)
+    FastCore().post("/")(handler)  # the route builds its body plan without error
 
 
 def test_default_given_twice_is_refused() -> None:

@@ -10,6 +10,8 @@ cdef class Conn:
     cdef object _request
     cdef object _response
     cdef object _background
+    cdef public object body
+    cdef public object form
 
     cdef dict query_map(self)
     cdef dict header_map(self)

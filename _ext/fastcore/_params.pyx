@@ -334,6 +334,11 @@ cdef class Conn:
         """The Starlette ``Request`` for this call, created on first use."""
         if self._request is None:
             self._request = _Request(self.scope, self.receive, self.send)
+            if self.body is not None:
+                # The plan already read the body: let request.body()/json() return it.
+                self._request._body = self.body
+            if self.form is not None:
+                self._request._form = self.form
         return self._request
 
     @request.setter

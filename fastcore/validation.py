@@ -1,0 +1,1018 @@
+"""Every validation error of a request body, in pydantic v2's shapes.
+
+The fast path decodes a body with ``msgspec.json.Decoder(T, strict=False)``, which stops at the first
+error. When it fails, the slow path decodes the body untyped and calls :func:`collect_errors`, which
+lists *all* the errors the way FastAPI (pydantic v2, lax mode, ``from_attributes=True``) reports them::
+
+    >>> class Item(msgspec.Struct):
+    ...     name: str
+    ...     qty: Annotated[int, msgspec.Meta(ge=1)] = 1
+    >>> collect_errors(Item, {"name": 1, "qty": 0}, ("body",))
+    [{'type': 'string_type', 'loc': ('body', 'name'), 'msg': 'Input should be a valid string', 'input': 1},
+     {'type': 'greater_than_equal', 'loc': ('body', 'qty'), 'msg': 'Input should be greater than or equal
+     to 1', 'input': 0, 'ctx': {'ge': 1}}]
+
+How it works: the type is normalised once by ``msgspec.inspect`` (renames, defaults, ``Meta``
+constraints, ``Required``/``NotRequired``, recursion) and compiled into a tree of small checker nodes,
+cached per type. Containers and models are walked here; every scalar leaf asks msgspec itself whether
+it accepts the value (``msgspec.convert(value, leaf, strict=False)``, O(1) per leaf), so *acceptance*
+is always msgspec's, and only the *wording* of a rejection is pydantic's. ``collect_errors`` first
+converts the whole value with msgspec: if that succeeds the answer is ``[]``; if it fails and the walker
+finds nothing, :func:`fallback_error` turns msgspec's own message into one pydantic-shaped error. So the
+result is empty exactly when the fast path would have accepted the body.
+
+Where msgspec (``strict=False``) and pydantic (lax) disagree, msgspec wins, because the value was, or
+would be, accepted on the fast path. The known disagreement classes:
+
+* ``int``/``float``/``timedelta``/``Decimal`` from ``bool``: pydantic accepts ``true`` as 1; msgspec
+  rejects (``int_type``/``float_type``/...). Numeric strings pydantic accepts but msgspec does not
+  (``" 1"``, ``"1_0"``, ``"+5"``) get ``int_parsing``/``float_parsing``.
+* ``int`` from an integral float beyond 2**53: msgspec rejects (``int_type``, or ``int_parsing_size``
+  beyond the int64 range, as pydantic says there).
+* ``bool`` from ``1.0``/``0.0`` (pydantic accepts; msgspec: ``bool_type``); ``bool`` from ``"yes"``,
+  ``"on"``, ``"t"``... (pydantic accepts; msgspec: ``bool_parsing``).
+* ``None`` from the string ``"null"``: msgspec accepts, pydantic does not.
+* ``Decimal`` from ``"nan"``/``"inf"``: msgspec accepts, pydantic says ``finite_number``.
+* ``bytes``: msgspec wants base64, pydantic takes a string's UTF-8 bytes. A non-base64 string is
+  ``bytes_invalid_encoding``.
+* ``datetime`` from a bare date (``"2020-01-01"``) or ``"+5"``; ``date`` from numbers or from a
+  datetime with zero time; ``time`` from numbers or ``"12:30"``; ``timedelta`` from ``"12:30:00"`` or
+  ``"1 day"``: pydantic accepts, msgspec rejects (``*_parsing``/``*_type``). ``timedelta`` from a
+  number-like string (``"3600"``): msgspec accepts, pydantic does not. The ``ctx.error`` text of the
+  date/time ``*_parsing`` errors is a best effort at pydantic's (speedate's) wording, not a copy.
+* ``UUID`` in URN or braced form: pydantic accepts, msgspec rejects (``uuid_parsing``).
+* ``Enum``/``Literal`` of ints from ``true``/``1.0``: pydantic accepts, msgspec rejects; from ``"1"``:
+  msgspec accepts, pydantic does not.
+* ``NamedTuple`` from a JSON object: pydantic accepts, msgspec only reads arrays. Field errors are
+  reported as pydantic would; a well-formed object gets ``tuple_type``.
+* Unions: pydantic's smart union tries every member; msgspec picks the member by the JSON kind of the
+  value. Errors list every member (pydantic's shape, member label in ``loc``), and a value is accepted
+  exactly when msgspec accepts it.
+* Float ``multiple_of`` is msgspec's exact test, not pydantic's tolerant one.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import datetime
+import decimal
+import math
+import re
+import typing
+import uuid
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Annotated, Any, Literal, Union
+
+import msgspec
+import msgspec.inspect as mi
+
+__all__ = ["collect_errors", "fallback_error", "json_invalid_error"]
+
+ErrorDict = dict[str, Any]
+Loc = tuple[str | int, ...]
+
+# --------------------------------------------------------------------------------------------------
+# Error constructors (pydantic v2 wording)
+
+MSG: dict[str, str] = {
+    "int_type": "Input should be a valid integer",
+    "int_parsing": "Input should be a valid integer, unable to parse string as an integer",
+    "int_from_float": "Input should be a valid integer, got a number with a fractional part",
+    "int_parsing_size": "Unable to parse input string as an integer, exceeded maximum size",
+    "float_type": "Input should be a valid number",
+    "float_parsing": "Input should be a valid number, unable to parse string as a number",
+    "string_type": "Input should be a valid string",
+    "bool_type": "Input should be a valid boolean",
+    "bool_parsing": "Input should be a valid boolean, unable to interpret input",
+    "none_required": "Input should be None",
+    "decimal_type": "Decimal input should be an integer, float, string or Decimal object",
+    "decimal_parsing": "Input should be a valid decimal",
+    "finite_number": "Input should be a finite number",
+    "uuid_type": "UUID input should be a string, bytes or UUID object",
+    "datetime_type": "Input should be a valid datetime",
+    "date_type": "Input should be a valid date",
+    "date_from_datetime_inexact": "Datetimes provided to dates should have zero time - e.g. be exact dates",
+    "time_type": "Input should be a valid time",
+    "time_delta_type": "Input should be a valid timedelta",
+    "timezone_aware": "Input should have timezone info",
+    "timezone_naive": "Input should not have timezone info",
+    "bytes_type": "Input should be a valid bytes",
+    "list_type": "Input should be a valid list",
+    "set_type": "Input should be a valid set",
+    "frozen_set_type": "Input should be a valid frozenset",
+    "tuple_type": "Input should be a valid tuple",
+    "dict_type": "Input should be a valid dictionary",
+    "model_attributes_type": "Input should be a valid dictionary or object to extract fields from",
+    "missing": "Field required",
+    "extra_forbidden": "Extra inputs are not permitted",
+}
+
+# The ``*_parsing`` errors of these types carry the parser's reason in ctx["error"].
+PARSING_PREFIX: dict[str, str] = {
+    "uuid_parsing": "Input should be a valid UUID, ",
+    "datetime_from_date_parsing": "Input should be a valid datetime or date, ",
+    "datetime_parsing": "Input should be a valid datetime, ",
+    "date_from_datetime_parsing": "Input should be a valid date or datetime, ",
+    "time_parsing": "Input should be in a valid time format, ",
+    "time_delta_parsing": "Input should be a valid timedelta, ",
+}
+
+
+def _error(kind: str, loc: Loc, value: Any, msg: str | None = None,
+           ctx: dict[str, Any] | None = None) -> ErrorDict:
+    err: ErrorDict = {"type": kind, "loc": loc, "msg": MSG[kind] if msg is None else msg, "input": value}
+    if ctx is not None:
+        err["ctx"] = ctx
+    return err
+
+
+def _parsing(kind: str, loc: Loc, value: Any, reason: str) -> ErrorDict:
+    return _error(kind, loc, value, PARSING_PREFIX[kind] + reason, {"error": reason})
+
+
+def _show(number: Any) -> str:
+    """A number as pydantic-core (Rust ``Display``) prints it: never an exponent, ``1.0`` as ``1``."""
+    if isinstance(number, float) and math.isfinite(number):
+        if number.is_integer():
+            return str(int(number))
+        text = repr(number)
+        return format(decimal.Decimal(text), "f") if "e" in text else text
+    return str(number)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _expected(values: tuple[Any, ...] | list[Any]) -> str:
+    """pydantic's "'a', 'b' or 'c'" list of allowed values."""
+    shown = [repr(v) for v in values]
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " or " + shown[-1]
+
+
+def _convert(value: Any, tp: Any) -> tuple[bool, Any]:
+    """(True, converted) when msgspec accepts ``value`` as ``tp`` in lax mode, else (False, exc)."""
+    try:
+        return True, msgspec.convert(value, tp, strict=False)
+    except msgspec.ValidationError as exc:
+        return False, exc
+
+
+# --------------------------------------------------------------------------------------------------
+# Why a scalar was rejected, in pydantic's words. Each explainer is called only after msgspec has
+# rejected the value, so it must always name an error, even when pydantic would have accepted.
+
+Explainer = Callable[[Any, Loc], ErrorDict]
+
+_INT64 = 2**63
+
+
+def _explain_int(value: Any, loc: Loc) -> ErrorDict:
+    if isinstance(value, float) and not isinstance(value, bool):
+        if not math.isfinite(value):
+            return _error("finite_number", loc, value)
+        if not value.is_integer():
+            return _error("int_from_float", loc, value)
+        return _error("int_parsing_size" if abs(value) >= _INT64 else "int_type", loc, value)
+    if isinstance(value, str):
+        digits = value.strip().lstrip("+-").lstrip("0")
+        if len(digits) > 4300 and digits.isdigit():
+            return _error("int_parsing_size", loc, value)
+        return _error("int_parsing", loc, value)
+    return _error("int_type", loc, value)
+
+
+def _explain_float(value: Any, loc: Loc) -> ErrorDict:
+    return _error("float_parsing" if isinstance(value, str) else "float_type", loc, value)
+
+
+def _explain_bool(value: Any, loc: Loc) -> ErrorDict:
+    if isinstance(value, str):
+        return _error("bool_parsing", loc, value)
+    # pydantic reads an integral number as an int first, then fails to interpret it as a bool
+    if isinstance(value, float) and value.is_integer():
+        value_as_int: Any = int(value)
+    else:
+        value_as_int = value
+    if isinstance(value_as_int, int) and not isinstance(value, bool) and -_INT64 <= value_as_int < _INT64:
+        return _error("bool_parsing", loc, value)
+    return _error("bool_type", loc, value)
+
+
+def _explain_decimal(value: Any, loc: Loc) -> ErrorDict:
+    return _error("decimal_parsing" if isinstance(value, str) else "decimal_type", loc, value)
+
+
+def _explain_bytes(value: Any, loc: Loc) -> ErrorDict:
+    if isinstance(value, str):
+        try:
+            base64.b64decode(value, validate=True)
+            reason = "Invalid base64 encoded string"
+        except ValueError as exc:
+            reason = str(exc) or "Invalid base64 encoded string"
+        return _error("bytes_invalid_encoding", loc, value, f"Data should be valid base64: {reason}",
+                      {"encoding": "base64", "encoding_error": reason})
+    return _error("bytes_type", loc, value)
+
+
+_UUID_GROUP_STARTS = (0, 9, 14, 19, 24)
+
+
+def _uuid_reason(text: str) -> str:
+    """The reason the Rust ``uuid`` crate (used by pydantic) gives for an unparsable UUID."""
+    body, offset = text, 0
+    if len(text) >= 2 and text[0] == "{" and text[-1] == "}":
+        body, offset = text[1:-1], 1
+    elif text.startswith("urn:uuid:"):
+        body, offset = text[9:], 9
+    simple = offset == 0
+    bounds: list[int] = []
+    for index, char in enumerate(body):
+        if char == "-":
+            bounds.append(index)
+        elif char not in "0123456789abcdefABCDEF":
+            return f"invalid character: found `{char}` at {index + offset}"
+    if not bounds and simple:
+        return f"invalid length: found {len(text)}"
+    if len(bounds) != 4:
+        return f"invalid group count: expected 5, found {len(bounds) + 1}"
+    for group in range(4):
+        if bounds[group] != _UUID_GROUP_STARTS[group + 1] - 1:
+            expected = _UUID_GROUP_STARTS[group + 1] - 1 - _UUID_GROUP_STARTS[group]
+            return (f"invalid group length in group {group}: expected {expected}, "
+                    f"found {bounds[group] - _UUID_GROUP_STARTS[group]}")
+    if len(body) != 36:
+        return f"invalid group length in group 4: expected 12, found {len(text) - _UUID_GROUP_STARTS[4]}"
+    return "invalid format"  # braced / URN forms: valid for pydantic, not for msgspec
+
+
+def _explain_uuid(value: Any, loc: Loc) -> ErrorDict:
+    if isinstance(value, str):
+        return _parsing("uuid_parsing", loc, value, _uuid_reason(value))
+    return _error("uuid_type", loc, value)
+
+
+def _date_reason(text: str) -> str | None:
+    """speedate's reason for a bad ``YYYY-MM-DD`` prefix, or None when the prefix is a fine date."""
+    if len(text) < 10:
+        return "input is too short"
+    for index, what in ((0, "year"), (1, "year"), (2, "year"), (3, "year"), (5, "month"), (6, "month"),
+                        (8, "day"), (9, "day")):
+        if not "0" <= text[index] <= "9":
+            return f"invalid character in {what}"
+    if text[4] != "-" or text[7] != "-":
+        return "invalid date separator, expected `-`"
+    month, day = int(text[5:7]), int(text[8:10])
+    if not 1 <= month <= 12:
+        return "month value is outside expected range of 1-12"
+    if day == 0 or day > 31:
+        return "day value is outside expected range"
+    return None
+
+
+def _explain_datetime(value: Any, loc: Loc) -> ErrorDict:
+    if isinstance(value, str):
+        return _parsing("datetime_from_date_parsing", loc, value, _date_reason(value) or "invalid datetime")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        reason = "dates after 9999 are not supported as unix timestamps"
+        return _parsing("datetime_parsing", loc, value, reason)
+    return _error("datetime_type", loc, value)
+
+
+def _explain_date(value: Any, loc: Loc) -> ErrorDict:
+    if isinstance(value, str):
+        reason = _date_reason(value)
+        if reason is None and len(value) > 10:
+            return _error("date_from_datetime_inexact", loc, value)
+        return _parsing("date_from_datetime_parsing", loc, value, reason or "invalid date")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _error("date_from_datetime_inexact", loc, value)
+    return _error("date_type", loc, value)
+
+
+def _explain_time(value: Any, loc: Loc) -> ErrorDict:
+    if isinstance(value, str):
+        reason = "input is too short" if len(value) < 5 else "invalid time format"
+        return _parsing("time_parsing", loc, value, reason)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if value < 0:
+            return _parsing("time_parsing", loc, value, "time in seconds should be positive")
+        if value > 86399:
+            return _parsing("time_parsing", loc, value, "numeric times may not exceed 86,399 seconds")
+    return _error("time_type", loc, value)
+
+
+def _explain_timedelta(value: Any, loc: Loc) -> ErrorDict:
+    if isinstance(value, str):
+        return _parsing("time_delta_parsing", loc, value, "invalid duration format")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _parsing("time_delta_parsing", loc, value, "durations may not exceed 999,999,999 days")
+    return _error("time_delta_type", loc, value)
+
+
+def _explain_str(value: Any, loc: Loc) -> ErrorDict:
+    return _error("string_type", loc, value)
+
+
+def _explain_none(value: Any, loc: Loc) -> ErrorDict:
+    return _error("none_required", loc, value)
+
+
+# --------------------------------------------------------------------------------------------------
+# Checker nodes. ``check`` appends the errors of ``value`` (at ``loc``) to ``errors``; it appends none
+# exactly when msgspec accepts the value as the node's type.
+
+
+class _Node:
+    label = "any"
+
+    def check(self, value: Any, loc: Loc, errors: list[ErrorDict]) -> None:
+        """Any accepts everything."""
+
+
+class _Leaf(_Node):
+    """A scalar: msgspec decides; the explainer and the constraint table word the rejection."""
+
+    def __init__(self, tp: Any, base: Any, label: str, explain: Explainer,
+                 constraints: list[tuple[str, str, Any]]) -> None:
+        self.tp, self.base, self.label, self.explain, self.constraints = tp, base, label, explain, constraints
+
+    def check(self, value: Any, loc: Loc, errors: list[ErrorDict]) -> None:
+        ok, result = _convert(value, self.tp)
+        if ok:
+            return
+        if self.tp is not self.base:
+            base_ok, converted = _convert(value, self.base)
+            if not base_ok and self.base is int and isinstance(value, float) and value.is_integer() \
+                    and abs(value) < _INT64:
+                # beyond 2**53 msgspec refuses the float, pydantic takes it as an int and checks bounds
+                found = self._constraint_error(value, int(value), loc)
+                errors.append(found or self.explain(value, loc))
+                return
+            if base_ok:
+                found = self._constraint_error(value, converted, loc)
+                errors.append(found or fallback_error(result, loc, value))
+                return
+        errors.append(self.explain(value, loc))
+
+    def _constraint_error(self, value: Any, converted: Any, loc: Loc) -> ErrorDict | None:
+        # pydantic reports only the first failing constraint, in the order of ``self.constraints``;
+        # msgspec (one Meta per constraint) says which ones fail.
+        for kind, meta_name, bound in self.constraints:
+            if not _convert(converted, Annotated[self.base, msgspec.Meta(**{meta_name: bound})])[0]:
+                return _CONSTRAINT_ERRORS[kind](value, loc, bound)
+        return None
+
+
+def _too(kind: str, what: str, word: str) -> Callable[[Any, Loc, Any], ErrorDict]:
+    def build(value: Any, loc: Loc, bound: Any) -> ErrorDict:
+        name = "min_length" if kind.endswith("short") else "max_length"
+        side = "at least" if kind.endswith("short") else "at most"
+        return _error(kind, loc, value, f"{what} should have {side} {_plural(bound, word)}", {name: bound})
+    return build
+
+
+def _bound(kind: str, name: str, text: str) -> Callable[[Any, Loc, Any], ErrorDict]:
+    def build(value: Any, loc: Loc, bound: Any) -> ErrorDict:
+        return _error(kind, loc, value, f"Input should be {text} {_show(bound)}", {name: bound})
+    return build
+
+
+def _pattern_error(value: Any, loc: Loc, pattern: Any) -> ErrorDict:
+    return _error("string_pattern_mismatch", loc, value, f"String should match pattern '{pattern}'",
+                  {"pattern": pattern})
+
+
+def _tz_error(value: Any, loc: Loc, tz: Any) -> ErrorDict:
+    return _error("timezone_aware" if tz else "timezone_naive", loc, value)
+
+
+_CONSTRAINT_ERRORS: dict[str, Callable[[Any, Loc, Any], ErrorDict]] = {
+    "multiple_of": _bound("multiple_of", "multiple_of", "a multiple of"),
+    "le": _bound("less_than_equal", "le", "less than or equal to"),
+    "lt": _bound("less_than", "lt", "less than"),
+    "ge": _bound("greater_than_equal", "ge", "greater than or equal to"),
+    "gt": _bound("greater_than", "gt", "greater than"),
+    "str_min_length": _too("string_too_short", "String", "character"),
+    "str_max_length": _too("string_too_long", "String", "character"),
+    "bytes_min_length": _too("bytes_too_short", "Data", "byte"),
+    "bytes_max_length": _too("bytes_too_long", "Data", "byte"),
+    "pattern": _pattern_error,
+    "tz": _tz_error,
+}
+
+# Constraint names as msgspec.Meta spells them, in pydantic's order of checking.
+_NUMBER_ORDER = ("multiple_of", "le", "lt", "ge", "gt")
+
+
+class _Choice(_Node):
+    """Literal and Enum: one error naming the allowed values."""
+
+    def __init__(self, tp: Any, kind: str, values: list[Any], label: str) -> None:
+        self.tp, self.kind, self.label = tp, kind, label
+        self.expected = _expected(values)
+
+    def check(self, value: Any, loc: Loc, errors: list[ErrorDict]) -> None:
+        if not _convert(value, self.tp)[0]:
+            errors.append(_error(self.kind, loc, value, "Input should be " + self.expected,
+                                 {"expected": self.expected}))
+
+
+_SEQ_NAMES = {"list": "List", "set": "Set", "frozen_set": "Frozenset", "tuple": "Tuple"}
+
+
+def _length_error(kind: str, field_type: str, loc: Loc, value: Any, bound: int,
+                  actual: int | None) -> ErrorDict:
+    short = kind == "too_short"
+    name = "min_length" if short else "max_length"
+    text = f"{field_type} should have {'at least' if short else 'at most'} {_plural(bound, 'item')} " \
+           f"after validation, not {'more' if actual is None else actual}"
+    return _error(kind, loc, value, text, {"field_type": field_type, name: bound, "actual_length": actual})
+
+
+class _Sequence(_Node):
+    """list, set, frozenset and tuple[T, ...] from a JSON array.
+
+    pydantic checks lengths differently per container: a list's upper bound before its items; a
+    tuple's lower bound even after item errors (counting the valid items); sets report an exceeded
+    upper bound as "not more" with no actual length. Any item error suppresses the other checks.
+    """
+
+    def __init__(self, kind: str, item: _Node, min_length: int | None, max_length: int | None,
+                 plain: Any) -> None:
+        self.kind, self.item, self.min_length, self.max_length, self.plain = (
+            kind, item, min_length, max_length, plain)
+        self.label = ""  # set by the compiler once the item's label is known (recursion)
+
+    def check(self, value: Any, loc: Loc, errors: list[ErrorDict]) -> None:
+        if not isinstance(value, (list, tuple)):
+            errors.append(_error(f"{self.kind}_type", loc, value))
+            return
+        field_type = _SEQ_NAMES[self.kind]
+        if self.kind == "list" and self.max_length is not None and len(value) > self.max_length:
+            errors.append(_length_error("too_long", field_type, loc, value, self.max_length, len(value)))
+            return
+        before = len(errors)
+        invalid = 0
+        for index, item in enumerate(value):
+            count = len(errors)
+            self.item.check(item, (*loc, index), errors)
+            invalid += len(errors) > count
+        if self.min_length is None and self.max_length is None:
+            return
+        if len(errors) > before:
+            valid = len(value) - invalid
+            if self.kind == "tuple" and self.min_length is not None and valid < self.min_length:
+                errors.append(_length_error("too_short", field_type, loc, value, self.min_length, valid))
+            return
+        actual: int | None = len(value)
+        if self.kind in ("set", "frozen_set"):
+            actual = len(msgspec.convert(value, self.plain, strict=False))  # length after de-duplication
+        if self.min_length is not None and actual is not None and actual < self.min_length:
+            errors.append(_length_error("too_short", field_type, loc, value, self.min_length, actual))
+        elif self.max_length is not None and len(value) > self.max_length:
+            if self.kind in ("set", "frozen_set"):
+                actual = None
+            errors.append(_length_error("too_long", field_type, loc, value, self.max_length, actual))
+
+
+class _Tuple(_Node):
+    """tuple[A, B] from a JSON array of exactly that length."""
+
+    def __init__(self, items: list[_Node]) -> None:
+        self.items = items
+        self.label = ""
+
+    def check(self, value: Any, loc: Loc, errors: list[ErrorDict]) -> None:
+        if not isinstance(value, (list, tuple)):
+            errors.append(_error("tuple_type", loc, value))
+            return
+        if len(value) > len(self.items):
+            errors.append(_length_error("too_long", "Tuple", loc, value, len(self.items), len(value)))
+            return
+        for index, node in enumerate(self.items):
+            if index < len(value):
+                node.check(value[index], (*loc, index), errors)
+            else:
+                errors.append(_error("missing", (*loc, index), value))
+
+
+class _Dict(_Node):
+    def __init__(self, key: _Node, value: _Node, min_length: int | None, max_length: int | None) -> None:
+        self.key, self.value, self.min_length, self.max_length = key, value, min_length, max_length
+        self.label = ""
+
+    def check(self, value: Any, loc: Loc, errors: list[ErrorDict]) -> None:
+        if not isinstance(value, dict):
+            errors.append(_error("dict_type", loc, value))
+            return
+        before = len(errors)
+        for key, item in value.items():
+            self.key.check(key, (*loc, key, "[key]"), errors)
+            self.value.check(item, (*loc, key), errors)
+        if len(errors) > before:
+            return
+        if self.min_length is not None and len(value) < self.min_length:
+            errors.append(_length_error("too_short", "Dictionary", loc, value, self.min_length, len(value)))
+        elif self.max_length is not None and len(value) > self.max_length:
+            errors.append(_length_error("too_long", "Dictionary", loc, value, self.max_length, None))
+
+
+class _FieldSpec:
+    __slots__ = ("key", "node", "required")
+
+    def __init__(self, key: str, node: _Node, required: bool) -> None:
+        self.key, self.node, self.required = key, node, required
+
+
+class _Model(_Node):
+    """Struct, dataclass, attrs class, TypedDict and NamedTuple: an object's fields, by name."""
+
+    def __init__(self, cls: type, kind: str) -> None:
+        self.cls, self.kind, self.label = cls, kind, cls.__name__
+        self.fields: list[_FieldSpec] = []
+        self.names: frozenset[str] = frozenset()
+        self.forbid = False
+        self.tag_field: str | None = None
+        self.tag: Any = None
+        self.array_like = False
+
+    def type_error(self, value: Any, loc: Loc) -> ErrorDict:
+        name = self.cls.__name__
+        if self.kind == "dataclass":
+            text = f"Input should be a dictionary or an instance of {name}"
+            return _error("dataclass_type", loc, value, text, {"class_name": name})
+        if self.kind == "namedtuple":
+            text = f"Input should be a tuple, list, dictionary or an instance of {name}"
+            return _error("named_tuple_type", loc, value, text, {"class_name": name})
+        if self.kind == "typeddict":
+            return _error("dict_type", loc, value)
+        if self.array_like:
+            return _error("list_type", loc, value)
+        return _error("model_attributes_type", loc, value)
+
+    def check(self, value: Any, loc: Loc, errors: list[ErrorDict]) -> None:
+        positional = self.kind == "namedtuple" or self.array_like
+        if positional and isinstance(value, (list, tuple)):
+            self._check_array(value, loc, errors)
+        elif isinstance(value, dict) and not self.array_like:
+            before = len(errors)
+            self._check_object(value, loc, errors)
+            if self.kind == "namedtuple" and len(errors) == before:
+                errors.append(_error("tuple_type", loc, value))  # msgspec reads NamedTuples from arrays only
+        else:
+            errors.append(self.type_error(value, loc))
+
+    def _check_object(self, value: dict[Any, Any], loc: Loc, errors: list[ErrorDict]) -> None:
+        if self.tag_field is not None and self.tag_field in value and value[self.tag_field] != self.tag:
+            expected = repr(self.tag)
+            errors.append(_error("literal_error", (*loc, self.tag_field), value[self.tag_field],
+                                 "Input should be " + expected, {"expected": expected}))
+        for spec in self.fields:
+            if spec.key in value:
+                spec.node.check(value[spec.key], (*loc, spec.key), errors)
+            elif spec.required:
+                errors.append(_error("missing", (*loc, spec.key), value))
+        if self.forbid or self.kind == "namedtuple":
+            for key, item in value.items():
+                if key not in self.names and key != self.tag_field:
+                    errors.append(_error("extra_forbidden", (*loc, key), item))
+
+    def _check_array(self, value: list[Any] | tuple[Any, ...], loc: Loc, errors: list[ErrorDict]) -> None:
+        fields = self.fields
+        offset = 1 if self.array_like and self.tag_field is not None else 0  # array_like tags lead the array
+        if offset and (not value or value[0] != self.tag):
+            if value:
+                expected = repr(self.tag)
+                errors.append(_error("literal_error", (*loc, 0), value[0], "Input should be " + expected,
+                                     {"expected": expected}))
+            else:
+                errors.append(_error("missing", (*loc, 0), value))
+            return
+        if len(value) - offset > len(fields) and (self.kind == "namedtuple" or self.forbid):
+            field_type = "NamedTuple" if self.kind == "namedtuple" else "Tuple"
+            errors.append(_length_error("too_long", field_type, loc, value, len(fields) + offset, len(value)))
+            return
+        for index, spec in enumerate(fields, offset):
+            if index < len(value):
+                spec.node.check(value[index], (*loc, index), errors)
+            elif spec.required:
+                errors.append(_error("missing", (*loc, index), value))
+
+
+def _prefixed(errors: list[ErrorDict], prefix: Loc) -> list[ErrorDict]:
+    for err in errors:
+        err["loc"] = (*prefix, *err["loc"])
+    return errors
+
+
+class _Union(_Node):
+    """pydantic's smart union: when the value fits no member, every member's errors, each under its label.
+
+    msgspec, unlike pydantic, chooses the member from the value's JSON kind, so acceptance is decided
+    by that member alone (or, for scalars, by msgspec on the whole union).
+    """
+
+    def __init__(self, tp: Any, members: list[_Node], nullable: bool) -> None:
+        self.tp, self.members, self.nullable = tp, members, nullable
+        self.label = ""
+        self.tagged: dict[Any, _Model] | None = None
+        self.tag_field = ""
+
+    def check(self, value: Any, loc: Loc, errors: list[ErrorDict]) -> None:
+        if value is None and self.nullable:
+            return
+        if any(type(m) is _Node for m in self.members):
+            return  # Any takes everything
+        if self.tagged is not None and len(self.tagged) == len(self.members):
+            # pydantic's discriminated union: a non-object fails the union itself, not each member
+            if isinstance(value, dict):
+                self._check_tagged(value, loc, errors)
+            else:
+                errors.append(_error("model_attributes_type", loc, value))
+            return
+        if self.tagged is not None and isinstance(value, dict):
+            self._check_tagged(value, loc, errors)
+            return
+        # Each member's errors are computed once, relative to the union, then prefixed: re-walking the
+        # chosen member would make nested unions (recursive Optional models) exponential.
+        per_member: list[list[ErrorDict]] = []
+        for member in self.members:
+            found: list[ErrorDict] = []
+            member.check(value, (), found)
+            per_member.append(found)
+        if isinstance(value, (list, dict)):
+            chosen = [found for member, found in zip(self.members, per_member, strict=True)
+                      if _accepts_kind(member, value)]
+            if chosen and not chosen[0]:
+                return
+        elif _convert(value, self.tp)[0]:
+            return
+        before = len(errors)
+        if len(self.members) == 1:
+            errors.extend(_prefixed(per_member[0], loc))
+        else:
+            for member, found in zip(self.members, per_member, strict=True):
+                errors.extend(_prefixed(found, (*loc, member.label)))
+        if len(errors) == before:
+            ok, exc = _convert(value, self.tp)
+            if ok:  # msgspec accepts the union but not the member: cannot happen, but stay total
+                exc = msgspec.ValidationError("Invalid value")
+            errors.append(fallback_error(exc, loc, value))
+
+    def _check_tagged(self, value: dict[Any, Any], loc: Loc, errors: list[ErrorDict]) -> None:
+        assert self.tagged is not None
+        discriminator = repr(self.tag_field)
+        if self.tag_field not in value:
+            errors.append(_error("union_tag_not_found", loc, value,
+                                 f"Unable to extract tag using discriminator {discriminator}",
+                                 {"discriminator": discriminator}))
+            return
+        tag = value[self.tag_field]
+        member = self.tagged.get(tag) if isinstance(tag, (str, int)) and not isinstance(tag, bool) else None
+        if member is None:
+            expected = ", ".join(repr(str(t)) for t in self.tagged)
+            errors.append(_error("union_tag_invalid", loc, value,
+                                 f"Input tag '{tag}' found using {discriminator} does not match any of the "
+                                 f"expected tags: {expected}",
+                                 {"discriminator": discriminator, "tag": str(tag),
+                                  "expected_tags": expected}))
+            return
+        member.check(value, (*loc, str(tag)), errors)
+
+
+def _accepts_kind(node: _Node, value: Any) -> bool:
+    """Whether msgspec would route this JSON array/object to ``node`` inside a union."""
+    if isinstance(value, list):
+        if isinstance(node, _Model):
+            return node.kind == "namedtuple" or node.array_like
+        return isinstance(node, (_Sequence, _Tuple))
+    if isinstance(node, _Model):
+        return node.kind != "namedtuple" and not node.array_like
+    return isinstance(node, _Dict)
+
+
+# --------------------------------------------------------------------------------------------------
+# Compiling msgspec.inspect's normalised type tree into nodes
+
+
+def _meta(tp: Any, **constraints: Any) -> Any:
+    given = {k: v for k, v in constraints.items() if v is not None}
+    return Annotated[tp, msgspec.Meta(**given)] if given else tp
+
+
+def _literal_key(values: Any) -> frozenset[tuple[type, Any]]:
+    return frozenset((type(v), v) for v in values if v is not None)
+
+
+LiteralOrders = dict[frozenset[tuple[type, Any]], tuple[Any, ...]]
+
+
+def _find_literals(tp: Any, found: LiteralOrders, seen: set[int]) -> None:
+    """Each Literal's values in declaration order: msgspec.inspect sorts them, pydantic's messages don't."""
+    if id(tp) in seen:
+        return
+    seen.add(id(tp))
+    if typing.get_origin(tp) is Literal:
+        args = typing.get_args(tp)
+        found.setdefault(_literal_key(args), args)
+        return
+    for arg in typing.get_args(tp):
+        _find_literals(arg, found, seen)
+    if not isinstance(tp, type):
+        return
+    hints: list[Any] = []
+    if issubclass(tp, msgspec.Struct):
+        hints = [f.type for f in msgspec.structs.fields(tp)]
+    elif dataclasses.is_dataclass(tp) or hasattr(tp, "__attrs_attrs__") or hasattr(tp, "__annotations__"):
+        try:
+            hints = list(typing.get_type_hints(tp, include_extras=True).values())
+        except Exception:  # unresolvable annotations: keep msgspec's order for those literals
+            hints = []
+    for hint in hints:
+        _find_literals(hint, found, seen)
+
+
+class _Compiler:
+    def __init__(self, literals: LiteralOrders | None = None) -> None:
+        self.literals = literals or {}
+        # keyed by id(): inspect's Type objects are shared between recursive references; the object
+        # itself is kept alive by the tree being compiled.
+        self.memo: dict[int, _Node] = {}
+
+    def node(self, info: mi.Type) -> _Node:
+        found = self.memo.get(id(info))
+        if found is not None:
+            return found
+        node = self._build(info)
+        self.memo[id(info)] = node
+        return node
+
+    def _build(self, info: mi.Type) -> _Node:
+        if isinstance(info, mi.Metadata):
+            return self.node(info.type)
+        if isinstance(info, mi.AnyType):
+            return _Node()
+        leaf = self._leaf(info)
+        if leaf is not None:
+            return leaf
+        if isinstance(info, mi.LiteralType):
+            values = list(self.literals.get(_literal_key(info.values), info.values))
+            if None in info.values and None not in values:
+                values.append(None)
+            tp = Literal.__getitem__(tuple(values))
+            return _Choice(tp, "literal_error", values, _literal_label(values))
+        if isinstance(info, mi.EnumType):
+            return _Choice(info.cls, "enum", [m.value for m in info.cls], f"enum[{info.cls.__name__}]")
+        if isinstance(info, (mi.StructType, mi.DataclassType, mi.TypedDictType, mi.NamedTupleType)):
+            return self._model(info)
+        if isinstance(info, (mi.ListType, mi.SetType, mi.FrozenSetType, mi.VarTupleType)):
+            kind = {mi.ListType: "list", mi.SetType: "set", mi.FrozenSetType: "frozen_set",
+                    mi.VarTupleType: "tuple"}[type(info)]
+            seq = _Sequence(kind, _Node(), info.min_length, info.max_length, _python_type(info, plain=True))
+            self.memo[id(info)] = seq
+            seq.item = self.node(info.item_type)
+            name = {"frozen_set": "frozenset"}.get(kind, kind)
+            seq.label = f"tuple[{seq.item.label}, ...]" if kind == "tuple" else f"{name}[{seq.item.label}]"
+            return seq
+        if isinstance(info, mi.TupleType):
+            tup = _Tuple([])
+            self.memo[id(info)] = tup
+            tup.items = [self.node(t) for t in info.item_types]
+            tup.label = "tuple[" + ", ".join(n.label for n in tup.items) + "]"
+            return tup
+        if isinstance(info, mi.DictType):
+            dct = _Dict(_Node(), _Node(), info.min_length, info.max_length)
+            self.memo[id(info)] = dct
+            dct.key, dct.value = self.node(info.key_type), self.node(info.value_type)
+            dct.label = f"dict[{dct.key.label},{dct.value.label}]"
+            return dct
+        if isinstance(info, mi.UnionType):
+            return self._union(info)
+        if isinstance(info, mi.CustomType):
+            return _Leaf(info.cls, info.cls, info.cls.__name__, _explain_str, [])
+        raise TypeError(f"fastcore cannot collect validation errors for {info!r}")
+
+    def _leaf(self, info: mi.Type) -> _Node | None:
+        if isinstance(info, (mi.IntType, mi.FloatType)):
+            base: Any = int if isinstance(info, mi.IntType) else float
+            found = [(n, n, getattr(info, n)) for n in _NUMBER_ORDER if getattr(info, n) is not None]
+            name = "int" if base is int else "float"
+            label = f"constrained-{name}" if found else name
+            return _Leaf(_meta(base, **{n: b for _, n, b in found}), base, label,
+                         _explain_int if base is int else _explain_float, found)
+        if isinstance(info, (mi.StrType, mi.BytesType, mi.ByteArrayType)):
+            base = {mi.StrType: str, mi.BytesType: bytes, mi.ByteArrayType: bytearray}[type(info)]
+            prefix = "str_" if base is str else "bytes_"
+            found = [(prefix + n, n, getattr(info, n)) for n in ("min_length", "max_length")
+                     if getattr(info, n) is not None]
+            pattern = getattr(info, "pattern", None)
+            if pattern is not None:
+                found.append(("pattern", "pattern", pattern))
+            name = "str" if base is str else "bytes"
+            tp = _meta(base, min_length=info.min_length, max_length=info.max_length, pattern=pattern)
+            return _Leaf(tp, base, f"constrained-{name}" if found else name,
+                                 _explain_str if base is str else _explain_bytes, found)
+        simple: dict[type, tuple[Any, str, Explainer]] = {
+            mi.BoolType: (bool, "bool", _explain_bool),
+            mi.NoneType: (None, "none", _explain_none),
+            mi.DecimalType: (decimal.Decimal, "decimal", _explain_decimal),
+            mi.UUIDType: (uuid.UUID, "uuid", _explain_uuid),
+            mi.TimeDeltaType: (datetime.timedelta, "timedelta", _explain_timedelta),
+            mi.DateType: (datetime.date, "date", _explain_date),
+        }
+        if type(info) in simple:
+            tp, label, explain = simple[type(info)]
+            return _Leaf(tp, tp, label, explain, [])
+        if isinstance(info, (mi.DateTimeType, mi.TimeType)):
+            base = datetime.datetime if isinstance(info, mi.DateTimeType) else datetime.time
+            label = "datetime" if base is datetime.datetime else "time"
+            explain = _explain_datetime if base is datetime.datetime else _explain_time
+            found = [("tz", "tz", info.tz)] if info.tz is not None else []
+            return _Leaf(_meta(base, tz=info.tz), base, label, explain, found)
+        return None
+
+    def _model(self, info: mi.StructType | mi.DataclassType | mi.TypedDictType | mi.NamedTupleType) -> _Node:
+        cls = info.cls
+        if isinstance(info, mi.StructType):
+            kind = "struct"
+        elif isinstance(info, mi.DataclassType):
+            kind = "attrs" if hasattr(cls, "__attrs_attrs__") else "dataclass"
+        elif isinstance(info, mi.TypedDictType):
+            kind = "typeddict"
+        else:
+            kind = "namedtuple"
+        model = _Model(cls, kind)
+        self.memo[id(info)] = model  # before the fields: they may refer back to this model
+        if isinstance(info, mi.StructType):
+            model.forbid = info.forbid_unknown_fields
+            model.tag_field, model.tag, model.array_like = info.tag_field, info.tag, info.array_like
+        model.fields = [_FieldSpec(f.encode_name, self.node(f.type), f.required) for f in info.fields]
+        model.names = frozenset(f.encode_name for f in info.fields)
+        return model
+
+    def _union(self, info: mi.UnionType) -> _Node:
+        nullable = any(isinstance(t, mi.NoneType) for t in info.types)
+        union = _Union(_python_type(info), [], nullable)
+        self.memo[id(info)] = union
+        union.members = [self.node(t) for t in info.types if not isinstance(t, mi.NoneType)]
+        models = [m for m in union.members if isinstance(m, _Model)]
+        if len(models) > 1 and all(m.tag_field is not None and not m.array_like for m in models):
+            union.tagged = {m.tag: m for m in models}
+            union.tag_field = models[0].tag_field or ""
+        if len(union.members) == 1:
+            union.label = f"nullable[{union.members[0].label}]"
+        else:
+            inner = "union[" + ",".join(m.label for m in union.members) + "]"
+            union.label = f"nullable[{inner}]" if nullable else inner
+        return union
+
+
+def _python_type(info: mi.Type, plain: bool = False) -> Any:
+    """A Python type msgspec.convert understands, rebuilt from inspect's tree (``plain``: no lengths)."""
+    if isinstance(info, mi.Metadata):
+        return _python_type(info.type, plain)
+    if isinstance(info, (mi.StructType, mi.DataclassType, mi.TypedDictType, mi.NamedTupleType, mi.EnumType,
+                         mi.CustomType)):
+        return info.cls
+    if isinstance(info, mi.UnionType):
+        return Union.__getitem__(tuple(_python_type(t) for t in info.types))
+    if isinstance(info, mi.LiteralType):
+        return Literal.__getitem__(tuple(info.values))
+    if isinstance(info, mi.TupleType):
+        items = tuple(_python_type(t) for t in info.item_types)
+        return tuple.__class_getitem__(items) if items else tuple[()]
+    if isinstance(info, mi.DictType):
+        tp: Any = dict[_python_type(info.key_type), _python_type(info.value_type)]  # type: ignore[misc]
+        return tp if plain else _meta(tp, min_length=info.min_length, max_length=info.max_length)
+    if isinstance(info, (mi.ListType, mi.SetType, mi.FrozenSetType, mi.VarTupleType)):
+        item = _python_type(info.item_type)
+        if isinstance(info, mi.VarTupleType):
+            tp = tuple[item, ...]  # type: ignore[valid-type]
+        else:
+            container = {mi.ListType: list, mi.SetType: set, mi.FrozenSetType: frozenset}[type(info)]
+            tp = container[item]  # type: ignore[index]
+        return tp if plain else _meta(tp, min_length=info.min_length, max_length=info.max_length)
+    node = _Compiler()._leaf(info)
+    if isinstance(node, _Leaf):
+        return node.tp
+    if isinstance(info, mi.AnyType):
+        return Any
+    raise TypeError(f"fastcore cannot rebuild {info!r}")
+
+
+def _literal_label(values: Any) -> str:
+    return "literal[" + ",".join(repr(v) for v in values) + "]"
+
+
+def _compile_uncached(tp: Any) -> _Node:
+    literals: LiteralOrders = {}
+    _find_literals(tp, literals, set())
+    return _Compiler(literals).node(mi.type_info(tp))
+
+
+@lru_cache(maxsize=512)
+def _compile(tp: Any) -> _Node:
+    return _compile_uncached(tp)
+
+
+# --------------------------------------------------------------------------------------------------
+# Public API
+
+
+def collect_errors(tp: Any, value: Any, loc: tuple[str | int, ...]) -> list[dict[str, Any]]:
+    """Every pydantic-shaped error of the JSON value ``value`` as ``tp``, at ``loc``.
+
+    ``[]`` exactly when ``msgspec.convert(value, tp, strict=False)`` accepts the value.
+    """
+    try:
+        ok, exc = _convert(value, tp)
+    except RecursionError:  # msgspec gives up on hostile nesting; so do we, with one error
+        return [_error("value_error", tuple(loc), {}, "Value error, nesting is too deep",
+                       {"error": "nesting is too deep"})]
+    if ok:
+        return []
+    try:
+        node = _compile(tp)
+    except TypeError:  # unhashable Annotated metadata: compile without the cache
+        node = _compile_uncached(tp)
+    errors: list[ErrorDict] = []
+    try:
+        node.check(value, tuple(loc), errors)
+    except RecursionError:  # hostile nesting: msgspec's first error is still a correct answer
+        errors = []
+    return errors or [fallback_error(exc, tuple(loc), value)]
+
+
+_PATH_PART = re.compile(r"\.([^.\[]+)|\[(\d+)\]|\[([^\]]*)\]")
+
+_EXPECTED_TYPES = {
+    "int": "int_type", "float": "float_type", "str": "string_type", "bool": "bool_type",
+    "null": "none_required", "object": "dict_type", "array": "list_type", "bytes": "bytes_type",
+    "decimal": "decimal_type", "uuid": "uuid_type", "datetime": "datetime_type", "date": "date_type",
+    "time": "time_type", "duration": "time_delta_type",
+}
+
+_NO_VALUE: Any = object()
+
+
+def fallback_error(exc: msgspec.ValidationError, loc: tuple[str | int, ...],
+                   value: Any = _NO_VALUE) -> dict[str, Any]:
+    """One pydantic-shaped error from msgspec's message, e.g. ``Expected `int`, got `str` - at `$.a[0]```.
+
+    ``loc`` is where msgspec's ``$`` is; ``value``, when given, is the value at ``$``, used to find the
+    error's ``input``.
+    """
+    message = str(exc)
+    path: list[str | int] = []
+    text, sep, where = message.rpartition(" - at `")
+    if not sep:
+        text, where = message, "$`"
+    where = where.rstrip("`")
+    is_key = where.startswith("key` in `")
+    if is_key:
+        where = where[len("key` in `"):]
+    for name, index, other in _PATH_PART.findall(where[1:]):
+        if other == "...":
+            break  # a value under a key msgspec does not name: point at the object itself
+        path.append(int(index) if index else (name or other))
+    found = value
+    for part in path:
+        try:
+            found = found[part]
+        except (KeyError, IndexError, TypeError):
+            found = _NO_VALUE
+            break
+    full: Loc = (*loc, *path)
+    inp: Any = {} if found is _NO_VALUE else found
+    if is_key:
+        full = (*full, "[key]")
+    field = re.match(r"Object (missing required|contains unknown) field `(.*)`$", text)
+    if field:
+        if field.group(1) == "missing required":
+            return _error("missing", (*full, field.group(2)), inp)
+        item = inp.get(field.group(2)) if isinstance(inp, dict) else {}
+        return _error("extra_forbidden", (*full, field.group(2)), item)
+    expected = re.match(r"Expected `([a-z]+)`, got `", text)
+    if expected and expected.group(1) in _EXPECTED_TYPES and not is_key:
+        return _error(_EXPECTED_TYPES[expected.group(1)], full, inp)
+    return _error("value_error", full, inp, f"Value error, {text}", {"error": text})
+
+
+_BYTE_POSITION = re.compile(r"\s*\(byte (\d+)\)\s*$")
+
+
+def json_invalid_error(exc: msgspec.DecodeError, raw: bytes,
+                       loc_prefix: tuple[str | int, ...] = ("body",)) -> dict[str, Any]:
+    """FastAPI's ``json_invalid`` error for a body msgspec could not parse as JSON."""
+    message = str(exc)
+    match = _BYTE_POSITION.search(message)
+    position = 0
+    if match:
+        position = min(int(match.group(1)), len(raw))
+        message = message[: match.start()]
+    return {"type": "json_invalid", "loc": (*loc_prefix, position), "msg": "JSON decode error", "input": {},
+            "ctx": {"error": message}}
+
