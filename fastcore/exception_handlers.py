@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 
+from fastcore._respond import encode
 from fastcore.exceptions import RequestValidationError, WebSocketRequestValidationError
 from fastcore.responses import JSONResponse
 
@@ -43,10 +44,28 @@ async def request_validation_exception_handler(
     errors = list(exc.errors())
     try:
         return JSONResponse({"detail": errors}, status_code=422)
+    except TypeError:
+        # pydantic puts the exception a validator raised into ``ctx``; FastAPI shows its text.
+        return JSONResponse({"detail": _replace_surrogates(_plain(errors))}, status_code=422)
     except UnicodeEncodeError:
         # A server that decodes the path with "surrogateescape" hands us lone surrogates, which
         # UTF-8 cannot carry; echo each undecodable byte as U+FFFD rather than fail with a 500.
         return JSONResponse({"detail": _replace_surrogates(errors)}, status_code=422)
+
+
+def _plain(value: Any) -> Any:
+    """``value`` with everything JSON cannot carry turned into its text."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    try:
+        encode(value)
+    except TypeError:
+        return str(value)
+    return value
 
 
 def _replace_surrogates(value: Any) -> Any:
@@ -62,8 +81,6 @@ def _replace_surrogates(value: Any) -> Any:
 async def websocket_request_validation_exception_handler(
     websocket: WebSocket, exc: WebSocketRequestValidationError
 ) -> None:
-    from fastcore._respond import encode
-
     # WS_1008_POLICY_VIOLATION, with the errors as the close reason (as FastAPI does).
     await websocket.close(code=1008, reason=encode(list(exc.errors())).decode())
 
