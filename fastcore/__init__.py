@@ -21,13 +21,14 @@ from fastcore.background import BackgroundTasks
 from fastcore.dependencies import SecurityScopes
 from fastcore.exceptions import HTTPException, WebSocketException
 from fastcore.param_functions import Body, Cookie, Depends, File, Form, Header, Path, Query, Security
-from fastcore.routing import APIRoute, APIRouter
+from fastcore.routing import APIRoute, APIRouter, APIWebSocketRoute
 
 __version__ = "0.1.0"
 
 __all__ = [
     "APIRoute",
     "APIRouter",
+    "APIWebSocketRoute",
     "BackgroundTasks",
     "Body",
     "Cookie",

@@ -212,6 +212,15 @@ class FastCore(Starlette):
     def include_router(self, router: APIRouter, **kwargs: Any) -> None:
         self.router.include_router(router, **kwargs)
 
+    def websocket(
+        self, path: str, name: str | None = None, *, dependencies: Sequence[Depends] | None = None
+    ) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        return self.router.websocket(path, name, dependencies=dependencies)
+
+    def add_api_websocket_route(self, path: str, endpoint: Callable[..., Any], name: str | None = None,
+                                **kwargs: Any) -> None:
+        self.router.add_api_websocket_route(path, endpoint, name, **kwargs)
+
     def get(self, path: str, **kwargs: Any) -> Callable[[DecoratedCallable], DecoratedCallable]:
         return self.router.get(path, **kwargs)
 

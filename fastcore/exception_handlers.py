@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.exceptions import WebSocketException as StarletteWebSocketException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
@@ -18,6 +19,7 @@ __all__ = [
     "http_exception_handler",
     "is_body_allowed_for_status_code",
     "request_validation_exception_handler",
+    "websocket_exception_handler",
     "websocket_request_validation_exception_handler",
 ]
 
@@ -85,9 +87,14 @@ async def websocket_request_validation_exception_handler(
     await websocket.close(code=1008, reason=encode(list(exc.errors())).decode())
 
 
+async def websocket_exception_handler(websocket: WebSocket, exc: StarletteWebSocketException) -> None:
+    await websocket.close(code=exc.code, reason=exc.reason or "")
+
+
 def default_handlers() -> dict[Any, Any]:
     return {
         StarletteHTTPException: http_exception_handler,
+        StarletteWebSocketException: websocket_exception_handler,
         RequestValidationError: request_validation_exception_handler,
         WebSocketRequestValidationError: websocket_request_validation_exception_handler,
     }

@@ -15,8 +15,8 @@ exception middleware on the hot path.
 from __future__ import annotations
 
 import enum
-from collections.abc import Awaitable, Callable, Collection, Sequence
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any, Generic, TypeVar, cast
 
 from starlette import routing
@@ -36,11 +36,16 @@ from fastcore._respond import render_json
 from fastcore.bodies import BodyPlan
 from fastcore.dependencies import CALL_ASYNC, CALL_SYNC, Dependant, build_dependant, route_body_plan, solve
 from fastcore.exception_handlers import default_handlers
-from fastcore.exceptions import FastCoreError, HTTPException, RequestValidationError
+from fastcore.exceptions import (
+    FastCoreError,
+    HTTPException,
+    RequestValidationError,
+    WebSocketRequestValidationError,
+)
 from fastcore.params import Depends
 from fastcore.responses import JSONResponse
 
-__all__ = ["APIRoute", "APIRouter", "Default", "handle_exception"]
+__all__ = ["APIRoute", "APIRouter", "APIWebSocketRoute", "Default", "handle_exception"]
 
 T = TypeVar("T")
 DecoratedCallable = TypeVar("DecoratedCallable", bound=Callable[..., Any])
@@ -119,7 +124,7 @@ async def handle_exception(conn: Conn, exc: Exception) -> None:
         response = await handler(request, exc)
     else:
         response = await run_in_threadpool(handler, request, exc)
-    if response is not None:
+    if response is not None and scope["type"] == "http":
         await response(scope, conn.receive, conn.send)
 
 
@@ -299,6 +304,72 @@ class APIRoute(routing.Route):
                 response.status_code = sub.status_code
             response.raw_headers.extend(sub.raw_headers)
         await response(scope, conn.receive, send)
+
+
+class APIWebSocketRoute(routing.WebSocketRoute):
+    """A WebSocket endpoint whose parameters and dependencies run through the same compiled plan.
+
+    A parameter that fails validation closes the socket with 1008 and the errors as the reason
+    (``WebSocketRequestValidationError``'s default handler), as FastAPI does.
+    """
+
+    def __init__(
+        self,
+        path: str,
+        endpoint: Callable[..., Any],
+        *,
+        name: str | None = None,
+        dependencies: Sequence[Depends] | None = None,
+    ) -> None:
+        super().__init__(path, endpoint, name=name)
+        self.dependencies: list[Depends] = list(dependencies or [])
+        self.dependant = build_dependant(endpoint, path=path, extra=self.dependencies)
+        if route_body_plan(self.dependant, max_size=None, where=path) is not None:
+            raise FastCoreError(f"WebSocket {path}: WebSocket endpoints take no request body parameters")
+        if self.dependant.kind != CALL_ASYNC:
+            raise FastCoreError(f"WebSocket {path}: the endpoint must be an async function")
+        self._overridden: tuple[Any, ...] | None = None
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        conn = Conn(scope, receive, send)  # type: ignore[arg-type]
+        dependant = self.dependant
+        app = scope.get("app")
+        overrides = getattr(app, "dependency_overrides", None) if app is not None else None
+        if overrides:
+            key = getattr(overrides, "version", None)
+            if self._overridden is None or self._overridden[0] != key or key is None:
+                self._overridden = (key, build_dependant(self.endpoint, path=self.path,
+                                                         extra=self.dependencies, overrides=overrides))
+            dependant = self._overridden[1]
+        stack = AsyncExitStack() if dependant.has_yield else None
+        try:
+            try:
+                errors: list[Any] = []
+                kwargs = await solve(dependant, conn, scope.get("path_params") or {}, errors, {}, stack)
+                if errors:
+                    raise WebSocketRequestValidationError(errors)
+                await self.endpoint(**kwargs)
+            except BaseException as exc:
+                if stack is not None and not await stack.__aexit__(type(exc), exc, exc.__traceback__):
+                    raise
+                raise
+        except Exception as exc:
+            await handle_exception(conn, exc)
+            return
+        if stack is not None:
+            await stack.aclose()
+
+
+def _merge_lifespans(outer: Lifespan[Any], inner: Lifespan[Any]) -> Lifespan[Any]:
+    """One lifespan entering ``outer`` then ``inner``; their yielded states are merged."""
+
+    @asynccontextmanager
+    async def merged(app: Any) -> AsyncIterator[Mapping[str, Any] | None]:
+        async with outer(app) as outer_state, inner(app) as inner_state:
+            state = {**(outer_state or {}), **(inner_state or {})}
+            yield state or None
+
+    return merged  # type: ignore[return-value]
 
 
 def _docstring(endpoint: Callable[..., Any]) -> str | None:
@@ -624,6 +695,13 @@ class APIRouter(routing.Router):
                 methods = sorted(route.methods or ()) or None
                 self.add_route(prefix + route.path, route.endpoint, methods=methods, name=route.name,
                                include_in_schema=route.include_in_schema)
+            elif isinstance(route, APIWebSocketRoute):
+                self.add_api_websocket_route(
+                    prefix + route.path,
+                    route.endpoint,
+                    name=route.name,
+                    dependencies=[*(dependencies or []), *route.dependencies],
+                )
             elif isinstance(route, routing.WebSocketRoute):
                 self.routes.append(routing.WebSocketRoute(self.prefix + prefix + route.path, route.endpoint,
                                                           name=route.name))
@@ -632,3 +710,38 @@ class APIRouter(routing.Router):
                                                  name=route.name))
             else:
                 self.routes.append(route)
+        default_lifespan = getattr(routing, "_DefaultLifespan", ())
+        if not isinstance(router.lifespan_context, default_lifespan):
+            # FastAPI merges an included router's lifespan into the app's; its state joins the app's.
+            if isinstance(self.lifespan_context, default_lifespan):
+                self.lifespan_context = router.lifespan_context
+            else:
+                self.lifespan_context = _merge_lifespans(self.lifespan_context, router.lifespan_context)
+
+    # -- WebSockets --------------------------------------------------------------------------------
+
+    def add_api_websocket_route(
+        self,
+        path: str,
+        endpoint: Callable[..., Any],
+        name: str | None = None,
+        *,
+        dependencies: Sequence[Depends] | None = None,
+    ) -> None:
+        self.routes.append(
+            APIWebSocketRoute(
+                self.prefix + path,
+                endpoint,
+                name=name,
+                dependencies=[*self.dependencies, *(dependencies or [])],
+            )
+        )
+
+    def websocket(
+        self, path: str, name: str | None = None, *, dependencies: Sequence[Depends] | None = None
+    ) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        def decorator(func: DecoratedCallable) -> DecoratedCallable:
+            self.add_api_websocket_route(path, func, name=name, dependencies=dependencies)
+            return func
+
+        return decorator

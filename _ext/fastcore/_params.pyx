@@ -31,6 +31,7 @@ from fastcore.exceptions import FastCoreError
 from starlette.background import BackgroundTasks as _BackgroundTasks
 from starlette.requests import Request as _Request
 from starlette.responses import Response as _Response
+from starlette.websockets import WebSocket as _WebSocket
 
 # PERF: hot-path globals bound once.
 cdef object Decimal = _decimal.Decimal
@@ -331,9 +332,12 @@ cdef class Conn:
 
     @property
     def request(self):
-        """The Starlette ``Request`` for this call, created on first use."""
+        """The Starlette ``Request`` (``WebSocket`` for a WebSocket scope), created on first use."""
         if self._request is None:
-            self._request = _Request(self.scope, self.receive, self.send)
+            if self.scope.get("type") == "websocket":
+                self._request = _WebSocket(self.scope, self.receive, self.send)
+            else:
+                self._request = _Request(self.scope, self.receive, self.send)
             if self.body is not None:
                 # The plan already read the body: let request.body()/json() return it.
                 self._request._body = self.body

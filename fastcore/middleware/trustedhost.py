@@ -1,0 +1,5 @@
+"""TrustedHostMiddleware (Starlette's)."""
+
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+__all__ = ["TrustedHostMiddleware"]
