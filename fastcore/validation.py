@@ -16,10 +16,13 @@ How it works: the type is normalised once by ``msgspec.inspect`` (renames, defau
 constraints, ``Required``/``NotRequired``, recursion) and compiled into a tree of small checker nodes,
 cached per type. Containers and models are walked here; every scalar leaf asks msgspec itself whether
 it accepts the value (``msgspec.convert(value, leaf, strict=False)``, O(1) per leaf), so *acceptance*
-is always msgspec's, and only the *wording* of a rejection is pydantic's. ``collect_errors`` first
-converts the whole value with msgspec: if that succeeds the answer is ``[]``; if it fails and the walker
-finds nothing, :func:`fallback_error` turns msgspec's own message into one pydantic-shaped error. So the
-result is empty exactly when the fast path would have accepted the body.
+is always msgspec's, and only the *wording* of a rejection is pydantic's. ``collect_errors`` first asks
+the judge, the same ``Decoder(T, strict=False)`` the fast path uses, on the value re-encoded: if it
+accepts, the answer is ``[]``; if it rejects and the walker finds nothing, :func:`fallback_error` turns
+msgspec's own message into one pydantic-shaped error. So the result is empty exactly when the fast path
+would have accepted the body. (``msgspec.convert`` agrees with the decoder except that it counts a
+set's ``min_length``/``max_length`` before de-duplication; the decoder, like pydantic, after.)
+Nesting too deep for msgspec or for this walker yields one error rather than a ``RecursionError``.
 
 Where msgspec (``strict=False``) and pydantic (lax) disagree, msgspec wins, because the value was, or
 would be, accepted on the fast path. The known disagreement classes:
@@ -29,8 +32,8 @@ would be, accepted on the fast path. The known disagreement classes:
   (``" 1"``, ``"1_0"``, ``"+5"``) get ``int_parsing``/``float_parsing``.
 * ``int`` from an integral float beyond 2**53: msgspec rejects (``int_type``, or ``int_parsing_size``
   beyond the int64 range, as pydantic says there).
-* ``bool`` from ``1.0``/``0.0`` (pydantic accepts; msgspec: ``bool_type``); ``bool`` from ``"yes"``,
-  ``"on"``, ``"t"``... (pydantic accepts; msgspec: ``bool_parsing``).
+* ``bool`` from ``1.0``/``0.0`` or from ``"yes"``, ``"on"``, ``"t"``...: pydantic accepts; msgspec
+  rejects (``bool_parsing``).
 * ``None`` from the string ``"null"``: msgspec accepts, pydantic does not.
 * ``Decimal`` from ``"nan"``/``"inf"``: msgspec accepts, pydantic says ``finite_number``.
 * ``bytes``: msgspec wants base64, pydantic takes a string's UTF-8 bytes. A non-base64 string is
@@ -48,7 +51,8 @@ would be, accepted on the fast path. The known disagreement classes:
 * Unions: pydantic's smart union tries every member; msgspec picks the member by the JSON kind of the
   value. Errors list every member (pydantic's shape, member label in ``loc``), and a value is accepted
   exactly when msgspec accepts it.
-* Float ``multiple_of`` is msgspec's exact test, not pydantic's tolerant one.
+* Constraints: which values pass is msgspec's test (e.g. float ``multiple_of``); which error is named
+  follows pydantic's order (multiple_of, le, lt, ge, gt; min/max length, then pattern) and wording.
 """
 
 from __future__ import annotations
@@ -467,15 +471,14 @@ class _Sequence(_Node):
             if self.kind == "tuple" and self.min_length is not None and valid < self.min_length:
                 errors.append(_length_error("too_short", field_type, loc, value, self.min_length, valid))
             return
-        actual: int | None = len(value)
+        actual = len(value)
         if self.kind in ("set", "frozen_set"):
             actual = len(msgspec.convert(value, self.plain, strict=False))  # length after de-duplication
-        if self.min_length is not None and actual is not None and actual < self.min_length:
+        if self.min_length is not None and actual < self.min_length:
             errors.append(_length_error("too_short", field_type, loc, value, self.min_length, actual))
-        elif self.max_length is not None and len(value) > self.max_length:
-            if self.kind in ("set", "frozen_set"):
-                actual = None
-            errors.append(_length_error("too_long", field_type, loc, value, self.max_length, actual))
+        elif self.max_length is not None and actual > self.max_length:
+            shown = None if self.kind in ("set", "frozen_set") else actual  # pydantic: "not more"
+            errors.append(_length_error("too_long", field_type, loc, value, self.max_length, shown))
 
 
 class _Tuple(_Node):
@@ -922,17 +925,46 @@ def _compile(tp: Any) -> _Node:
 # Public API
 
 
+@lru_cache(maxsize=512)
+def _decoder(tp: Any) -> msgspec.json.Decoder[Any]:
+    return msgspec.json.Decoder(tp, strict=False)
+
+
+def _first_error(tp: Any, value: Any) -> msgspec.ValidationError | None:
+    """msgspec's first error for ``value`` as ``tp``, None when the fast path accepts it.
+
+    The fast path decodes JSON, and ``Decoder`` is the judge: ``convert`` differs from it in places
+    (it counts a set's length before de-duplication, the decoder after). Values that cannot be
+    encoded as JSON are judged by ``convert``.
+    """
+    try:
+        raw = msgspec.json.encode(value)
+    except (TypeError, ValueError, OverflowError):
+        ok, exc = _convert(value, tp)
+        return None if ok else exc
+    try:
+        decoder = _decoder(tp)
+    except TypeError:  # unhashable Annotated metadata
+        decoder = msgspec.json.Decoder(tp, strict=False)
+    try:
+        decoder.decode(raw)
+    except msgspec.ValidationError as exc:
+        return exc
+    return None
+
+
 def collect_errors(tp: Any, value: Any, loc: tuple[str | int, ...]) -> list[dict[str, Any]]:
     """Every pydantic-shaped error of the JSON value ``value`` as ``tp``, at ``loc``.
 
-    ``[]`` exactly when ``msgspec.convert(value, tp, strict=False)`` accepts the value.
+    ``[]`` exactly when msgspec's ``Decoder(tp, strict=False)`` accepts the value's JSON.
     """
+    loc = tuple(loc)
     try:
-        ok, exc = _convert(value, tp)
+        exc = _first_error(tp, value)
     except RecursionError:  # msgspec gives up on hostile nesting; so do we, with one error
-        return [_error("value_error", tuple(loc), {}, "Value error, nesting is too deep",
+        return [_error("value_error", loc, {}, "Value error, nesting is too deep",
                        {"error": "nesting is too deep"})]
-    if ok:
+    if exc is None:
         return []
     try:
         node = _compile(tp)
@@ -940,10 +972,10 @@ def collect_errors(tp: Any, value: Any, loc: tuple[str | int, ...]) -> list[dict
         node = _compile_uncached(tp)
     errors: list[ErrorDict] = []
     try:
-        node.check(value, tuple(loc), errors)
+        node.check(value, loc, errors)
     except RecursionError:  # hostile nesting: msgspec's first error is still a correct answer
         errors = []
-    return errors or [fallback_error(exc, tuple(loc), value)]
+    return errors or [fallback_error(exc, loc, value)]
 
 
 _PATH_PART = re.compile(r"\.([^.\[]+)|\[(\d+)\]|\[([^\]]*)\]")
