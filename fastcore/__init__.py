@@ -11,6 +11,7 @@ Porting a FastAPI app is an import change::
         return {"item_id": item_id, "q": q}
 """
 
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -44,6 +45,7 @@ __all__ = [
     "Response",
     "Security",
     "SecurityScopes",
+    "UploadFile",
     "WebSocket",
     "WebSocketDisconnect",
     "WebSocketException",

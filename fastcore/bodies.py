@@ -9,24 +9,48 @@ the members of one JSON object.  Per request, ``read`` takes the body — never 
 * only a body that fails pays for collecting *every* error (``fastcore.validation``), so the 422
   lists them all with FastAPI's ``loc`` and ``type`` names;
 * hostile JSON (deep nesting, invalid UTF-8, truncation) is a 4xx, never a 500.
+
+FastAPI's rules kept here: an explicit JSON ``null`` for an embedded member is a value validated
+against its type (only an absent key is missing); a JSON array, scalar or null where members are
+expected leaves every member missing, optional ones included; ``json_invalid`` carries the character
+position and message of Python's ``json`` (FastAPI's parser), found on the slow path; bodies Python
+cannot take apart (invalid UTF-8, recursion, integers over 4300 digits) are 400.  Forms: an empty text
+value or empty file input is absent, but ``""`` inside a list is a value; only ``File()`` bytes read a
+file, a file sent for another field is that type's error; form models read list fields from repeated
+keys.
+
+Differences from FastAPI, kept on purpose (tests/test_parity_bodies.py asserts them):
+
+* Acceptance is msgspec's (``strict=False``) for non-pydantic models: pydantic's lax mode also takes
+  ``true`` for numbers, ``"1."``/``" 1"``/``"1_0"`` for numbers, objects for ``NamedTuple`` (see
+  ``fastcore.validation`` for the full list).  pydantic models are validated by pydantic.
+* ``NaN``, ``Infinity`` and ``1e999`` are not JSON to msgspec: 422 ``json_invalid`` (FastAPI reads
+  them as floats and then typically answers 500).
+* ``Body(pattern=...)``: ``$`` also matches before a final newline (Python's ``re``, via
+  ``msgspec.Meta``), where pydantic's does not.
+* 413 is ``{"detail": "Content Too Large"}`` as JSON (FastAPI: the same words as plain text), and
+  there is a default limit (FastAPI has none).
+* A file sent for a non-file form field: the 422 ``input`` is the UploadFile's repr, not its attributes.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import sys
 import typing
 from dataclasses import dataclass
 from typing import Annotated, Any, Union, get_args, get_origin
 
 import msgspec
+import msgspec.inspect
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import ClientDisconnect, Request
 from starlette.types import Message
 
 from fastcore._params import Coercer, Conn
 from fastcore.exceptions import FastCoreError, HTTPException, RequestValidationError
-from fastcore.params import BodyInfo, FormInfo
+from fastcore.params import BodyInfo, FileInfo, FormInfo
 from fastcore.validation import collect_errors, fallback_error, json_invalid_error
 
 __all__ = [
@@ -135,7 +159,7 @@ class _Converter:
             except msgspec.ValidationError as exc:
                 return None, self._explain(_loads(raw), exc, loc)
             except msgspec.DecodeError as exc:
-                raise RequestValidationError([json_invalid_error(exc, raw)], body=raw) from None
+                _raise_json_invalid(exc, raw)
             except (RecursionError, UnicodeDecodeError):
                 _raise_unparsable(raw)
         return self.convert(_loads(raw), loc)
@@ -165,10 +189,30 @@ class _Converter:
 def _loads(raw: bytes) -> Any:
     try:
         return msgspec.json.decode(raw)
-    except msgspec.DecodeError as exc:
-        raise RequestValidationError([json_invalid_error(exc, raw)], body=raw) from None
+    except msgspec.DecodeError as exc:  # ValidationError too: a number beyond msgspec's range
+        _raise_json_invalid(exc, raw)
     except (RecursionError, UnicodeDecodeError):
         _raise_unparsable(raw)
+
+
+def _raise_json_invalid(exc: msgspec.DecodeError, raw: bytes) -> typing.NoReturn:
+    """FastAPI's answer to a body that is not JSON, with its ``loc`` position and message.
+
+    Slow path, only for broken bodies: FastAPI reports where Python's ``json`` stopped (a character
+    offset, with that parser's message), so the same parser locates the error here.  A body Python
+    rejects with something other than a ``JSONDecodeError`` (an integer over 4300 digits, a
+    recursion too deep) is FastAPI's 400.  A body only msgspec rejects (``NaN``, ``1e999``,
+    integers msgspec cannot hold untyped) keeps msgspec's message and byte position.
+    """
+    try:
+        json.loads(raw)
+    except json.JSONDecodeError as py_exc:
+        error = {"type": "json_invalid", "loc": ("body", py_exc.pos), "msg": "JSON decode error",
+                 "input": {}, "ctx": {"error": py_exc.msg}}
+        raise RequestValidationError([error], body=raw) from None
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        _raise_unparsable(raw)
+    raise RequestValidationError([json_invalid_error(exc, raw)], body=raw) from None
 
 
 def _raise_unparsable(raw: bytes) -> typing.NoReturn:
@@ -216,9 +260,11 @@ class BodyPlan:
         self._converters: dict[str, _Converter] = {}
         if self.is_form:
             _require_multipart(where)
+            self._form_fields: dict[str, dict[str, bool]] = {}
             for p in params:
                 if p.is_model:
                     self._converters[p.name] = _Converter(p.annotation, where)
+                    self._form_fields[p.name] = _form_model_fields(p.annotation)
             return
         for p in params:
             tp = _constrained(p.annotation, p.info)
@@ -279,11 +325,17 @@ class BodyPlan:
                 for p in self.params:
                     values[p.name] = getattr(decoded, p.name)
                 return values, errors
-        obj = _loads(raw) if is_json else None
-        if not isinstance(obj, dict):
-            obj = {}  # FastAPI: a non-object body leaves every member missing
+        obj: Any = _loads(raw) if is_json else None
+        if is_json and not isinstance(obj, dict):
+            # FastAPI: members of a JSON array, scalar or null are missing, optional ones too.
+            for p in self.params:
+                errors[p.name] = [_missing(("body", p.alias))]
+            return values, errors
+        if obj is None:
+            obj = {}  # not declared as JSON: no member is given
         for p in self.params:
-            if p.alias in obj and obj[p.alias] is not None:
+            # An explicit null is a value, validated as such (only an absent member is missing).
+            if p.alias in obj:
                 value, errs = self._converters[p.name].convert(obj[p.alias], ("body", p.alias))
                 if errs:
                     errors[p.name] = errs
@@ -301,11 +353,10 @@ class BodyPlan:
         errors: dict[str, ErrorList] = {}
         for p in self.params:
             if p.is_model:
-                self._read_form_model(p, form, values, errors)
+                await self._read_form_model(p, form, values, errors)
                 continue
-            raw: Any = form.getlist(p.alias) if p.is_list else form.get(p.alias)
-            # FastAPI treats an empty form value, or an empty list, as absent.
-            if raw is None or raw == "" or (p.is_list and not [v for v in raw if v != ""]):
+            raw = _form_entry(form, p.alias, p.is_list)
+            if raw is _ABSENT:
                 if p.required:
                     errors[p.name] = [_missing(("body", p.alias))]
                 else:
@@ -316,8 +367,7 @@ class BodyPlan:
             errs: ErrorList = []
             for i, item in enumerate(items):
                 loc = ("body", p.alias, i) if p.is_list else ("body", p.alias)
-                value = await self._form_value(p, item, loc, errs)
-                out.append(value)
+                out.append(await self._form_value(p, item, loc, errs))
             if errs:
                 errors[p.name] = errs
             else:
@@ -325,35 +375,117 @@ class BodyPlan:
         return values, errors
 
     async def _form_value(self, p: BodyParam, item: Any, loc: tuple[Any, ...], errs: ErrorList) -> Any:
-        item_tp = form_item_type(p.annotation)[0]
+        item_tp = _unwrap_none(form_item_type(p.annotation)[0])
         if upload_type(item_tp):
             if not isinstance(item, UploadFile):
                 reason = f"Expected UploadFile, received: {type(item)}"
+                # ctx carries the exception, as pydantic's does; the 422 handler renders it.
                 errs.append({"type": "value_error", "loc": loc, "msg": f"Value error, {reason}",
-                             "input": item, "ctx": {"error": reason}})
+                             "input": item, "ctx": {"error": ValueError(reason)}})
             return item
+        if item_tp is bytes:
+            if isinstance(item, UploadFile) and isinstance(p.info, FileInfo):
+                return await _peek(item)
+            if isinstance(item, str):
+                return item.encode()  # pydantic's bytes from a text field
         if isinstance(item, UploadFile):
-            if item_tp is bytes or p.is_file:
-                return await item.read()
-            item = (await item.read()).decode("utf-8", "replace")
+            # FastAPI reads a file into bytes only for File() bytes; a file sent for any other field
+            # is an UploadFile that field's type rejects (string_type, int_type, ...).
+            errs.extend(collect_errors(item_tp, item, loc) or [_type_error(item_tp, item, loc)])
+            return item
         if p.coercer is None:
             return item
         value, item_errs = p.coercer(item, loc)
         errs.extend(typing.cast(ErrorList, item_errs))
         return value
 
-    def _read_form_model(
+    async def _read_form_model(
         self, p: BodyParam, form: FormData, values: dict[str, Any], errors: dict[str, ErrorList]
     ) -> None:
+        fields = self._form_fields[p.name]
         data: dict[str, Any] = {}
+        for alias, is_list in fields.items():
+            value = _form_entry(form, alias, is_list)
+            if value is not _ABSENT:
+                data[alias] = value
         for key in form:
-            items = form.getlist(key)
-            data[key] = items if len(items) > 1 else items[0]
+            if key not in fields:  # extra keys: the model's config decides (ignore, forbid, allow)
+                items = form.getlist(key)
+                data[key] = items if len(items) > 1 else items[0]
+        if not p.required and not any(key in fields for key in form):
+            values[p.name] = p.make_default()  # an optional form model nobody filled in
+            return
         value, errs = self._converters[p.name].convert(data, ("body",))
         if errs:
             errors[p.name] = errs
         else:
             values[p.name] = value
+
+
+_ABSENT: Any = object()
+
+
+def _empty_upload(value: Any) -> bool:
+    # Browsers send a part with an empty filename and no content when no file was chosen.
+    return isinstance(value, UploadFile) and value.filename == "" and value.size == 0
+
+
+def _form_entry(form: FormData, key: str, is_list: bool) -> Any:
+    """A form field's value (a list for sequence fields), or ``_ABSENT`` as FastAPI sees absence:
+    no entry, an empty text value, an empty file input, or a list with nothing left in it."""
+    if is_list:
+        items = [item for item in form.getlist(key) if not _empty_upload(item)]
+        return items if items else _ABSENT
+    value = form.get(key)
+    if value is None or value == "" or _empty_upload(value):
+        return _ABSENT
+    return value
+
+
+async def _peek(file: UploadFile) -> bytes:
+    """A file's content, leaving its position where it was (another parameter may read it too)."""
+    position = file.file.tell()
+    try:
+        return await file.read()
+    finally:
+        await file.seek(position)
+
+
+def _unwrap_none(tp: Any) -> Any:
+    if get_origin(tp) is Union or type(tp).__name__ == "UnionType":
+        members = [a for a in get_args(tp) if a is not type(None)]
+        if len(members) == 1:
+            return members[0]
+    return tp
+
+
+def _type_error(tp: Any, value: Any, loc: tuple[Any, ...]) -> dict[str, Any]:
+    # Only if the error collector has no words for it: a generic pydantic-shaped type error.
+    return {"type": "value_error", "loc": loc, "msg": f"Value error, expected {tp!r}", "input": value,
+            "ctx": {"error": ValueError(f"expected {tp!r}")}}
+
+
+def _form_model_fields(tp: Any) -> dict[str, bool]:
+    """The request keys of a form model's fields, each with whether it is a sequence (repeated keys)."""
+    tp = _unwrap_none(tp)
+    pydantic = sys.modules.get("pydantic")
+    if pydantic is not None and isinstance(tp, type) and issubclass(tp, pydantic.BaseModel):
+        model_fields: dict[str, Any] = typing.cast(Any, tp).model_fields
+        return {(f.validation_alias if isinstance(f.validation_alias, str) else f.alias or name):
+                form_item_type(f.annotation)[1] for name, f in model_fields.items()}
+    info = msgspec.inspect.type_info(tp)
+    out: dict[str, bool] = {}
+    for f in getattr(info, "fields", ()):
+        ftype = f.type
+        if isinstance(ftype, msgspec.inspect.UnionType):
+            members = [t for t in ftype.types if not isinstance(t, msgspec.inspect.NoneType)]
+            ftype = members[0] if len(members) == 1 else ftype
+        out[f.encode_name] = isinstance(
+            ftype, (msgspec.inspect.ListType, msgspec.inspect.SetType, msgspec.inspect.FrozenSetType,
+                    msgspec.inspect.VarTupleType)
+        )
+    return out
+
 
 
 def _require_multipart(where: str) -> None:
@@ -369,7 +501,8 @@ def _require_multipart(where: str) -> None:
 
 
 def _too_large() -> HTTPException:
-    return HTTPException(413, "Request body too large")
+    # RFC 9110 §15.5.14 names it; FastAPI answers these words (as plain text, we as JSON).
+    return HTTPException(413, "Content Too Large")
 
 
 def _declared_length(conn: Conn) -> int | None:

@@ -28,7 +28,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
-from starlette.websockets import WebSocketClose
+from starlette.websockets import WebSocket, WebSocketClose, WebSocketState
 
 from fastcore import _router
 from fastcore._params import Conn
@@ -38,7 +38,6 @@ from fastcore.dependencies import CALL_ASYNC, CALL_SYNC, Dependant, build_depend
 from fastcore.exception_handlers import default_handlers
 from fastcore.exceptions import (
     FastCoreError,
-    HTTPException,
     RequestValidationError,
     WebSocketRequestValidationError,
 )
@@ -53,6 +52,7 @@ DecoratedCallable = TypeVar("DecoratedCallable", bound=Callable[..., Any])
 _FOUND = _router.FOUND
 _METHOD_NOT_ALLOWED = _router.METHOD_NOT_ALLOWED
 _WEBSOCKET = "WEBSOCKET"  # the tree's pseudo-method for WebSocket routes
+_CONNECTING = WebSocketState.CONNECTING
 
 
 def _conn(scope: Scope, receive: Receive, send: Send) -> Conn:
@@ -124,8 +124,15 @@ async def handle_exception(conn: Conn, exc: Exception) -> None:
         response = await handler(request, exc)
     else:
         response = await run_in_threadpool(handler, request, exc)
-    if response is not None and scope["type"] == "http":
-        await response(scope, conn.receive, conn.send)
+    if response is None:
+        return
+    accepted = scope["type"] == "websocket" and cast(WebSocket, request).application_state != _CONNECTING
+    if accepted:
+        # A response (``HTTPException``'s) can only deny the handshake; once the socket is accepted
+        # the error goes on to the server, which closes with 1011.
+        raise exc
+    # Before accept, Starlette's responses send themselves as a WebSocket denial (an HTTP answer).
+    await response(scope, conn.receive, conn.send)
 
 
 class APIRoute(routing.Route):
@@ -271,7 +278,11 @@ class APIRoute(routing.Route):
                     raise
                 raise
         except Exception as exc:
-            await handle_exception(conn, exc)
+            try:
+                await handle_exception(conn, exc)
+            finally:
+                if conn.form is not None:
+                    await conn.form.close()  # spooled upload files, on a 422 too
             return
         try:
             await self._send_result(conn, result)
@@ -361,13 +372,18 @@ class APIWebSocketRoute(routing.WebSocketRoute):
 
 
 def _merge_lifespans(outer: Lifespan[Any], inner: Lifespan[Any]) -> Lifespan[Any]:
-    """One lifespan entering ``outer`` then ``inner``; their yielded states are merged."""
+    """One lifespan entering ``outer`` then ``inner``; their yielded states are merged.
+
+    On a key both yield, ``outer``'s value wins (the including router's), as in FastAPI.
+    """
 
     @asynccontextmanager
     async def merged(app: Any) -> AsyncIterator[Mapping[str, Any] | None]:
         async with outer(app) as outer_state, inner(app) as inner_state:
-            state = {**(outer_state or {}), **(inner_state or {})}
-            yield state or None
+            if outer_state is None and inner_state is None:
+                yield None
+            else:
+                yield {**(inner_state or {}), **(outer_state or {})}
 
     return merged  # type: ignore[return-value]
 
@@ -484,7 +500,10 @@ class APIRouter(routing.Router):
         elif status == _METHOD_NOT_ALLOWED and kind == "http":
             allowed = [m for m in cast(tuple[str, ...], found_params) if m != _WEBSOCKET]
             if allowed:
-                exc = HTTPException(405, "Method Not Allowed", headers={"Allow": ", ".join(allowed)})
+                # Starlette's class, as Starlette's router raises: a handler registered for
+                # fastcore.HTTPException (FastAPI's subclass) does not see routing errors.
+                allow = {"Allow": ", ".join(allowed)}
+                exc = StarletteHTTPException(405, "Method Not Allowed", headers=allow)
                 await handle_exception(_conn(scope, receive, send), exc)
                 return
         await self._not_found(scope, receive, send, method, path)
@@ -522,7 +541,7 @@ class APIRouter(routing.Router):
         if self._custom_default:
             await self.default(scope, receive, send)
         elif scope["type"] == "http":
-            await handle_exception(_conn(scope, receive, send), HTTPException(404, "Not Found"))
+            await handle_exception(_conn(scope, receive, send), StarletteHTTPException(404, "Not Found"))
         else:
             await WebSocketClose()(scope, receive, send)
 

@@ -1,0 +1,766 @@
+"""Response models: a handler's result -> the route's declared ``response_model``, filtered, ready to encode.
+
+A :class:`ResponsePlan` is built once per route.  ``serialize(result)`` has FastAPI's
+``response_model=`` semantics: the result (a dict, a ``msgspec.Struct``, a dataclass, an attrs
+instance, a pydantic model, or any object with the attributes — ``from_attributes``) is converted to
+the declared type, so undeclared keys and attributes are dropped, nested models are converted too,
+and a result that does not fit raises :class:`~fastcore.exceptions.ResponseValidationError` with
+pydantic-shaped errors under ``("response", ...)``.  Then the ``response_model_*`` options apply::
+
+    >>> class Item(msgspec.Struct):
+    ...     name: str
+    ...     price: float = 0.0
+    ...     tags: list[str] = []
+    >>> ResponsePlan(Item, exclude_unset=True).serialize({"name": "x", "tags": ["a"], "secret": 1})
+    {'name': 'x', 'tags': ['a']}
+
+How it is fast: with no option set, ``serialize`` is a single ``msgspec.convert(result, T,
+from_attributes=True, strict=False)`` and the converted object goes straight to the shared encoder,
+which encodes Structs, dataclasses and attrs natively.  Only when an option needs it does a small
+tree of nodes — compiled once from ``msgspec.inspect`` (renames, defaults, recursion) — walk the
+converted value and build the filtered dicts and lists.
+
+pydantic types (``BaseModel``, or any annotation that mentions one) are validated and dumped by
+pydantic itself (``TypeAdapter.validate_python(..., from_attributes=True)`` then ``dump_python(mode=
+"json", ...)``), exactly as FastAPI does; pydantic is never imported unless the app already did.
+
+Differences from FastAPI, on purpose:
+
+* ``exclude_unset`` on a msgspec/dataclass/attrs model means "not present in the result": a key
+  missing from a returned dict, an attribute missing from a returned object, or a Struct field whose
+  value is ``msgspec.UNSET``.  (FastAPI ignores ``exclude_unset`` for dataclasses; Structs do not
+  record which fields a constructor call set.)
+* ``validate=False`` trusts the handler: no conversion, no validation, only the options, applied to
+  the result as it is.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import sys
+import typing
+from collections.abc import Callable, Mapping
+from typing import Annotated, Any, Union
+
+import msgspec
+import msgspec.inspect as mi
+
+from fastcore.exceptions import FastCoreError, ResponseValidationError
+
+_validation: Any
+try:  # pydantic-shaped errors for every problem; without it, one error worded from msgspec's message
+    from fastcore import validation as _validation
+except ImportError:  # pragma: no cover - only while fastcore.validation is missing
+    _validation = None
+
+__all__ = ["ResponsePlan", "response_model_from_annotation"]
+
+_MISSING: Any = object()
+_UNSET = msgspec.UNSET
+_NODEFAULT: Any = msgspec.NODEFAULT
+_convert = msgspec.convert
+
+# An include/exclude filter, normalised: None (no filter) or {key: True | nested filter}.
+Filter = dict[Any, Any]
+
+
+# --------------------------------------------------------------------------------------------------
+# include / exclude: pydantic's semantics (keys are field names, list indices or dict keys;
+# "__all__" applies to every key; True or ... means the whole value)
+
+
+def _normalise(spec: Any, *, excluding: bool) -> Filter | None:
+    if spec is None:
+        return None
+    if isinstance(spec, Mapping):
+        out: Filter = {}
+        for key, value in spec.items():
+            if value is True or value is Ellipsis:
+                out[key] = True
+            elif isinstance(value, (Mapping, set, frozenset, list, tuple)):
+                out[key] = _normalise(value, excluding=excluding)
+            elif not excluding:
+                out[key] = True  # pydantic includes a key whose value is not a filter, in full
+        return out
+    if isinstance(spec, (str, bytes)):
+        raise TypeError("include/exclude must be a set or a dict of field names, not a string")
+    return dict.fromkeys(spec, True)
+
+
+def _merge(first: Any, second: Any) -> Any:
+    """pydantic-core's merge of a key's filter with the ``"__all__"`` one: True keeps the key's own."""
+    if first is True or second is True:
+        return first
+    merged = dict(second)
+    for key, value in first.items():
+        merged[key] = _merge(value, merged[key]) if key in merged else value
+    return merged
+
+
+def _pick(spec: Filter, key: Any) -> Any:
+    """The filter for ``key``: True, a nested filter, or _MISSING when ``key`` is not mentioned."""
+    item = spec.get(key, _MISSING)
+    every = spec.get("__all__", _MISSING)
+    if item is _MISSING:
+        return every
+    if every is _MISSING:
+        return item
+    return _merge(item, every)
+
+
+def _skip(include: Filter | None, exclude: Filter | None, key: Any) -> tuple[bool, Any, Any]:
+    """(skip this key?, the include filter for its value, the exclude filter for its value)."""
+    sub_include = None
+    if include is not None:
+        picked = _pick(include, key)
+        if picked is _MISSING:
+            return True, None, None
+        if picked is not True:
+            sub_include = picked
+    sub_exclude = None
+    if exclude is not None:
+        picked = _pick(exclude, key)
+        if picked is True:
+            return True, None, None
+        if picked is not _MISSING:
+            sub_exclude = picked
+    return False, sub_include, sub_exclude
+
+
+def _resolve_negative(spec: Filter | None, size: int) -> Filter | None:
+    # pydantic accepts negative indices for sequences: -1 is the last item.
+    if spec is None or not any(isinstance(k, int) and k < 0 for k in spec):
+        return spec
+    return {(k + size if isinstance(k, int) and k < 0 else k): v for k, v in spec.items()}
+
+
+# --------------------------------------------------------------------------------------------------
+# The shaping tree: walks a (converted) value and builds the filtered builtins.
+
+
+class _Options:
+    __slots__ = ("by_alias", "exclude_defaults", "exclude_none", "exclude_unset")
+
+    def __init__(self, by_alias: bool, exclude_unset: bool, exclude_defaults: bool,
+                 exclude_none: bool) -> None:
+        self.by_alias = by_alias
+        self.exclude_unset = exclude_unset
+        self.exclude_defaults = exclude_defaults
+        self.exclude_none = exclude_none
+
+
+class _Node:
+    """A leaf: scalars, ``Any`` and everything the encoder takes as it is."""
+
+    __slots__ = ()
+
+    def shape(self, value: Any, original: Any, include: Filter | None, exclude: Filter | None,
+              opts: _Options) -> Any:
+        return value
+
+    def accepts(self, value: Any) -> bool:
+        return False
+
+
+class _NoneNode(_Node):
+    __slots__ = ()
+
+    def accepts(self, value: Any) -> bool:
+        return value is None
+
+
+def _item_originals(original: Any, size: int) -> list[Any] | None:
+    """The original items matching a converted sequence's items, when they can be paired."""
+    if original is _MISSING or isinstance(original, (str, bytes, Mapping)):
+        return None
+    try:
+        items = list(original)
+    except TypeError:
+        return None
+    return items if len(items) == size else None
+
+
+class _Sequence(_Node):
+    """list, tuple[T, ...], set, frozenset: always a JSON array; sets take no index filters."""
+
+    __slots__ = ("indexed", "item")
+
+    def __init__(self, item: _Node, indexed: bool) -> None:
+        self.item = item
+        self.indexed = indexed
+
+    def accepts(self, value: Any) -> bool:
+        return isinstance(value, (list, tuple, set, frozenset))
+
+    def shape(self, value: Any, original: Any, include: Filter | None, exclude: Filter | None,
+              opts: _Options) -> Any:
+        if type(value) is not list and not self.accepts(value):
+            return value
+        node = self.item
+        if not self.indexed:
+            include = exclude = None  # pydantic ignores index filters on sets
+        if node is _LEAF and include is None and exclude is None:
+            return list(value)  # PERF: nothing to do item by item
+        items = list(value)
+        originals = _item_originals(original, len(items)) if opts.exclude_unset else None
+        if include is None and exclude is None:
+            if originals is None:
+                return [node.shape(item, _MISSING, None, None, opts) for item in items]
+            pairs = zip(items, originals, strict=True)
+            return [node.shape(item, orig, None, None, opts) for item, orig in pairs]
+        include = _resolve_negative(include, len(items))
+        exclude = _resolve_negative(exclude, len(items))
+        out = []
+        for index, item in enumerate(items):
+            skip, sub_include, sub_exclude = _skip(include, exclude, index)
+            if skip:
+                continue
+            orig = originals[index] if originals is not None else _MISSING
+            out.append(node.shape(item, orig, sub_include, sub_exclude, opts))
+        return out
+
+
+class _Tuple(_Node):
+    """tuple[A, B] and NamedTuple: a JSON array, one node per position."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: list[_Node]) -> None:
+        self.items = items
+
+    def accepts(self, value: Any) -> bool:
+        return isinstance(value, (tuple, list)) and len(value) == len(self.items)
+
+    def shape(self, value: Any, original: Any, include: Filter | None, exclude: Filter | None,
+              opts: _Options) -> Any:
+        if not self.accepts(value):
+            return value
+        size = len(value)
+        originals = _item_originals(original, size) if opts.exclude_unset else None
+        include = _resolve_negative(include, size)
+        exclude = _resolve_negative(exclude, size)
+        out = []
+        for index, (node, item) in enumerate(zip(self.items, value, strict=True)):
+            skip, sub_include, sub_exclude = _skip(include, exclude, index)
+            if skip:
+                continue
+            orig = originals[index] if originals is not None else _MISSING
+            out.append(node.shape(item, orig, sub_include, sub_exclude, opts))
+        return out
+
+
+class _Dict(_Node):
+    __slots__ = ("value",)
+
+    def __init__(self, value: _Node) -> None:
+        self.value = value
+
+    def accepts(self, value: Any) -> bool:
+        return isinstance(value, Mapping)
+
+    def shape(self, value: Any, original: Any, include: Filter | None, exclude: Filter | None,
+              opts: _Options) -> Any:
+        if not isinstance(value, Mapping):
+            return value
+        if self.value is _LEAF and include is None and exclude is None:
+            return value  # PERF: keys and leaf values are the encoder's business
+        originals = None
+        if opts.exclude_unset and isinstance(original, Mapping) and len(original) == len(value):
+            originals = list(original.values())  # convert keeps the order of the items
+        node = self.value
+        out = {}
+        for index, (key, item) in enumerate(value.items()):
+            skip, sub_include, sub_exclude = _skip(include, exclude, key)
+            if skip:
+                continue
+            orig = originals[index] if originals is not None else _MISSING
+            out[key] = node.shape(item, orig, sub_include, sub_exclude, opts)
+        return out
+
+
+class _Field:
+    __slots__ = ("default", "encode_name", "factory", "has_default", "name", "node")
+
+    def __init__(self, info: mi.Field, node: _Node) -> None:
+        self.name = info.name
+        self.encode_name = info.encode_name
+        self.node = node
+        self.default = info.default
+        self.factory = info.default_factory
+        self.has_default = info.default is not _NODEFAULT or info.default_factory is not _NODEFAULT
+
+    def is_default(self, value: Any) -> bool:
+        default = self.default if self.default is not _NODEFAULT else self.factory()
+        try:
+            return bool(value == default)
+        except Exception:  # an exotic __eq__ is not a reason to fail the response
+            return False
+
+
+class _Model(_Node):
+    """Structs, dataclasses, attrs classes and TypedDicts: a JSON object, field by field."""
+
+    __slots__ = ("cls", "fields", "is_typeddict", "omit_defaults", "required", "tag", "tag_field")
+
+    def __init__(self, cls: type, is_typeddict: bool = False) -> None:
+        self.cls = cls
+        self.is_typeddict = is_typeddict
+        self.fields: list[_Field] = []
+        self.required: frozenset[str] = frozenset()
+        self.tag_field: str | None = None
+        self.tag: Any = None
+        self.omit_defaults = False
+
+    def accepts(self, value: Any) -> bool:
+        if isinstance(value, dict):
+            if self.tag_field is not None:
+                return bool(value.get(self.tag_field, _MISSING) == self.tag)
+            return self.is_typeddict or self.required.issubset(value)
+        return isinstance(value, self.cls)
+
+    def shape(self, value: Any, original: Any, include: Filter | None, exclude: Filter | None,
+              opts: _Options) -> Any:
+        if value is None:
+            return None
+        # PERF: exact type checks first; an ABC isinstance check costs more than a field.
+        by_key = type(value) is dict or (type(value) is not self.cls and isinstance(value, Mapping))
+        track = opts.exclude_unset and original is not _MISSING
+        original_by_key = track and (type(original) is dict or isinstance(original, Mapping))
+        filtering = include is not None or exclude is not None
+        exclude_defaults = opts.exclude_defaults or self.omit_defaults
+        exclude_none = opts.exclude_none
+        by_alias = opts.by_alias
+        out: dict[str, Any] = {}
+        if self.tag_field is not None:
+            out[self.tag_field] = self.tag
+        sub_include = sub_exclude = None
+        orig: Any = _MISSING
+        for field in self.fields:
+            if filtering:
+                skip, sub_include, sub_exclude = _skip(include, exclude, field.name)
+                if skip:
+                    continue
+            if by_key:
+                item = value.get(field.encode_name, _MISSING)
+            else:
+                item = getattr(value, field.name, _MISSING)
+            if item is _MISSING or item is _UNSET:
+                continue
+            if track:
+                if original_by_key:
+                    orig = original.get(field.encode_name, _MISSING)
+                else:
+                    orig = getattr(original, field.name, _MISSING)
+                if orig is _MISSING:
+                    continue  # not in the result: filled from the default
+            if exclude_none and item is None:
+                continue
+            if exclude_defaults and field.has_default and field.is_default(item):
+                continue
+            node = field.node
+            if node is not _LEAF:
+                item = node.shape(item, orig, sub_include, sub_exclude, opts)
+            out[field.encode_name if by_alias else field.name] = item
+        return out
+
+
+class _Union(_Node):
+    __slots__ = ("members",)
+
+    def __init__(self, members: list[_Node]) -> None:
+        self.members = members
+
+    def accepts(self, value: Any) -> bool:
+        return any(member.accepts(value) for member in self.members)
+
+    def shape(self, value: Any, original: Any, include: Filter | None, exclude: Filter | None,
+              opts: _Options) -> Any:
+        if value is None:
+            return None
+        # Converted values are instances of the member msgspec chose; the model members are asked
+        # first, so a plain dict only falls to a dict member when no model claims it.
+        for member in self.members:
+            if isinstance(member, _Model) and member.accepts(value):
+                return member.shape(value, original, include, exclude, opts)
+        for member in self.members:
+            if member.accepts(value):
+                return member.shape(value, original, include, exclude, opts)
+        return value
+
+
+_LEAF = _Node()
+_NONE = _NoneNode()
+
+
+class _Compiler:
+    """``msgspec.inspect`` type info -> shaping nodes; recursive models share one node."""
+
+    def __init__(self) -> None:
+        self.models: dict[int, _Model] = {}
+        self.has_models = False
+        self.has_renames = False
+        # msgspec.convert leaves a dataclass's plain defaults on the class, not the instance, and the
+        # encoder writes only the instance's __dict__: such models must be walked, not encoded as is.
+        self.has_dataclasses = False
+
+    def node(self, info: mi.Type) -> _Node:
+        if isinstance(info, mi.Metadata):
+            return self.node(info.type)
+        if isinstance(info, mi.NoneType):
+            return _NONE
+        if isinstance(info, (mi.ListType, mi.VarTupleType)):
+            return _Sequence(self.node(info.item_type), indexed=True)
+        if isinstance(info, (mi.SetType, mi.FrozenSetType)):
+            return _Sequence(self.node(info.item_type), indexed=False)
+        if isinstance(info, mi.TupleType):
+            return _Tuple([self.node(item) for item in info.item_types])
+        if isinstance(info, mi.NamedTupleType):
+            return _Tuple([self.node(field.type) for field in info.fields])
+        if isinstance(info, mi.DictType):
+            return _Dict(self.node(info.value_type))
+        if isinstance(info, mi.UnionType):
+            members = [self.node(member) for member in info.types]
+            if all(member is _LEAF or member is _NONE for member in members):
+                return _LEAF  # Optional[str], int | str...: nothing to shape
+            return _Union(members)
+        if isinstance(info, mi.StructType) and not info.array_like:
+            return self._model(info, info.cls)
+        if isinstance(info, mi.DataclassType):
+            if dataclasses.is_dataclass(info.cls):
+                self.has_dataclasses = True
+            return self._model(info, info.cls)
+        if isinstance(info, mi.TypedDictType):
+            return self._model(info, info.cls, is_typeddict=True)
+        return _LEAF
+
+    def _model(self, info: mi.StructType | mi.DataclassType | mi.TypedDictType, cls: type,
+               is_typeddict: bool = False) -> _Model:
+        known = self.models.get(id(info))
+        if known is not None:
+            return known
+        self.has_models = True
+        model = _Model(cls, is_typeddict)
+        self.models[id(info)] = model  # before the fields: a recursive field finds this node
+        if isinstance(info, mi.StructType):
+            model.tag_field = info.tag_field
+            model.tag = info.tag
+            model.omit_defaults = bool(cls.__struct_config__.omit_defaults)  # type: ignore[attr-defined]
+        model.fields = [_Field(field, self.node(field.type)) for field in info.fields]
+        model.required = frozenset(f.encode_name for f in info.fields if f.required)
+        if any(f.encode_name != f.name for f in info.fields):
+            self.has_renames = True
+        return model
+
+
+# --------------------------------------------------------------------------------------------------
+# pydantic (optional)
+
+
+def _uses_pydantic(tp: Any, seen: set[int] | None = None) -> bool:
+    """Whether ``tp`` is, or mentions, a pydantic type — answered without importing pydantic."""
+    pydantic = sys.modules.get("pydantic")
+    if pydantic is None:
+        return False
+    seen = set() if seen is None else seen
+    if id(tp) in seen:
+        return False
+    seen.add(id(tp))
+    origin = typing.get_origin(tp)
+    if origin is Annotated:
+        base, *metadata = typing.get_args(tp)
+        if any(type(m).__module__.split(".")[0] in ("pydantic", "annotated_types") for m in metadata):
+            return True
+        return _uses_pydantic(base, seen)
+    if origin is not None:
+        return any(_uses_pydantic(arg, seen) for arg in typing.get_args(tp))
+    if not isinstance(tp, type):
+        return False
+    if issubclass(tp, pydantic.BaseModel) or hasattr(tp, "__pydantic_validator__"):
+        return True
+    # Models that pydantic would also accept may hold pydantic fields.
+    is_model = (dataclasses.is_dataclass(tp) or hasattr(tp, "__attrs_attrs__")
+                or typing.is_typeddict(tp) or (issubclass(tp, tuple) and hasattr(tp, "_fields"))
+                or issubclass(tp, msgspec.Struct))
+    if not is_model:
+        return False
+    try:
+        hints = typing.get_type_hints(tp, include_extras=True)
+    except Exception:  # unresolvable hints: msgspec will report them when it inspects the type
+        return False
+    return any(_uses_pydantic(hint, seen) for hint in hints.values())
+
+
+def _pydantic_errors(exc: Any) -> list[dict[str, Any]]:
+    return [{**err, "loc": ("response", *err["loc"])} for err in exc.errors(include_url=False)]
+
+
+# --------------------------------------------------------------------------------------------------
+# Errors of the msgspec path
+
+
+def _builtins_hook(obj: Any) -> Any:
+    """Objects returned for ``from_attributes`` models, made inspectable for the error walk."""
+    dump = getattr(obj, "model_dump", None)
+    if dump is not None:
+        return dump()
+    if isinstance(obj, (set, frozenset)):
+        return list(obj)
+    try:
+        attributes = vars(obj)
+    except TypeError:
+        raise TypeError(f"cannot describe {type(obj).__name__}") from None
+    return {k: v for k, v in attributes.items() if not k.startswith("_")}
+
+
+def _first_error(exc: msgspec.ValidationError, value: Any) -> dict[str, Any]:
+    """One error from msgspec's message, for when fastcore.validation is not available."""
+    text, _, where = str(exc).rpartition(" - at `")
+    if not text:
+        text, where = str(exc), "$`"
+    path: list[str | int] = []
+    for part in where.rstrip("`")[1:].replace("[", ".[").split("."):
+        if part.startswith("[") and part[1:-1].isdigit():
+            path.append(int(part[1:-1]))
+        elif part:
+            path.append(part.strip("[]"))
+    return {"type": "value_error", "loc": ("response", *path), "msg": f"Value error, {text}",
+            "input": value, "ctx": {"error": text}}
+
+
+def _response_errors(tp: Any, result: Any, exc: msgspec.ValidationError) -> list[dict[str, Any]]:
+    try:
+        value = msgspec.to_builtins(result, enc_hook=_builtins_hook)
+    except Exception:
+        value = _MISSING
+    if _validation is None:
+        return [_first_error(exc, result)]
+    if value is _MISSING:
+        return [_validation.fallback_error(exc, ("response",))]
+    try:
+        errors: list[dict[str, Any]] = _validation.collect_errors(tp, value, ("response",))
+    except Exception:  # the error report must not hide the error
+        errors = []
+    # [] when the JSON form fits but the object did not (a ``datetime`` where ``str`` is declared)
+    return errors or [_validation.fallback_error(exc, ("response",), value)]
+
+
+def _union_members(tp: Any) -> list[Any] | None:
+    """The members of a union msgspec refuses only for holding several object types, or None."""
+    origin = typing.get_origin(tp)
+    if origin is not Union and type(tp).__name__ != "UnionType":
+        return None
+    members = list(typing.get_args(tp))
+    for member in members:
+        try:
+            mi.type_info(member)
+        except (TypeError, ValueError):
+            return None  # a member is itself unsupported: say so at start-up
+    return members
+
+
+# --------------------------------------------------------------------------------------------------
+# The plan
+
+
+class ResponsePlan:
+    """How one route turns its handler's result into its response model (built once per route)."""
+
+    __slots__ = ("_adapter", "_exclude", "_fast", "_include", "_members", "_options", "_pydantic",
+                 "_raw_exclude", "_raw_include", "_root", "_validate", "model")
+
+    def __init__(
+        self,
+        model: Any,
+        *,
+        include: Any = None,
+        exclude: Any = None,
+        by_alias: bool = True,
+        exclude_unset: bool = False,
+        exclude_defaults: bool = False,
+        exclude_none: bool = False,
+        validate: bool = True,
+    ) -> None:
+        self.model = model
+        self._validate = validate
+        self._options = _Options(by_alias, exclude_unset, exclude_defaults, exclude_none)
+        self._include = _normalise(include, excluding=False)
+        self._exclude = _normalise(exclude, excluding=True)
+        # pydantic takes sets and dicts; lists and tuples of names are made sets, as FastAPI does.
+        self._raw_include = include if include is None or isinstance(include, (set, dict)) else set(include)
+        self._raw_exclude = exclude if exclude is None or isinstance(exclude, (set, dict)) else set(exclude)
+        self._adapter: Any = None
+        self._root: _Node = _LEAF
+        self._members: list[ResponsePlan] | None = None
+        self._pydantic = _uses_pydantic(model)
+        if self._pydantic:
+            pydantic = sys.modules["pydantic"]
+            try:
+                self._adapter = pydantic.TypeAdapter(model)
+            except pydantic.PydanticSchemaGenerationError as exc:
+                raise FastCoreError(
+                    f"response model {model!r} mixes pydantic with types pydantic cannot validate "
+                    f"(msgspec Structs?): {exc}"
+                ) from None
+            self._fast = False
+            return
+        try:
+            info = mi.type_info(model)
+        except (TypeError, ValueError) as exc:
+            members = _union_members(model)
+            if members is None:
+                raise FastCoreError(f"response model {model!r} is not a supported type: {exc}") from None
+            # A union msgspec cannot decide (two untagged object types): each member is tried.
+            self._members = [
+                ResponsePlan(member, include=include, exclude=exclude, by_alias=by_alias,
+                             exclude_unset=exclude_unset, exclude_defaults=exclude_defaults,
+                             exclude_none=exclude_none, validate=validate)
+                for member in members
+            ]
+            self._fast = False
+            return
+        compiler = _Compiler()
+        self._root = compiler.node(info)
+        # PERF: options that cannot change anything (no models to filter, no renames) cost nothing.
+        filters = self._include is not None or self._exclude is not None
+        if compiler.has_models:
+            filters = filters or exclude_unset or exclude_defaults or exclude_none
+            filters = filters or (not by_alias and compiler.has_renames)
+            filters = filters or any(m.omit_defaults for m in compiler.models.values())
+        self._fast = not filters and not compiler.has_dataclasses
+
+    def serialize(self, result: Any) -> Any:
+        """``result`` as the response model: builtins, or an object the shared encoder encodes."""
+        if self._fast:
+            if not self._validate:
+                return result
+            try:
+                # PERF: one C call; Structs/dataclasses/attrs go to the encoder as they are.
+                return _convert(result, self.model, from_attributes=True, strict=False)
+            except msgspec.ValidationError as exc:
+                raise ResponseValidationError(_response_errors(self.model, result, exc),
+                                              body=result) from None
+        if self._pydantic:
+            return self._serialize_pydantic(result)
+        if self._members is not None:
+            return self._serialize_members(result)
+        value = result
+        original = _MISSING
+        if self._validate:
+            try:
+                value = _convert(result, self.model, from_attributes=True, strict=False)
+            except msgspec.ValidationError as exc:
+                raise ResponseValidationError(_response_errors(self.model, result, exc),
+                                              body=result) from None
+            original = result
+        return self._root.shape(value, original, self._include, self._exclude, self._options)
+
+    def _serialize_members(self, result: Any) -> Any:
+        """pydantic's smart union, roughly: of the members that accept ``result``, the one that takes
+        the most of its fields (an instance of a member's own class wins outright)."""
+        assert self._members is not None
+        best: Any = _MISSING
+        best_score = -1
+        errors: list[Any] = []
+        for plan in self._members:
+            try:
+                out = plan.serialize(result)
+            except ResponseValidationError as exc:
+                if plan.model is not type(None):  # pydantic reports a nullable union's members only
+                    label = getattr(plan.model, "__name__", None) or repr(plan.model)
+                    errors.extend({**e, "loc": ("response", label, *e["loc"][1:])} for e in exc.errors())
+                continue
+            score = plan._fit(result)
+            if score > best_score:
+                best, best_score = out, score
+        if best is _MISSING:
+            raise ResponseValidationError(errors, body=result)
+        return best
+
+    def _fit(self, result: Any) -> int:
+        """How many of ``result``'s keys or attributes this plan's model declares."""
+        model = typing.get_origin(self.model) or self.model
+        if isinstance(model, type) and type(result) is model:
+            return sys.maxsize
+        root = self._root
+        if not isinstance(root, _Model):
+            return 0
+        if isinstance(result, Mapping):
+            return sum(1 for f in root.fields if f.encode_name in result)
+        return sum(1 for f in root.fields if hasattr(result, f.name))
+
+    def _serialize_pydantic(self, result: Any) -> Any:
+        adapter = self._adapter
+        opts = self._options
+        if self._validate:
+            pydantic = sys.modules["pydantic"]
+            try:
+                value = adapter.validate_python(result, from_attributes=True)
+            except pydantic.ValidationError as exc:
+                raise ResponseValidationError(_pydantic_errors(exc), body=result) from None
+            warnings = True
+        else:
+            value = result
+            warnings = False  # unvalidated data may not match the schema; that is the point
+        return adapter.dump_python(
+            value,
+            mode="json",
+            include=self._raw_include,
+            exclude=self._raw_exclude,
+            by_alias=opts.by_alias,
+            exclude_unset=opts.exclude_unset,
+            exclude_defaults=opts.exclude_defaults,
+            exclude_none=opts.exclude_none,
+            warnings=warnings,
+        )
+
+    def __repr__(self) -> str:
+        return f"ResponsePlan({self.model!r})"
+
+
+# --------------------------------------------------------------------------------------------------
+# The return annotation as the response model
+
+
+def _is_response_type(tp: Any) -> bool:
+    from starlette.responses import Response
+
+    if isinstance(tp, type) and issubclass(tp, Response):
+        return True
+    origin = typing.get_origin(tp)
+    if origin is Annotated:
+        return _is_response_type(typing.get_args(tp)[0])
+    if origin is Union or type(tp).__name__ == "UnionType":
+        return any(_is_response_type(arg) for arg in typing.get_args(tp))
+    return False
+
+
+def response_model_from_annotation(endpoint: Callable[..., Any]) -> Any:
+    """The response model FastAPI takes from ``endpoint``'s return annotation, or None.
+
+    No model when there is no annotation, when it is ``None``, a ``Response`` class (or a union
+    holding one: the handler answers for itself), when it cannot be resolved, or when the handler is
+    a generator (it streams).
+    """
+    unwrapped = inspect.unwrap(endpoint)
+    if inspect.isgeneratorfunction(unwrapped) or inspect.isasyncgenfunction(unwrapped):
+        return None
+    try:
+        annotation = inspect.signature(endpoint).return_annotation
+    except (TypeError, ValueError):
+        return None
+    if annotation is inspect.Signature.empty:
+        return None
+    if isinstance(annotation, str):
+        target = unwrapped
+        if not inspect.isfunction(target) and not inspect.ismethod(target):
+            target = getattr(target, "__call__", target)  # noqa: B004 - a callable instance's method
+        try:
+            annotation = typing.get_type_hints(target, include_extras=True).get("return", _MISSING)
+        except Exception:
+            return None
+        if annotation is _MISSING:
+            return None
+    if annotation is None or annotation is type(None) or _is_response_type(annotation):
+        return None
+    return annotation
