@@ -48,6 +48,8 @@ class ServerState:
     connections: set[Any]
     tasks: set[asyncio.Task[None]]
     total_requests: int
+    in_flight: int  # app calls running
+    clock: float  # loop.time() at the last timeout sweep
     def __init__(self) -> None: ...
 
 class HttpProtocol(asyncio.Protocol):

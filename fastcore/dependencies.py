@@ -14,6 +14,7 @@ import contextlib
 import datetime
 import decimal
 import enum
+import functools
 import inspect
 import re
 import types
@@ -105,13 +106,25 @@ class Dependant:
     kind: int = CALL_ASYNC
     path_params: frozenset[str] = frozenset()
     body_params: list[BodyParam] = field(default_factory=list)
+    own_scopes: tuple[str, ...] = ()
 
     # Derived once here (sub-dependants are built before their parents), read per request.
     cache_key: tuple[Any, tuple[str, ...]] = field(init=False)
     has_yield: bool = field(init=False)
 
+    uses_scopes: bool = field(init=False)
+
     def __post_init__(self) -> None:
-        self.cache_key = (self.call, self.scopes)
+        # FastAPI's rule: scopes are part of the per-request cache key only for dependencies that can
+        # see them (they declare scopes, take SecurityScopes, are a security scheme, or depend on one
+        # that does); ``session`` used directly and under ``Security(user, scopes=[...])`` runs once.
+        self.uses_scopes = (
+            bool(self.own_scopes)
+            or any(f.source == _params.S_VALUE for f in self.plan.fields)
+            or _is_security_scheme(self.call)
+            or any(d.uses_scopes for d in self.dependencies)
+        )
+        self.cache_key = (self.call, tuple(sorted(set(self.scopes))) if self.uses_scopes else ())
         self.has_yield = self.kind in (GEN_ASYNC, GEN_SYNC) or any(d.has_yield for d in self.dependencies)
 
     @property
@@ -123,6 +136,14 @@ class Dependant:
         yield self
         for dep in self.dependencies:
             yield from dep.walk()
+
+
+def _is_security_scheme(call: Any) -> bool:
+    # By class identity, without importing fastcore.security (which imports this module).
+    return any(
+        cls.__name__ == "SecurityBase" and cls.__module__ == "fastcore.security.base"
+        for cls in type(call).__mro__
+    )
 
 
 def path_param_names(path: str) -> frozenset[str]:
@@ -159,8 +180,17 @@ def _signature(call: Callable[..., Any]) -> tuple[inspect.Signature, dict[str, A
     try:
         hints = typing.get_type_hints(target, include_extras=True)
     except Exception:
-        # Unresolvable forward references: fall back to the raw annotations (strings stay strings).
+        # One unresolvable name (e.g. a local class under ``from __future__ import annotations``)
+        # must not leave every annotation a string: resolve them one by one, keep what resolves.
         hints = {}
+        namespace = getattr(inspect.unwrap(target), "__globals__", {})
+        for pname, param in signature.parameters.items():
+            if isinstance(param.annotation, str):
+                try:
+                    # The code's own annotation text, evaluated as typing.get_type_hints would.
+                    hints[pname] = eval(param.annotation, dict(namespace))
+                except Exception:
+                    continue
     return signature, hints
 
 
@@ -361,6 +391,7 @@ def build_dependant(
     overrides: Mapping[Callable[..., Any], Callable[..., Any]] | None = None,
     extra: Sequence[Depends] = (),
     path_params: frozenset[str] | None = None,
+    own_scopes: tuple[str, ...] = (),
 ) -> Dependant:
     """Analyse ``call``'s signature (and, recursively, its dependencies') into a ``Dependant``."""
     if path_params is None:
@@ -377,6 +408,11 @@ def build_dependant(
         if param.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
             continue
         annotation = hints.get(pname, param.annotation)
+        if isinstance(annotation, str):
+            raise FastCoreError(
+                f"{_describe(call)}: cannot resolve the annotation {annotation!r} of parameter {pname!r} "
+                "(a name defined inside a function, under `from __future__ import annotations`?)"
+            )
         default = UNSET if param.default is inspect.Parameter.empty else param.default
         marker: ParamInfo | Depends | None = None
         if get_origin(annotation) is Annotated:
@@ -403,8 +439,9 @@ def build_dependant(
             continue
         special = _special_source(annotation) if marker is None else None
         if special is not None:
-            value = SecurityScopes(scopes) if special == _params.S_VALUE else None
-            fields.append(Field(pname, pname, special, None, required=False, default=value))
+            # A fresh SecurityScopes per request: a handler may mutate the one it gets.
+            factory = functools.partial(SecurityScopes, tuple(scopes)) if special == _params.S_VALUE else None
+            fields.append(Field(pname, pname, special, None, required=False, factory=factory))
             continue
         if isinstance(marker, BodyInfo) or (marker is None and _is_body_type(annotation, pname, path_params)):
             body_params.append(_body_param(call, pname, annotation, default, marker))
@@ -421,6 +458,7 @@ def build_dependant(
         kind=_call_kind(call),
         path_params=path_params,
         body_params=body_params,
+        own_scopes=own_scopes,
     )
 
 
@@ -493,13 +531,16 @@ def _sub_dependant(
         call = _unwrap_optional(annotation)[0] if annotation is not None else None
         if not callable(call) or annotation is inspect.Parameter.empty:
             raise FastCoreError(f"Depends() on {name!r} needs a dependency or a class annotation")
-    sub_scopes = [*scopes, *marker.scopes] if isinstance(marker, Security) else list(scopes)
+    own = marker.scopes if isinstance(marker, Security) else []
+    # FastAPI lists each scope once, parents' first.
+    sub_scopes = [*scopes, *(s for s in dict.fromkeys(own) if s not in scopes)]
     return build_dependant(
         call,
         path=path,
         name=name,
         use_cache=marker.use_cache,
         scopes=sub_scopes,
+        own_scopes=tuple(own),
         overrides=overrides,
         path_params=path_params,
     )

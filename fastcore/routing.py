@@ -41,6 +41,7 @@ from fastcore.exceptions import (
     RequestValidationError,
     WebSocketRequestValidationError,
 )
+from fastcore.models import ResponsePlan, response_model_from_annotation
 from fastcore.params import Depends
 from fastcore.responses import JSONResponse
 
@@ -167,6 +168,7 @@ class APIRoute(routing.Route):
         openapi_extra: dict[str, Any] | None = None,
         generate_unique_id_function: Callable[[APIRoute], str] | None = None,
         max_body_size: int | None = None,
+        response_model_validate: bool = True,
     ) -> None:
         if not path.startswith("/"):
             raise FastCoreError(f"route paths must start with '/': {path!r}")
@@ -174,7 +176,11 @@ class APIRoute(routing.Route):
                          include_in_schema=include_in_schema)
         # GET routes also answer HEAD (Starlette's rule, kept on purpose: FastAPI's APIRoute answers
         # HEAD /x with 405).  _respond sends the headers and Content-Length without the body.
+        if isinstance(response_model, DefaultPlaceholder):
+            # FastAPI's rule: the return annotation is the response model unless it is a Response.
+            response_model = response_model_from_annotation(endpoint)
         self.response_model = response_model
+        self.response_model_validate = response_model_validate
         self.tags: list[str | enum.Enum] = list(tags or [])
         self.dependencies: list[Depends] = list(dependencies or [])
         self.summary = summary
@@ -197,6 +203,18 @@ class APIRoute(routing.Route):
         self._response_class: type[Response] = cls
         self._json = cls is JSONResponse
         self.status_code = status_code if status_code is not None else 200
+        self._response_plan: ResponsePlan | None = None
+        if response_model is not None:
+            self._response_plan = ResponsePlan(
+                response_model,
+                include=response_model_include,
+                exclude=response_model_exclude,
+                by_alias=response_model_by_alias,
+                exclude_unset=response_model_exclude_unset,
+                exclude_defaults=response_model_exclude_defaults,
+                exclude_none=response_model_exclude_none,
+                validate=response_model_validate,
+            )
         self.max_body_size = max_body_size
         self.dependant = build_dependant(endpoint, path=path, extra=self.dependencies)
         self.body_plan = route_body_plan(self.dependant, max_size=max_body_size, where=self._where())
@@ -249,6 +267,8 @@ class APIRoute(routing.Route):
             await handle_exception(conn, exc)
             return
         if self._json and not isinstance(result, Response):
+            if self._response_plan is not None:
+                result = self._response_plan.serialize(result)
             start, body = render_json(result, self.status_code, scope["method"] == "HEAD", conn.response)
             await send(start)
             await send(body)
@@ -301,6 +321,8 @@ class APIRoute(routing.Route):
                 result.background = background
             await result(scope, conn.receive, send)
             return
+        if self._response_plan is not None:
+            result = self._response_plan.serialize(result)
         if self._json:
             start, body = render_json(result, self.status_code, scope["method"] == "HEAD", conn.response)
             await send(start)
@@ -577,6 +599,7 @@ class APIRouter(routing.Router):
         openapi_extra: dict[str, Any] | None = None,
         generate_unique_id_function: Callable[[APIRoute], str] | None = None,
         max_body_size: int | None = None,
+        response_model_validate: bool = True,
     ) -> None:
         route_class = route_class_override or self.route_class
         route = route_class(
@@ -606,6 +629,7 @@ class APIRouter(routing.Router):
             openapi_extra=openapi_extra,
             generate_unique_id_function=generate_unique_id_function or self.generate_unique_id_function,
             max_body_size=max_body_size if max_body_size is not None else self.max_body_size,
+            response_model_validate=response_model_validate,
         )
         self.routes.append(route)
 
@@ -709,6 +733,7 @@ class APIRouter(routing.Router):
                     or generate_unique_id_function,
                     max_body_size=route.max_body_size if route.max_body_size is not None
                     else router.max_body_size,
+                    response_model_validate=route.response_model_validate,
                 )
             elif isinstance(route, routing.Route):
                 methods = sorted(route.methods or ()) or None

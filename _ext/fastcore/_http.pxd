@@ -32,6 +32,16 @@ cdef class ServerState:
     cdef public set connections
     cdef public set tasks
     cdef public long long total_requests
+    cdef public Py_ssize_t in_flight   # app calls running (for limit_concurrency)
+    cdef public double clock           # loop.time() at the last sweep
+    cdef object loop
+    cdef object sweeper                # the timeout sweep's TimerHandle, while connections exist
+    cdef double interval
+
+    cdef void _start_sweep(self, HttpConfig cfg)
+
+
+cdef class _Runner
 
 
 @cython.final
@@ -70,8 +80,9 @@ cdef class HttpProtocol:
     cdef bint read_paused
     cdef bint write_paused
     cdef object drain_waiter
-    cdef object idle_timer
-    cdef object head_timer
+    cdef double idle_since      # ServerState.clock when the connection last became idle
+    cdef double head_since      # ... when the request head being read began
+    cdef _Runner runner         # runs this connection's app calls (created at its first request)
     cdef bint closing
     cdef bint shutting_down
 
@@ -80,11 +91,13 @@ cdef class HttpProtocol:
     cdef void _reject(self, int status, str detail)
     cdef void _write_error(self, int status, str detail)
     cdef void _dispatch(self)
+    cdef void _after_step(self, _Runner runner)
+    cdef void _spawn(self)
+    cdef RequestCycle _take(self)
     cdef void _cycle_done(self, RequestCycle cycle)
     cdef void _maybe_pause(self)
     cdef void _maybe_resume(self)
-    cdef void _set_idle_timer(self)
-    cdef void _cancel_timers(self)
+    cdef void _check_timeouts(self, double now)
     cdef void _close(self)
     cdef dict _build_scope(self, bytes target, bytes method, str version)
     cdef void _start_upgrade(self)
@@ -118,3 +131,26 @@ cdef class RequestCycle:
     cdef void wake(self)
     cdef void on_body(self, bytes data)
     cdef bytes _head(self, bint more_body, Py_ssize_t first_len)
+
+
+@cython.final
+@cython.auto_pickle(False)
+cdef class _Runner:
+    cdef HttpProtocol proto
+    cdef object loop
+    cdef object task
+    cdef bint per_connection   # False: one-shot, for one request that could not wait its turn
+    cdef bint finished         # its Task is done
+    cdef object coro           # the app call being driven
+    cdef RequestCycle cycle
+    cdef object ctx            # the request's contextvars.Context
+    cdef object park           # the future the Task waits on while idle
+    cdef object handover       # what an eager step left the app waiting on, for the Task
+    cdef bint has_handover
+
+    cdef void wake(self)
+    cdef void run_eagerly(self)
+    cdef void _begin(self, RequestCycle cycle)
+    cdef object _step(self, object value, object exc)
+    cdef void _finish(self, object result, object exc)
+    cdef object _yield(self, object yielded)

@@ -12,11 +12,29 @@ answered first, in order.
 
 WebSocket handshakes are handed, once parsed and checked, to ``HttpConfig.ws_factory`` (the
 ``websockets``-based protocol in ``fastcore.server.websocket``), which takes over the transport.
+
+PERF: how an app call is run.  Each connection has one ``_Runner``: an object speaking the
+coroutine protocol, wrapped once in an ``asyncio.Task`` that is parked while there is nothing to
+do.  A request is driven *eagerly*, inside ``data_received``, with that Task entered as the current
+task (``asyncio.current_task()``, anyio's cancel scopes and ``asyncio.timeout`` all see a real
+Task) and the request in its own copy of the connection's ``contextvars`` context.  An app that
+answers without waiting never leaves ``data_received``: no Task, no loop iteration, no coroutine
+for ``send``.  An app that does wait hands the awaited future to the same Task, which resumes it,
+so a request always runs in one Task from start to end.  Apps that keep running after their
+response (background work) do not hold up the next request on the connection: that one gets a
+one-shot ``_Runner`` Task of its own.
+
+Timeouts (keep-alive, request head) are checked by one sweep per server, every quarter of the
+shortest timeout, instead of a timer per request.
 """
 
 cimport cython
+from cpython.contextvars cimport PyContext_CopyCurrent, PyContext_Enter, PyContext_Exit
+from cpython.ref cimport PyObject, Py_XDECREF
+from libc.string cimport memchr
 
 import asyncio
+import asyncio.tasks
 import collections
 import http
 import logging
@@ -35,6 +53,15 @@ cdef object unquote = urllib.parse.unquote
 cdef object time_time = time.time
 cdef object format_date = __import__("email.utils").utils.formatdate
 cdef object CancelledError = asyncio.CancelledError
+cdef object current_task = asyncio.current_task
+cdef object enter_task = asyncio.tasks._enter_task
+cdef object leave_task = asyncio.tasks._leave_task
+
+
+cdef extern from "Python.h":
+    # PEP 590-era generator send (3.10+): no StopIteration object when the coroutine returns.
+    int PyIter_Send(object iterator, object arg, PyObject **presult) except -1
+    enum: PYGEN_RETURN, PYGEN_NEXT
 
 cdef object error_log = logging.getLogger("fastcore.error")
 cdef object access_log = logging.getLogger("fastcore.access")
@@ -83,6 +110,18 @@ cdef bytes date_header():
     return _date_header
 
 
+# PERF: the common method names as interned str, so the scope's "method" is not decoded per request.
+cdef dict METHODS = {m.encode("ascii"): m for m in (
+    "GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "TRACE")}
+
+
+cdef inline str _method_str(bytes method):
+    name = METHODS.get(method)
+    if name is None:
+        return method.decode("ascii")
+    return <str>name
+
+
 cdef dict LENGTHS = {}
 cdef bytes CONTINUE_100 = b"HTTP/1.1 100 Continue\r\n\r\n"
 cdef bytes CHUNK_END = b"0\r\n\r\n"
@@ -99,9 +138,23 @@ cdef inline bytes clen(Py_ssize_t n):
     return <bytes>line
 
 
+cdef inline bint _has_byte(bytes data, char byte):
+    # PERF: `b"x" in data` first tries b"x" as an int and raises (and clears) a TypeError.
+    return memchr(<const char *>data, byte, len(data)) != NULL
+
+
 cdef bint _has_ctl(bytes value):
     # Response splitting guard for app-supplied headers (RFC 9110 §5.5).
-    return b"\r" in value or b"\n" in value or b"\x00" in value
+    cdef const unsigned char *p = <const unsigned char *>value
+    cdef Py_ssize_t i
+    for i in range(len(value)):
+        if p[i] == 13 or p[i] == 10 or p[i] == 0:
+            return True
+    return False
+
+
+cdef bint _bad_header(bytes name, bytes value):
+    return _has_ctl(name) or _has_ctl(value) or _has_byte(name, b":")
 
 
 def error_response(int status, str detail, bint close=True):
@@ -144,7 +197,7 @@ cdef class HttpConfig:
         if server_header:
             self.default_headers.insert(0, (b"server", b"fastcore"))
         for name, value in self.default_headers:
-            if _has_ctl(name) or _has_ctl(value) or b":" in name:
+            if _bad_header(name, value):
                 raise ValueError(f"invalid default header {name!r}: {value!r}")
         self.extra_headers = b"".join(n.lower() + b": " + v + CRLF for n, v in self.default_headers)
         self.ws_factory = ws_factory
@@ -157,6 +210,34 @@ cdef class ServerState:
         self.connections = set()
         self.tasks = set()
         self.total_requests = 0
+        self.in_flight = 0
+        self.clock = 0.0
+
+    cdef void _start_sweep(self, HttpConfig cfg):
+        # PERF: one timer per server instead of two per request.  A timeout fires between
+        # (timeout - interval) and (timeout + interval) after its start: `clock` lags by <= interval.
+        cdef double shortest = 0.0
+        for t in (cfg.timeout_keep_alive, cfg.timeout_request_head):
+            if t > 0 and (shortest == 0.0 or t < shortest):
+                shortest = t
+        if shortest == 0.0:
+            return
+        self.loop = cfg.loop
+        self.interval = min(max(shortest / 4, 0.01), 1.0)
+        self.clock = self.loop.time()
+        self.sweeper = self.loop.call_later(self.interval, self._sweep)
+
+    def _sweep(self):
+        cdef HttpProtocol proto
+        self.sweeper = None
+        now = self.loop.time()
+        self.clock = now
+        for conn in list(self.connections):
+            if type(conn) is HttpProtocol:
+                proto = <HttpProtocol>conn
+                proto._check_timeouts(now)
+        if self.connections:
+            self.sweeper = self.loop.call_later(self.interval, self._sweep)
 
 
 @cython.final
@@ -178,6 +259,8 @@ cdef class HttpProtocol:
     def connection_made(self, transport):
         self.transport = transport
         self.srv.connections.add(self)
+        if self.srv.sweeper is None:
+            self.srv._start_sweep(self.cfg)
         self.parser = HttpRequestParser(self)
         sock = transport.get_extra_info("socket")
         peer = transport.get_extra_info("peername")
@@ -192,13 +275,12 @@ cdef class HttpProtocol:
             self.server = (str(local or ""), None)
         if transport.get_extra_info("sslcontext") is not None:
             self.scheme = "https"
-        self._set_idle_timer()
+        self.idle_since = self.srv.clock
 
     def connection_lost(self, exc):
         cdef RequestCycle cycle
         self.closing = True
         self.srv.connections.discard(self)
-        self._cancel_timers()
         for c in (self.current, self.active, *self.pipeline):
             if c is not None:
                 cycle = <RequestCycle>c
@@ -208,6 +290,8 @@ cdef class HttpProtocol:
         if self.drain_waiter is not None and not self.drain_waiter.done():
             self.drain_waiter.set_result(None)
         self.parser = None
+        if self.runner is not None:
+            self.runner.wake()  # a parked runner ends; a busy one ends when its app call returns
 
     def eof_received(self):
         # Half-closed by the client: finish what is in flight, then close (return None).
@@ -224,9 +308,6 @@ cdef class HttpProtocol:
     def data_received(self, data):
         if self.closing or self.parser is None:
             return
-        if self.idle_timer is not None:
-            self.idle_timer.cancel()
-            self.idle_timer = None
         self._feed(data)
         self._dispatch()
 
@@ -284,8 +365,7 @@ cdef class HttpProtocol:
         self.expect_continue = False
         self.te_seen = False
         self.is_ws = False
-        if self.head_timer is None and self.cfg.timeout_request_head > 0:
-            self.head_timer = self.loop.call_later(self.cfg.timeout_request_head, self._head_timeout)
+        self.head_since = self.srv.clock
 
     def on_url(self, bytes url):
         self.url_len += len(url)
@@ -322,9 +402,6 @@ cdef class HttpProtocol:
         cdef RequestCycle cycle
         cdef HttpConfig cfg = self.cfg
         self.in_head = False
-        if self.head_timer is not None:
-            self.head_timer.cancel()
-            self.head_timer = None
         parser = self.parser
         version = parser.get_http_version()
         method = parser.get_method()
@@ -344,9 +421,9 @@ cdef class HttpProtocol:
             status, detail = 400, "Bad Request"  # RFC 9112 §6.1: faulty framing
         elif not target.startswith(b"/") and not (target == b"*" and method == b"OPTIONS"):
             status, detail = 400, "Bad Request: invalid request target"  # RFC 9112 §3.2
-        elif b"#" in target:
+        elif _has_byte(target, b"#"):
             status, detail = 400, "Bad Request: invalid request target"
-        elif cfg.limit_concurrency and (len(self.srv.tasks) >= cfg.limit_concurrency
+        elif cfg.limit_concurrency and (self.srv.in_flight >= cfg.limit_concurrency
                                         or len(self.srv.connections) > cfg.limit_concurrency):
             status, detail = 503, "Service Unavailable"
         elif cfg.max_body_size:
@@ -435,7 +512,7 @@ cdef class HttpProtocol:
             "type": "http",
             "asgi": ASGI_VERSION,
             "http_version": version,
-            "method": method.decode("ascii"),
+            "method": _method_str(method),
             "scheme": self.scheme,
             "path": path,
             "raw_path": raw_path,
@@ -448,19 +525,52 @@ cdef class HttpProtocol:
         }
 
     cdef void _dispatch(self):
-        cdef RequestCycle cycle
-        if self.active is None and self.pipeline and not self.closing:
-            cycle = <RequestCycle>self.pipeline.popleft()
-            self.active = cycle
-            task = self.loop.create_task(cycle.run_asgi(self.cfg.app))
-            tasks = self.srv.tasks
-            tasks.add(task)
-            task.add_done_callback(tasks.discard)
+        # Start the next request when the connection is free.  Called from data_received (no task
+        # running: the request is driven right here) and after a runner's step.
+        cdef _Runner runner
+        if self.closing:
+            return
+        if self.active is None and self.pipeline:
+            runner = self.runner
+            if runner is None or runner.finished:
+                runner = self.runner = _Runner(self, True)
+            if runner.coro is not None:
+                self._spawn()  # the runner is still busy with an earlier request's app call
+            elif current_task(self.loop) is None:
+                runner.run_eagerly()
+            else:
+                runner.wake()
         elif self.active is None and not self.pipeline and self.pending_upgrade is not None \
                 and not self.is_ws:
             self._start_upgrade()
             return
         self._maybe_pause()
+
+    cdef void _after_step(self, _Runner runner):
+        # A runner's app call has suspended or returned, from inside a Task (ours or entered):
+        # start what waits without driving one app call inside another.
+        if self.closing or self.active is not None or not self.pipeline:
+            return
+        if runner is not self.runner and self.runner is not None and not self.runner.finished \
+                and self.runner.coro is None:
+            self.runner.wake()
+        else:
+            self._spawn()
+
+    cdef void _spawn(self):
+        # Slow path: the next request runs in a one-shot runner Task of its own.
+        cdef _Runner runner = _Runner(self, False)
+        runner.wake()
+
+    cdef RequestCycle _take(self):
+        # The next request to run, made the active one; None if there is none to start now.
+        cdef RequestCycle cycle
+        if self.closing or self.active is not None or not self.pipeline:
+            return None
+        cycle = <RequestCycle>self.pipeline.popleft()
+        self.active = cycle
+        self._maybe_resume()
+        return cycle
 
     cdef void _maybe_pause(self):
         cdef RequestCycle cycle = self.active
@@ -480,7 +590,8 @@ cdef class HttpProtocol:
             self.transport.resume_reading()
 
     cdef void _cycle_done(self, RequestCycle cycle):
-        # The response to `cycle` is complete (or abandoned): close, or serve the next request.
+        # The response to `cycle` is complete (or abandoned): close, or let the next request in
+        # (its runner starts it once the current app call suspends or returns).
         if cycle is not self.active:
             return
         self.active = None
@@ -496,14 +607,16 @@ cdef class HttpProtocol:
         if cycle is self.current:
             # The app answered before reading the whole body: the parser still has to consume it.
             cycle.body = bytearray()
-        if self.pipeline:
-            self._dispatch()
-        elif self.pending_error is not None:
-            self._write_error(self.pending_error[0], self.pending_error[1])
-        elif self.pending_upgrade is not None:
-            self._start_upgrade()
-        elif self.current is None and not self.in_head:
-            self._set_idle_timer()
+        if not self.pipeline:
+            if self.pending_error is not None:
+                self._write_error(self.pending_error[0], self.pending_error[1])
+            elif self.pending_upgrade is not None:
+                self._start_upgrade()
+            elif self.current is None and not self.in_head:
+                if self.shutting_down:
+                    self._close()
+                    return
+                self.idle_since = self.srv.clock
         self._maybe_resume()
 
     cdef void _reject(self, int status, str detail):
@@ -538,47 +651,30 @@ cdef class HttpProtocol:
                 self.transport.write(error_response(status, detail))
             self._close()
 
-    cdef void _set_idle_timer(self):
-        if self.idle_timer is not None:
-            self.idle_timer.cancel()
-        if self.shutting_down:
-            self._close()
+    cdef void _check_timeouts(self, double now):
+        # Called by the server's sweep.
+        cdef HttpConfig cfg = self.cfg
+        if self.closing:
             return
-        if self.cfg.timeout_keep_alive > 0:
-            self.idle_timer = self.loop.call_later(self.cfg.timeout_keep_alive, self._idle_timeout)
-
-    cdef void _cancel_timers(self):
-        if self.idle_timer is not None:
-            self.idle_timer.cancel()
-            self.idle_timer = None
-        if self.head_timer is not None:
-            self.head_timer.cancel()
-            self.head_timer = None
+        if self.in_head:
+            if cfg.timeout_request_head > 0 and now - self.head_since >= cfg.timeout_request_head:
+                # RFC 9110 §15.5.9: the client took too long to send the request head.
+                self.in_head = False
+                self._reject(408, "Request Timeout")
+        elif self.active is None and self.current is None and not self.pipeline \
+                and cfg.timeout_keep_alive > 0 and now - self.idle_since >= cfg.timeout_keep_alive:
+            self._close()
 
     cdef void _close(self):
         if not self.closing:
             self.closing = True
-            self._cancel_timers()
             if self.transport is not None:
                 self.transport.close()
-
-    def _idle_timeout(self):
-        self.idle_timer = None
-        if self.active is None and not self.in_head:
-            self._close()
-
-    def _head_timeout(self):
-        # RFC 9110 §15.5.9: the client took too long to send the request head.
-        self.head_timer = None
-        if self.in_head and not self.closing:
-            self.in_head = False
-            self._reject(408, "Request Timeout")
 
     cdef void _start_upgrade(self):
         scope, target, headers, tail = self.pending_upgrade
         self.pending_upgrade = None
         self.closing = True
-        self._cancel_timers()
         self.srv.connections.discard(self)
         transport = self.transport
         self.transport = None
@@ -672,7 +768,7 @@ cdef class RequestCycle:
         self.no_body = status < 200 or status == 204 or status == 304
         for name, value in self.headers_out:
             name = name.lower()
-            if _has_ctl(name) or _has_ctl(value) or b":" in name:
+            if _bad_header(name, value):
                 raise RuntimeError(f"invalid response header {name!r}")
             if name == b"content-length":
                 self.content_length = int(value)
@@ -710,12 +806,11 @@ cdef class RequestCycle:
         parts.append(CRLF)
         return b"".join(parts)
 
-    async def send(self, message):
+    def send(self, message):
+        """ASGI ``send``: writes at once; the awaitable it returns waits only while writes are paused."""
         cdef HttpProtocol proto = self.proto
         cdef Py_ssize_t n
         mtype = message["type"]
-        if proto.write_paused:
-            await proto.drain()
         if not self.response_started:
             if mtype != "http.response.start":
                 raise RuntimeError(f"expected 'http.response.start', got {mtype!r}")
@@ -723,7 +818,7 @@ cdef class RequestCycle:
             self.expect_continue = False
             self.status = message["status"]
             self.headers_out = message.get("headers", ())
-            return
+            return DONE
         if self.response_complete:
             raise RuntimeError(f"unexpected {mtype!r}: the response is already complete")
         if mtype != "http.response.body":
@@ -763,43 +858,230 @@ cdef class RequestCycle:
             self.wake()
             if not self.disconnected:
                 proto._cycle_done(self)
+        if proto.write_paused and not proto.closing:
+            # Flow control: the bytes are buffered; the app waits for the buffer to drain.
+            return proto.drain()
+        return DONE
 
-    async def run_asgi(self, app):
-        cdef HttpProtocol proto = self.proto
+
+# PERF: the awaitable ``send`` returns when it did not have to wait: one shared object, whose
+# ``__await__`` is an exhausted iterator, so ``await send(...)`` finishes at once with None.  It
+# also speaks the coroutine protocol, so ``asyncio.ensure_future(send(...))`` works as it would on
+# an ``async def`` send.
+cdef object EXHAUSTED = iter(())
+
+
+@cython.final
+@cython.auto_pickle(False)
+cdef class _Done:
+    def __await__(self):
+        return EXHAUSTED
+
+    def send(self, value):
+        raise StopIteration
+
+    def throw(self, typ, val=None, tb=None):
+        raise typ if val is None else val
+
+    def close(self):
+        pass
+
+
+cdef _Done DONE = _Done()
+cdef object IDLE = object()  # _Runner._step: nothing left to drive
+
+
+@cython.final
+@cython.auto_pickle(False)
+cdef class _Runner:
+    """Runs app calls for one connection (or, one-shot, for one request) as an asyncio Task.
+
+    The object is the Task's coroutine: ``send``/``throw`` are the Task's steps.  See the module
+    docstring for why and how requests are driven eagerly with this Task as the current task.
+    """
+
+    def __init__(self, HttpProtocol proto, bint per_connection):
+        self.proto = proto
+        self.per_connection = per_connection
+        self.loop = proto.loop
+        self.task = self.loop.create_task(self)
+        tasks = proto.srv.tasks
+        tasks.add(self.task)
+        self.task.add_done_callback(self._task_done)
+
+    def _task_done(self, task):
+        self.finished = True
+        self.proto.srv.tasks.discard(task)
+
+    cdef void wake(self):
+        # The Task is parked: let it look for work (or end) at its next step.
+        park = self.park
+        if park is not None:
+            self.park = None
+            if not park.done():
+                park.set_result(None)
+
+    cdef void run_eagerly(self):
+        # Drive the next request(s) here, with our Task entered as the current task.
+        cdef object task = self.task
+        enter_task(self.loop, task)
         try:
-            result = await app(self.scope, self.receive, self.send)
-        except CancelledError:
-            if not self.response_complete:
-                self.keep_alive = False
-                proto._close()
-            raise
+            yielded = self._step(None, None)
+        finally:
+            leave_task(self.loop, task)
+        if yielded is not IDLE:
+            # The app waits on `yielded`: the Task takes over and resumes it when it is done.
+            self.handover = yielded
+            self.has_handover = True
+            self.wake()
+
+    cdef void _begin(self, RequestCycle cycle):
+        cdef HttpProtocol proto = self.proto
+        self.cycle = cycle
+        # A request's contextvars changes stay in its own copy of the connection's context.
+        self.ctx = PyContext_CopyCurrent()
+        proto.srv.in_flight += 1
+        PyContext_Enter(self.ctx)
+        try:
+            self.coro = proto.cfg.app(cycle.scope, cycle.receive, cycle.send)
         except BaseException as exc:
-            error_log.error("Exception in ASGI application", exc_info=exc)
-            if not self.head_written and not self.disconnected:
-                self.response_started = self.response_complete = True
-                self.status = 500
-                self.keep_alive = False
-                proto.transport.write(error_response(500, "Internal Server Error"))
-                proto._cycle_done(self)
-            proto._close()
+            self.coro = None
+            self._finish(None, exc)
+        finally:
+            PyContext_Exit(self.ctx)
+
+    cdef object _step(self, object value, object exc):
+        # Resume the app call with `value` (or throw `exc` into it); run following requests
+        # while they do not wait.  Returns what the app waits on, or IDLE.
+        cdef HttpProtocol proto = self.proto
+        cdef PyObject *raw = NULL
+        cdef int status
+        cdef RequestCycle cycle
+        while True:
+            if self.coro is None:
+                if not self.per_connection and self.cycle is not None:
+                    return IDLE  # one-shot: its one request is done
+                cycle = proto._take()
+                if cycle is None:
+                    return IDLE
+                self._begin(cycle)
+                if self.coro is None:
+                    continue  # the app could not even be called
+                value = exc = None
+            error = None
+            PyContext_Enter(self.ctx)
+            try:
+                if exc is None:
+                    raw = NULL
+                    status = PyIter_Send(self.coro, value, &raw)
+                    result = <object>raw
+                    Py_XDECREF(raw)
+                else:
+                    status = PYGEN_NEXT
+                    result = self.coro.throw(exc)
+            except StopIteration as stop:
+                status = PYGEN_RETURN
+                result = stop.value
+            except BaseException as err:
+                status = PYGEN_RETURN
+                result = None
+                error = err
+            finally:
+                PyContext_Exit(self.ctx)
+            if status == PYGEN_RETURN:
+                self.coro = None
+                self._finish(result, error)
+                continue
+            proto._after_step(self)
+            return result
+
+    cdef void _finish(self, object result, object exc):
+        # The app call for self.cycle has returned (or raised): what it left undone is fixed here.
+        cdef RequestCycle cycle = self.cycle
+        cdef HttpProtocol proto = self.proto
+        proto.srv.in_flight -= 1
+        self.ctx = None
+        if exc is not None:
+            if isinstance(exc, CancelledError):
+                if not cycle.response_complete:
+                    cycle.keep_alive = False
+                    proto._close()
+            else:
+                error_log.error("Exception in ASGI application", exc_info=exc)
+                if not cycle.head_written and not cycle.disconnected:
+                    cycle.response_started = cycle.response_complete = True
+                    cycle.status = 500
+                    cycle.keep_alive = False
+                    proto.transport.write(error_response(500, "Internal Server Error"))
+                    proto._cycle_done(cycle)
+                proto._close()
         else:
             if result is not None:
                 error_log.error("ASGI callable returned a value instead of None: %r", result)
-            if self.disconnected:
-                return
-            if not self.head_written:
+            if cycle.disconnected:
+                pass
+            elif not cycle.head_written:
                 error_log.error("ASGI callable returned without sending a response")
-                self.response_started = self.response_complete = True
-                self.status = 500
-                self.keep_alive = False
+                cycle.response_started = cycle.response_complete = True
+                cycle.status = 500
+                cycle.keep_alive = False
                 proto.transport.write(error_response(500, "Internal Server Error"))
-                proto._cycle_done(self)
-            elif not self.response_complete:
+                proto._cycle_done(cycle)
+            elif not cycle.response_complete:
                 error_log.error("ASGI callable returned without completing the response")
                 proto._close()
-        finally:
-            self.waiters = []
-            if proto.active is self:
-                proto.active = None
-            if proto.pending_upgrade is not None:
-                proto._upgrade_ready()
+        cycle.waiters = []
+        if proto.active is cycle:
+            proto.active = None
+        if proto.pending_upgrade is not None:
+            proto._upgrade_ready()
+        if not self.per_connection:
+            proto._after_step(self)
+
+    cdef object _yield(self, object yielded):
+        # What the Task waits on next: the app's future, or a parking future when idle.
+        if yielded is not IDLE:
+            return yielded
+        if not self.per_connection or self.proto.closing:
+            raise StopIteration
+        park = self.park = self.loop.create_future()
+        park._asyncio_future_blocking = True
+        return park
+
+    # -- the coroutine protocol, for the Task -----------------------------------------------------
+
+    def __await__(self):
+        return self
+
+    def __next__(self):
+        return self.send(None)
+
+    def send(self, value):
+        if self.has_handover:
+            self.has_handover = False
+            yielded = self.handover
+            self.handover = None
+            return yielded
+        return self._yield(self._step(value, None))
+
+    def throw(self, typ, val=None, tb=None):
+        exc = val if val is not None else (typ() if isinstance(typ, type) else typ)
+        if self.has_handover:
+            # Cancelled before this Task took over the app's future: cancel it, as a Task would.
+            self.has_handover = False
+            waited = self.handover
+            self.handover = None
+            if isinstance(exc, CancelledError) and hasattr(waited, "cancel"):
+                waited.cancel()
+        if self.coro is not None:
+            return self._yield(self._step(None, exc))
+        if self.proto.closing or not isinstance(exc, CancelledError):
+            raise exc
+        # A cancellation that reached the connection's Task between requests: nothing to stop.
+        return self._yield(IDLE)
+
+    def close(self):
+        coro = self.coro
+        if coro is not None:
+            self.coro = None
+            coro.close()

@@ -1033,7 +1033,7 @@ cdef class Plan:
                 values[f.name] = conn.get_background()
                 continue
             elif source == SRC_VALUE:
-                values[f.name] = f.default
+                values[f.name] = f.make_default()
                 continue
             if f.is_list:
                 if raws is None and raw is not None:

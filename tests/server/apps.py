@@ -8,10 +8,15 @@ more, for what only raw ASGI can express (scope dump, disconnect, errors after s
 
 
 import asyncio
+import contextvars
 import json
 from typing import Any
 
+import anyio
+import anyio.to_thread
+
 EVENTS: dict[str, Any] = {}
+REQUEST_VAR: contextvars.ContextVar[str] = contextvars.ContextVar("REQUEST_VAR")
 
 
 async def _read_body(receive: Any) -> bytes:
@@ -85,6 +90,8 @@ async def raw_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         for _ in range(32):
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
         await send({"type": "http.response.body", "body": b""})
+    elif path == "/sync":
+        await _respond(send, 200, await anyio.to_thread.run_sync(lambda: b"sync"))
     elif path == "/no-response":
         return
     elif path == "/length":
@@ -94,6 +101,26 @@ async def raw_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         await send({"type": "http.response.body", "body": b"def"})
     elif path == "/bad-header":
         await _respond(send, 200, b"x", [(b"x-evil", b"a\r\nset-cookie: b")])
+    elif path == "/context":
+        # Each request sees a fresh context: a value set by an earlier request must not leak.
+        seen = REQUEST_VAR.get("unset")
+        REQUEST_VAR.set("set")
+        if scope["query_string"] == b"wait":
+            await asyncio.sleep(0.01)
+        await _respond(send, 200, seen.encode())
+    elif path == "/task":
+        # One real Task from start to end, also across a suspension and a worker thread.
+        before = asyncio.current_task()
+        with anyio.fail_after(5):  # a cancel scope, entered and left on either side of a wait
+            await asyncio.sleep(0)
+        await anyio.to_thread.run_sync(lambda: None)
+        same = before is not None and asyncio.current_task() is before
+        await _respond(send, 200, b"same" if same else b"different")
+    elif path == "/background":
+        # Work after the response must not hold up the next request on the connection.
+        await _respond(send, 200, b"bg")
+        await asyncio.sleep(1.0)
+        EVENTS["background-done"] = True
     else:
         await _respond(send, 404, b"not found")
 
@@ -153,6 +180,9 @@ def starlette_app() -> Any:
         await asyncio.sleep(0.3)
         return PlainTextResponse("slow")
 
+    def sync(request: Request) -> PlainTextResponse:
+        return PlainTextResponse("sync")
+
     async def ws(websocket: WebSocket) -> None:
         await websocket.accept()
         try:
@@ -172,7 +202,7 @@ def starlette_app() -> Any:
 
     return Starlette(routes=[
         Route("/", home), Route("/echo", echo, methods=["POST"]), Route("/stream", stream),
-        Route("/error", error), Route("/slow", slow),
+        Route("/error", error), Route("/slow", slow), Route("/sync", sync),
         WebSocketRoute("/ws", ws), WebSocketRoute("/ws-deny", ws_deny),
     ])
 
@@ -207,6 +237,10 @@ def fastapi_app() -> Any:
     async def slow() -> str:
         await asyncio.sleep(0.3)
         return "slow"
+
+    @app.get("/sync", response_class=PlainTextResponse)
+    def sync() -> str:
+        return "sync"
 
     @app.websocket("/ws")
     async def ws(websocket: WebSocket) -> None:

@@ -38,6 +38,14 @@ def test_pipelining_answers_in_order(any_app: tuple[str, int]) -> None:
         assert [c.read_response()[2] for _ in range(4)] == [b"slow", b"hello", b"xyz", b"hello"]
 
 
+def test_sync_endpoint_in_thread_pool(any_app: tuple[str, int]) -> None:
+    # anyio's cancel scopes need one Task from the start of a request to its end.
+    with Client(any_app[1]) as c:
+        for _ in range(3):
+            c.send(b"GET /sync HTTP/1.1\r\nHost: t\r\n\r\n" + GET)
+            assert [c.read_response()[2] for _ in range(2)] == [b"sync", b"hello"]
+
+
 def test_chunked_request_body(any_app: tuple[str, int]) -> None:
     data = (b"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
             b"5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\n\r\n")
@@ -242,6 +250,33 @@ def test_scope_is_complete(raw_port: int) -> None:
     assert scope["headers"] == [["host", "t:1"], ["x-a", "B"]]
     assert scope["client"][0] == "127.0.0.1" and scope["server"] == ["127.0.0.1", raw_port]
     assert scope["state"] == {"started": "yes"}
+
+
+@pytest.mark.parametrize("query", [b"", b"?wait"])
+def test_context_is_per_request(raw_port: int, query: bytes) -> None:
+    with Client(raw_port) as c:
+        for _ in range(3):
+            c.send(b"GET /context" + query + b" HTTP/1.1\r\nHost: t\r\n\r\n")
+            assert c.read_response()[2] == b"unset"
+
+
+def test_app_runs_in_one_task(raw_port: int) -> None:
+    with Client(raw_port) as c:
+        for _ in range(3):
+            c.send(b"GET /task HTTP/1.1\r\nHost: t\r\n\r\n")
+            assert c.read_response()[2] == b"same"
+
+
+def test_work_after_response_does_not_block_next_request(raw_port: int) -> None:
+    EVENTS.clear()
+    with Client(raw_port) as c:
+        c.send(b"GET /background HTTP/1.1\r\nHost: t\r\n\r\n")
+        assert c.read_response()[2] == b"bg"
+        started = time.monotonic()
+        c.send(GET + b"GET /background HTTP/1.1\r\nHost: t\r\n\r\n" + GET)
+        assert [c.read_response()[2] for _ in range(3)] == [b"hello", b"bg", b"hello"]
+        assert time.monotonic() - started < 0.5
+    assert wait_for(lambda: EVENTS.get("background-done"))
 
 
 def test_percent_decoded_utf8_path_and_root_path() -> None:
