@@ -226,15 +226,10 @@ class APIRoute(routing.Route):
 
     def _with_overrides(self, overrides: Any) -> tuple[Dependant, BodyPlan | None]:
         """The plan with ``app.dependency_overrides`` applied; rebuilt only when they change."""
-        # A DependencyOverrides version is unique in the process; a plain mapping has none and is
-        # re-planned on every request.
-        key = getattr(overrides, "version", None)
-        cached = self._overridden
-        if cached is None or cached[0] != key or key is None:
-            dependant = build_dependant(self.endpoint, path=self.path, extra=self.dependencies,
-                                        overrides=overrides)
-            plan = route_body_plan(dependant, max_size=self.max_body_size, where=self._where())
-            self._overridden = cached = (key, dependant, plan)
+        cached = _replan(self._overridden, overrides, self.endpoint, self.path, self.dependencies)
+        if cached is not self._overridden:
+            plan = route_body_plan(cached[1], max_size=self.max_body_size, where=self._where())
+            cached = self._overridden = (*cached, plan)
         return cached[1], cached[2]
 
     def _where(self) -> str:
@@ -339,6 +334,24 @@ class APIRoute(routing.Route):
         await response(scope, conn.receive, send)
 
 
+def _replan(
+    cached: tuple[Any, ...] | None,
+    overrides: Any,
+    endpoint: Callable[..., Any],
+    path: str,
+    dependencies: list[Depends],
+) -> tuple[Any, ...]:
+    """``cached`` if still current for ``overrides``, else ``(version, re-planned dependant)``.
+
+    A DependencyOverrides version is unique in the process; a plain mapping has none and is
+    re-planned on every request.
+    """
+    key = getattr(overrides, "version", None)
+    if cached is not None and key is not None and cached[0] == key:
+        return cached
+    return (key, build_dependant(endpoint, path=path, extra=dependencies, overrides=overrides))
+
+
 class APIWebSocketRoute(routing.WebSocketRoute):
     """A WebSocket endpoint whose parameters and dependencies run through the same compiled plan.
 
@@ -369,10 +382,8 @@ class APIWebSocketRoute(routing.WebSocketRoute):
         app = scope.get("app")
         overrides = getattr(app, "dependency_overrides", None) if app is not None else None
         if overrides:
-            key = getattr(overrides, "version", None)
-            if self._overridden is None or self._overridden[0] != key or key is None:
-                self._overridden = (key, build_dependant(self.endpoint, path=self.path,
-                                                         extra=self.dependencies, overrides=overrides))
+            self._overridden = _replan(self._overridden, overrides, self.endpoint, self.path,
+                                       self.dependencies)
             dependant = self._overridden[1]
         stack = AsyncExitStack() if dependant.has_yield else None
         try:
