@@ -89,7 +89,7 @@ async def list_items(
     return items[page.offset : page.offset + page.limit]
 
 
-@app.get("/items/{item_id}")
+@app.get("/items/{item_id}", responses={404: {"description": "No such item"}})
 async def read_item(
     item_id: Annotated[int, Path(gt=0)],
     response: Response,
@@ -109,7 +109,8 @@ async def require_key(x_api_key: Annotated[str, Header()]) -> None:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "invalid API key")
 
 
-admin = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(require_key)])
+admin = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(require_key)],
+                  responses={403: {"description": "Invalid API key"}})
 
 
 @admin.get("/stats")

@@ -10,10 +10,22 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.middleware.errors import ServerErrorMiddleware
-from starlette.responses import Response
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
 
 from fastcore.exception_handlers import default_handlers
+from fastcore.openapi.docs import (
+    CDN_ASSETS,
+    DocsAssets,
+    get_redoc_html,
+    get_swagger_ui_html,
+    get_swagger_ui_oauth2_redirect_html,
+    local_assets_dir,
+)
+from fastcore.openapi.utils import get_openapi
 from fastcore.params import Depends
 from fastcore.responses import JSONResponse
 from fastcore.routing import APIRoute, APIRouter, Default, _exception_tables
@@ -76,6 +88,21 @@ class DependencyOverrides(dict[Callable[..., Any], Callable[..., Any]]):
         return value
 
 
+class WebhooksRouter(APIRouter):
+    """``app.webhooks``: operations the app *sends*, documented under ``webhooks``, never served.
+
+    FastAPI names webhooks without a leading slash (``@app.webhooks.post("new-subscription")``);
+    the route is built under ``/name`` and keeps the bare name as its documented key.
+    """
+
+    def add_api_route(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        bare = not path.startswith("/")
+        super().add_api_route("/" + path if bare else path, endpoint, **kwargs)
+        if bare:
+            route = self.routes[-1]
+            route.path = route.path_format = path  # type: ignore[attr-defined]
+
+
 class FastCore(Starlette):
     """The app: FastAPI's constructor arguments and decorators, with the compiled router inside."""
 
@@ -109,6 +136,14 @@ class FastCore(Starlette):
         include_in_schema: bool = True,
         generate_unique_id_function: Callable[[APIRoute], str] | None = None,
         max_body_size: int | None = None,
+        swagger_ui_oauth2_redirect_url: str | None = "/docs/oauth2-redirect",
+        swagger_ui_init_oauth: dict[str, Any] | None = None,
+        swagger_ui_parameters: dict[str, Any] | None = None,
+        docs_static_url: str | None = "/docs/static",
+        root_path_in_servers: bool = True,
+        webhooks: APIRouter | None = None,
+        separate_input_output_schemas: bool = True,
+        openapi_external_docs: dict[str, Any] | None = None,
         **extra: Any,
     ) -> None:
         handlers = default_handlers()
@@ -140,9 +175,113 @@ class FastCore(Starlette):
         self.contact = contact
         self.license_info = license_info
         self.root_path = root_path
+        self.swagger_ui_oauth2_redirect_url = swagger_ui_oauth2_redirect_url
+        self.swagger_ui_init_oauth = swagger_ui_init_oauth
+        self.swagger_ui_parameters = swagger_ui_parameters
+        self.docs_static_url = docs_static_url
+        self.root_path_in_servers = root_path_in_servers
+        self.webhooks: APIRouter = webhooks or WebhooksRouter()
+        self.separate_input_output_schemas = separate_input_output_schemas
+        self.openapi_external_docs = openapi_external_docs
+        self.openapi_version = "3.1.0"
+        # Built on the first ``openapi()`` call (or the first GET of ``openapi_url``), never here:
+        # importing or constructing an app stays as cheap as its routes.
+        self.openapi_schema: dict[str, Any] | None = None
         self.extra = extra
         self._overrides = DependencyOverrides()
         self._exception_tables: tuple[dict[Any, Any], dict[int, Any]] = ({}, {})
+        self._docs_assets_local = False
+        self.setup()
+
+    # -- OpenAPI and the documentation pages ------------------------------------------------------
+
+    def openapi(self) -> dict[str, Any]:
+        """The app's OpenAPI document, built on first use and cached in ``openapi_schema``."""
+        if self.openapi_schema is None:
+            self.openapi_schema = get_openapi(
+                title=self.title,
+                version=self.version,
+                openapi_version=self.openapi_version,
+                summary=self.summary,
+                description=self.description,
+                terms_of_service=self.terms_of_service,
+                contact=self.contact,
+                license_info=self.license_info,
+                routes=self.routes,
+                webhooks=self.webhooks.routes,
+                tags=self.openapi_tags,
+                servers=self.servers,
+                separate_input_output_schemas=self.separate_input_output_schemas,
+                external_docs=self.openapi_external_docs,
+            )
+        return self.openapi_schema
+
+    def setup(self) -> None:
+        """Register ``openapi_url``, the Swagger UI and ReDoc pages (FastAPI's ``setup``)."""
+        if not self.openapi_url:
+            return
+        openapi_url = self.openapi_url
+
+        async def openapi(request: Request) -> Response:
+            root_path = request.scope.get("root_path", "").rstrip("/")
+            if root_path and self.root_path_in_servers and self.openapi_schema is None:
+                if root_path not in {server.get("url") for server in self.servers}:
+                    self.servers.insert(0, {"url": root_path})
+            return JSONResponse(self.openapi())
+
+        self.add_route(openapi_url, openapi, include_in_schema=False)
+        if not (self.docs_url or self.redoc_url):
+            return
+        assets_dir = local_assets_dir() if self.docs_static_url else None
+        if assets_dir is not None and self.docs_static_url:
+            self.router.routes.append(
+                Mount(self.docs_static_url, app=StaticFiles(directory=assets_dir), name="docs-static")
+            )
+            self._docs_assets_local = True
+        if self.docs_url:
+            redirect_url = self.swagger_ui_oauth2_redirect_url
+
+            async def swagger_ui(request: Request) -> HTMLResponse:
+                root = request.scope.get("root_path", "").rstrip("/")
+                assets = self._docs_assets(root)
+                return get_swagger_ui_html(
+                    openapi_url=root + openapi_url,
+                    title=f"{self.title} - Swagger UI",
+                    swagger_js_url=assets.swagger_js,
+                    swagger_css_url=assets.swagger_css,
+                    swagger_favicon_url=assets.favicon,
+                    oauth2_redirect_url=root + redirect_url if redirect_url else None,
+                    init_oauth=self.swagger_ui_init_oauth,
+                    swagger_ui_parameters=self.swagger_ui_parameters,
+                )
+
+            self.add_route(self.docs_url, swagger_ui, include_in_schema=False)
+            if redirect_url:
+
+                async def oauth2_redirect(request: Request) -> HTMLResponse:
+                    return get_swagger_ui_oauth2_redirect_html()
+
+                self.add_route(redirect_url, oauth2_redirect, include_in_schema=False)
+        if self.redoc_url:
+
+            async def redoc(request: Request) -> HTMLResponse:
+                root = request.scope.get("root_path", "").rstrip("/")
+                assets = self._docs_assets(root)
+                return get_redoc_html(
+                    openapi_url=root + openapi_url,
+                    title=f"{self.title} - ReDoc",
+                    redoc_js_url=assets.redoc_js,
+                    redoc_favicon_url=assets.favicon,
+                    # Offline pages must not wait on a font CDN.
+                    with_google_fonts=not assets.local,
+                )
+
+            self.add_route(self.redoc_url, redoc, include_in_schema=False)
+
+    def _docs_assets(self, root_path: str) -> DocsAssets:
+        if self._docs_assets_local and self.docs_static_url:
+            return DocsAssets.served_at(root_path + self.docs_static_url)
+        return CDN_ASSETS
 
     @property
     def dependency_overrides(self) -> DependencyOverrides:

@@ -1,6 +1,7 @@
-"""``fastcore run module:app [options]`` (also ``python -m fastcore run ...``).
+"""``fastcore run module:app [options]`` (also ``python -m fastcore run ...``), ``fastcore routes
+module:app`` (the route table) and ``fastcore openapi module:app`` (the OpenAPI document as JSON).
 
-Subcommands are registered in :data:`COMMANDS`; ``routes`` and ``openapi`` are added by later work.
+Subcommands are registered in :data:`COMMANDS`.
 """
 
 from __future__ import annotations
@@ -97,7 +98,85 @@ def _run(args: argparse.Namespace) -> int:
         return 2
 
 
-COMMANDS: list[Callable[[Any], None]] = [_add_run]
+def _load(target: str, factory: bool, command: str) -> Any:
+    from .server.config import import_from_string
+
+    try:
+        app = import_from_string(target)
+    except (ValueError, ImportError) as exc:
+        print(f"fastcore {command}: error: {exc}", file=sys.stderr)
+        return None
+    return app() if factory else app
+
+
+def _add_app_command(
+    sub: Any, name: str, help_text: str, handler: Callable[[argparse.Namespace], int]
+) -> Any:
+    parser = sub.add_parser(name, help=help_text, description=help_text)
+    parser.add_argument("app", metavar="APP", help="the app as 'module:attribute'")
+    parser.add_argument("--factory", action="store_true", help="APP is a callable that returns the app")
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def _add_openapi(sub: Any) -> None:
+    parser = _add_app_command(sub, "openapi", "print the app's OpenAPI document (JSON)", _openapi)
+    parser.add_argument("--indent", type=int, default=2, help="JSON indentation (0: one line)")
+
+
+def _openapi(args: argparse.Namespace) -> int:
+    app = _load(args.app, args.factory, "openapi")
+    if app is None:
+        return 2
+    if not callable(getattr(app, "openapi", None)):
+        print(f"fastcore openapi: error: {args.app} has no openapi() method", file=sys.stderr)
+        return 2
+    import msgspec
+
+    document = msgspec.json.encode(app.openapi())
+    if args.indent:
+        document = msgspec.json.format(document, indent=args.indent)
+    sys.stdout.write(document.decode() + "\n")
+    return 0
+
+
+def _add_routes(sub: Any) -> None:
+    _add_app_command(sub, "routes", "list the app's routes: method, path, name, endpoint", _routes)
+
+
+def _routes(args: argparse.Namespace) -> int:
+    from starlette.routing import Mount, Route, WebSocketRoute
+
+    app = _load(args.app, args.factory, "routes")
+    if app is None:
+        return 2
+    rows: list[tuple[str, str, str, str]] = []
+    for route in getattr(app, "routes", None) or ():
+        if isinstance(route, Route):
+            methods = sorted(route.methods or ())
+            if "GET" in methods and "HEAD" in methods:
+                methods.remove("HEAD")  # implied by GET
+            rows.append((",".join(methods), route.path, route.name, _qualname(route.endpoint)))
+        elif isinstance(route, WebSocketRoute):
+            rows.append(("WS", route.path, route.name, _qualname(route.endpoint)))
+        elif isinstance(route, Mount):
+            rows.append(("MOUNT", route.path, route.name or "", _qualname(route.app)))
+    if not rows:
+        print(f"fastcore routes: {args.app} has no routes", file=sys.stderr)
+        return 0
+    header = ("METHOD", "PATH", "NAME", "ENDPOINT")
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(3)]
+    for row in [header, *rows]:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[3])
+    return 0
+
+
+def _qualname(obj: Any) -> str:
+    target = obj if hasattr(obj, "__qualname__") else type(obj)
+    return f"{getattr(target, '__module__', '?')}.{target.__qualname__}"
+
+
+COMMANDS: list[Callable[[Any], None]] = [_add_run, _add_routes, _add_openapi]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

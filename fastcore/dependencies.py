@@ -49,7 +49,7 @@ from fastcore.params import (
     Security,
 )
 
-__all__ = ["Dependant", "SecurityScopes", "build_dependant", "path_param_names", "solve"]
+__all__ = ["Dependant", "ParamDecl", "SecurityScopes", "build_dependant", "path_param_names", "solve"]
 
 CALL_ASYNC, CALL_SYNC, GEN_ASYNC, GEN_SYNC = range(4)
 
@@ -93,6 +93,17 @@ class SecurityScopes:
         self.scope_str: str = " ".join(self.scopes)
 
 
+class ParamDecl(typing.NamedTuple):
+    """How a path/query/header/cookie parameter was declared, for the OpenAPI document only.
+
+    The compiled ``Field`` keeps what requests need; titles, descriptions, examples and the original
+    annotation live here, recorded once at start-up and never read per request.
+    """
+
+    info: ParamInfo | None  # None: undeclared (a path or query parameter by its name)
+    annotation: Any
+
+
 @dataclass(eq=False)
 class Dependant:
     """One callable of the dependency tree with its compiled plan."""
@@ -107,6 +118,8 @@ class Dependant:
     path_params: frozenset[str] = frozenset()
     body_params: list[BodyParam] = field(default_factory=list)
     own_scopes: tuple[str, ...] = ()
+    # Field name -> its declaration (fastcore.openapi reads it; requests never do).
+    param_decls: dict[str, ParamDecl] = field(default_factory=dict)
 
     # Derived once here (sub-dependants are built before their parents), read per request.
     cache_key: tuple[Any, tuple[str, ...]] = field(init=False)
@@ -402,6 +415,7 @@ def build_dependant(
     fields: list[Field] = []
     dependencies: list[Dependant] = []
     body_params: list[BodyParam] = []
+    decls: dict[str, ParamDecl] = {}
     for dep in extra:
         dependencies.append(_sub_dependant(dep, None, None, path, scopes, overrides, path_params))
     for pname, param in signature.parameters.items():
@@ -447,6 +461,7 @@ def build_dependant(
             body_params.append(_body_param(call, pname, annotation, default, marker))
             continue
         fields.append(_param_field(call, pname, annotation, default, marker, path_params))
+        decls[pname] = ParamDecl(marker, annotation)
     fields.sort(key=lambda f: _SOURCE_ORDER.get(f.source, 9))
     return Dependant(
         call=call,
@@ -459,6 +474,7 @@ def build_dependant(
         path_params=path_params,
         body_params=body_params,
         own_scopes=own_scopes,
+        param_decls=decls,
     )
 
 

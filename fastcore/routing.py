@@ -613,8 +613,11 @@ class APIRouter(routing.Router):
         response_model_validate: bool = True,
     ) -> None:
         route_class = route_class_override or self.route_class
+        # An OpenAPI callback is documented at a runtime expression (``{$request.body#/url}/...``),
+        # not at a path this app serves: built under "/", the route keeps the expression as its path.
+        expression = path.startswith("{$") and not self.prefix
         route = route_class(
-            self.prefix + path,
+            "/" + path if expression else self.prefix + path,
             endpoint,
             response_model=response_model,
             status_code=status_code,
@@ -642,6 +645,8 @@ class APIRouter(routing.Router):
             max_body_size=max_body_size if max_body_size is not None else self.max_body_size,
             response_model_validate=response_model_validate,
         )
+        if expression:
+            route.path = route.path_format = path
         self.routes.append(route)
 
     def api_route(self, path: str, **kwargs: Any) -> Callable[[DecoratedCallable], DecoratedCallable]:

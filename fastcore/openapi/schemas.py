@@ -1,0 +1,335 @@
+"""JSON Schemas for the OpenAPI document: component schemas from msgspec and pydantic, parameter schemas.
+
+Types are collected first (:meth:`TypeSchemas.add`) and generated together in :meth:`TypeSchemas.build`:
+one ``msgspec.json.schema_components`` call for every msgspec-describable type (Structs, dataclasses,
+TypedDicts, enums, builtins...), one pydantic ``GenerateJsonSchema.generate_definitions`` call for
+every type that holds a pydantic model — which is what gives FastAPI's separate ``Model-Input`` /
+``Model-Output`` components when a model's validation and serialization schemas differ.  Batching is
+what keeps a 500-route app's document cheap to build: each model is described once.
+
+Parameter schemas (path, query, header, cookie, form fields) are written here from the declaration,
+in the shape pydantic gives FastAPI, so that generated clients see the same document.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import decimal
+import enum
+import inspect
+import sys
+import types
+import typing
+import uuid
+from collections.abc import Iterable
+from typing import Any, Literal, Union, get_args, get_origin
+
+import msgspec
+import msgspec.inspect as mi
+
+from fastcore.bodies import uses_pydantic
+from fastcore.params import ParamInfo
+
+__all__ = [
+    "REF_PREFIX",
+    "REF_TEMPLATE",
+    "TypeSchemas",
+    "apply_constraints",
+    "enum_schema",
+    "field_title",
+    "json_default",
+    "scalar_schema",
+]
+
+REF_PREFIX = "#/components/schemas/"
+REF_TEMPLATE = REF_PREFIX + "{name}"
+_ANY_MARK = "x-fastcore-any"  # msgspec refuses an empty schema from its hook; removed afterwards
+Mode = Literal["validation", "serialization"]
+
+# pydantic's schemas for the scalars a parameter can be read as (what FastAPI publishes).
+_SCALARS: dict[Any, dict[str, Any]] = {
+    str: {"type": "string"},
+    int: {"type": "integer"},
+    float: {"type": "number"},
+    bool: {"type": "boolean"},
+    decimal.Decimal: {"anyOf": [{"type": "number"}, {"type": "string"}]},
+    uuid.UUID: {"type": "string", "format": "uuid"},
+    datetime.datetime: {"type": "string", "format": "date-time"},
+    datetime.date: {"type": "string", "format": "date"},
+    datetime.time: {"type": "string", "format": "time"},
+    bytes: {"type": "string", "format": "binary"},
+    Any: {},
+}
+_NUMERIC = {"gt": "exclusiveMinimum", "ge": "minimum", "lt": "exclusiveMaximum", "le": "maximum",
+            "multiple_of": "multipleOf"}
+
+
+def field_title(label: str) -> str:
+    """pydantic's default title for a field named ``label``: ``"item_id"`` -> ``"Item Id"``."""
+    return label.title().replace("_", " ")
+
+
+def json_default(value: Any) -> tuple[bool, Any]:
+    """(ok, value as JSON) for a default shown in a schema; ``None`` defaults are not shown (FastAPI)."""
+    if value is None:
+        return False, None
+    try:
+        return True, msgspec.to_builtins(value, str_keys=True)
+    except (TypeError, ValueError):
+        return False, None
+
+
+def enum_schema(cls: type[enum.Enum]) -> dict[str, Any]:
+    """An enum's component, as pydantic writes it: values in declaration order, and their JSON type."""
+    values = [member.value for member in cls]
+    schema: dict[str, Any] = {"enum": values, "title": cls.__name__}
+    kinds = {type(v) for v in values}
+    for py, name in ((str, "string"), (int, "integer"), (float, "number"), (bool, "boolean")):
+        if kinds == {py}:
+            schema["type"] = name
+    doc = cls.__dict__.get("__doc__")
+    if doc and doc != enum.Enum.__doc__:
+        schema["description"] = inspect.cleandoc(doc)
+    return schema
+
+
+def apply_constraints(schema: dict[str, Any], info: ParamInfo | None, *, lengths: bool = True) -> None:
+    """Write ``info``'s constraints into ``schema`` (into the non-null member of an ``anyOf``)."""
+    if info is None:
+        return
+    target = schema
+    if "anyOf" in schema:
+        members = [m for m in schema["anyOf"] if m != {"type": "null"}]
+        if len(members) != 1:
+            return
+        target = members[0]
+    kind = target.get("type")
+    if kind in ("integer", "number") or "anyOf" in target:
+        for name, key in _NUMERIC.items():
+            value = getattr(info, name)
+            if value is not None:
+                target[key] = value
+    if kind == "string" and "format" not in target:
+        if lengths and info.min_length is not None:
+            target["minLength"] = info.min_length
+        if lengths and info.max_length is not None:
+            target["maxLength"] = info.max_length
+        if isinstance(info.pattern, str):
+            target["pattern"] = info.pattern
+    if kind == "array":
+        if info.min_length is not None:
+            target["minItems"] = info.min_length
+        if info.max_length is not None:
+            target["maxItems"] = info.max_length
+
+
+def unwrap_optional(tp: Any) -> tuple[Any, bool]:
+    origin = get_origin(tp)
+    if origin is Union or origin is types.UnionType:
+        args = [a for a in get_args(tp) if a is not type(None)]
+        if len(args) < len(get_args(tp)):
+            return (args[0] if len(args) == 1 else Union[tuple(args)]), True  # noqa: UP007
+    return tp, False
+
+
+def _supertype(tp: Any) -> Any:
+    while hasattr(tp, "__supertype__"):  # typing.NewType
+        tp = tp.__supertype__
+    return tp
+
+
+class TypeSchemas:
+    """Collects the types the document describes, generates their schemas in batches, owns components."""
+
+    def __init__(self, *, separate_input_output_schemas: bool = True) -> None:
+        self.separate = separate_input_output_schemas
+        self.components: dict[str, dict[str, Any]] = {}
+        self._uses: list[tuple[Any, Mode]] = []
+        self._index: dict[Any, int] = {}
+        self._schemas: list[dict[str, Any]] = []
+        self._enums: dict[str, type[enum.Enum]] = {}
+
+    # -- collection ------------------------------------------------------------------------------
+
+    def add(self, tp: Any, mode: Mode = "validation") -> int:
+        """A handle for ``tp``'s schema in ``mode``, available once :meth:`build` has run."""
+        if not self.separate and not (mode == "serialization" and _has_computed_fields(tp, set())):
+            # FastAPI's exception: computed fields exist only in the output, so keep both schemas.
+            mode = "validation"
+        try:
+            key: Any = (tp, mode)
+            hash(key)
+        except TypeError:
+            key = (id(tp), mode)
+        handle = self._index.get(key)
+        if handle is None:
+            handle = self._index[key] = len(self._uses)
+            self._uses.append((tp, mode))
+        return handle
+
+    def enum_ref(self, cls: type[enum.Enum]) -> dict[str, Any]:
+        """A reference to ``cls``'s component (written when first referenced)."""
+        name = cls.__name__
+        if self._enums.setdefault(name, cls) is cls:
+            self.components.setdefault(name, enum_schema(cls))
+            return {"$ref": REF_PREFIX + name}
+        return enum_schema(cls)  # another enum has that name: inline this one
+
+    def schema(self, handle: int) -> dict[str, Any]:
+        """The schema of an added type (a fresh dict the caller may change)."""
+        return dict(self._schemas[handle])
+
+    # -- generation ------------------------------------------------------------------------------
+
+    def build(self) -> None:
+        self._schemas = [{} for _ in self._uses]
+        pydantic_uses = [i for i, (tp, _) in enumerate(self._uses) if uses_pydantic(tp)]
+        other = [i for i, (tp, _) in enumerate(self._uses) if i not in set(pydantic_uses)]
+        if pydantic_uses:
+            self._build_pydantic(pydantic_uses)
+        if other:
+            self._build_msgspec(other)
+
+    def _build_pydantic(self, indices: list[int]) -> None:
+        pydantic = sys.modules["pydantic"]
+        from pydantic.json_schema import GenerateJsonSchema
+
+        generator = GenerateJsonSchema(ref_template=REF_PREFIX + "{model}")
+        inputs = []
+        for i in indices:
+            tp, mode = self._uses[i]
+            adapter = pydantic.TypeAdapter(tp)
+            inputs.append((i, mode, adapter.core_schema))
+        mapping, definitions = generator.generate_definitions(inputs=inputs)
+        for (i, _mode), schema in mapping.items():
+            self._schemas[i] = dict(schema)
+        for name, schema in definitions.items():
+            if "description" in schema:
+                # FastAPI's rule: text after a form feed is for the code's readers only.
+                schema["description"] = schema["description"].split("\f")[0]
+            self._add_component(name, schema)
+
+    def _build_msgspec(self, indices: list[int]) -> None:
+        tps = [self._uses[i][0] for i in indices]
+        try:
+            schemas, components = msgspec.json.schema_components(
+                tps, ref_template=REF_TEMPLATE, schema_hook=_any_hook
+            )
+        except (TypeError, ValueError):
+            # One type msgspec cannot describe must not cost the others their schema.
+            for i in indices:
+                self._build_msgspec_one(i)
+            return
+        enums = _enums_in(tps)
+        for i, schema in zip(indices, schemas, strict=True):
+            self._schemas[i] = _strip_any(schema)
+        for name, schema in components.items():
+            cls = enums.get(name)
+            if cls is not None and "enum" in schema:
+                schema = enum_schema(cls)
+            self._add_component(name, _strip_any(schema))
+
+    def _build_msgspec_one(self, i: int) -> None:
+        self._schemas[i] = self._msgspec_schema(self._uses[i][0])
+
+    def _msgspec_schema(self, tp: Any) -> dict[str, Any]:
+        """One type on its own; a union msgspec cannot decode as one (a Struct and a dict, two
+        dataclasses...) is still described, member by member."""
+        try:
+            (schema,), components = msgspec.json.schema_components(
+                (tp,), ref_template=REF_TEMPLATE, schema_hook=_any_hook
+            )
+        except (TypeError, ValueError):
+            origin = get_origin(tp)
+            if origin is Union or origin is types.UnionType:
+                return {"anyOf": [self._msgspec_schema(member) for member in get_args(tp)]}
+            return {}
+        enums = _enums_in([tp])
+        for name, component in components.items():
+            cls = enums.get(name)
+            self._add_component(name, enum_schema(cls) if cls is not None else _strip_any(component))
+        return typing.cast(dict[str, Any], _strip_any(schema))
+
+    def _add_component(self, name: str, schema: dict[str, Any]) -> None:
+        # Two generators describing the same class (an enum used by a pydantic model and a Struct)
+        # agree; if two different types share a name, the first one keeps it.
+        self.components.setdefault(name, schema)
+
+
+def _has_computed_fields(tp: Any, seen: set[int]) -> bool:
+    """Whether ``tp`` holds a pydantic model with computed fields (only then is pydantic asked)."""
+    if id(tp) in seen or not uses_pydantic(tp):
+        return False
+    seen.add(id(tp))
+    if isinstance(tp, type) and getattr(tp, "model_computed_fields", None):
+        return True
+    fields = getattr(tp, "model_fields", None) if isinstance(tp, type) else None
+    members = [f.annotation for f in fields.values()] if isinstance(fields, dict) else []
+    return any(_has_computed_fields(member, seen) for member in [*get_args(tp), *members])
+
+
+def _any_hook(tp: Any) -> dict[str, Any]:
+    return {_ANY_MARK: True}
+
+
+def _strip_any(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _strip_any(v) for k, v in value.items() if k != _ANY_MARK}
+    if isinstance(value, list):
+        return [_strip_any(v) for v in value]
+    return value
+
+
+def _enums_in(tps: Iterable[Any]) -> dict[str, type[enum.Enum]]:
+    """Every enum class reachable from ``tps``, by name (msgspec names enum components by class)."""
+    found: dict[str, type[enum.Enum]] = {}
+    seen: set[int] = set()
+    try:
+        infos = mi.multi_type_info(list(tps))
+    except (TypeError, ValueError):
+        return found
+    stack: list[Any] = list(infos)
+    while stack:
+        info = stack.pop()
+        if id(info) in seen:
+            continue
+        seen.add(id(info))
+        if isinstance(info, mi.EnumType):
+            found.setdefault(info.cls.__name__, info.cls)
+            continue
+        for attr in ("item_type", "key_type", "value_type"):
+            sub = getattr(info, attr, None)
+            if sub is not None:
+                stack.append(sub)
+        for attr in ("types", "item_types"):
+            stack.extend(getattr(info, attr, ()) or ())
+        stack.extend(f.type for f in getattr(info, "fields", ()) or ())
+    return found
+
+
+def scalar_schema(tp: Any, types_: TypeSchemas) -> dict[str, Any] | None:
+    """The schema of a type read from text (a parameter or form field), or None if it is not one."""
+    tp = _supertype(tp)
+    if get_origin(tp) is Literal:
+        values = list(get_args(tp))
+        schema: dict[str, Any] = {"const": values[0]} if len(values) == 1 else {"enum": values}
+        kinds = {type(v) for v in values}
+        if kinds == {str}:
+            schema["type"] = "string"
+        elif kinds == {int}:
+            schema["type"] = "integer"
+        elif kinds == {bool}:
+            schema["type"] = "boolean"
+        return schema
+    if inspect.isclass(tp) and issubclass(tp, enum.Enum):
+        return types_.enum_ref(tp)
+    if tp is inspect.Parameter.empty:
+        return {"type": "string"}
+    try:
+        known = _SCALARS.get(tp)
+    except TypeError:  # an unhashable annotation
+        known = None
+    if known is None:
+        return None
+    return copy.deepcopy(known)
