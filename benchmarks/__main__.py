@@ -1,6 +1,7 @@
 """``python -m benchmarks [inprocess|network] [options]``: run the benchmarks and print the table.
 
-``network`` (servers over loopback, wrk) has its own options: ``python -m benchmarks network --help``.
+With no suite, the in-process suite runs.  ``network`` (real servers over loopback, wrk, a chart)
+has its own options: ``python -m benchmarks network --help``.
 
 Exit status: 0 on success; 1 if a cell returned a wrong response or crashed, or with ``--check``
 if a target in ``benchmarks/targets.py`` was missed or could not be measured.
@@ -10,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import inprocess, network, report
+from . import inprocess, micro, network, report
 from .apps import SCENARIOS
 from .frameworks import DEFAULT_FRAMEWORKS, FRAMEWORKS
 from .targets import TARGETS
@@ -70,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["network"]:
         return network.main(argv[1:])
+    if argv[:1] == ["micro"]:
+        return micro.main(argv[1:])
     args = parse_args(argv)
     base = QUICK if args.quick else inprocess.Options()
     options = inprocess.Options(

@@ -21,7 +21,16 @@ import traceback
 from typing import Any, TextIO
 
 from .apps import SCENARIOS, Scenario, raw_app
-from .asgi import ASGIApp, BadResponse, Lifespan, Recorder, check_response, http_scope, receive
+from .asgi import (
+    ASGIApp,
+    BadResponse,
+    Lifespan,
+    Receive,
+    Recorder,
+    check_response,
+    http_scope,
+    make_receive,
+)
 from .frameworks import FRAMEWORKS, Framework, FrameworkUnavailable, load_kit, version_of
 
 MIN_REQUESTS = 50
@@ -48,7 +57,7 @@ def compiled_modules(package: str) -> dict[str, str | None]:
     }
 
 
-async def timed_round(app: ASGIApp, template: dict[str, Any], n: int) -> float:
+async def timed_round(app: ASGIApp, template: dict[str, Any], receive: Receive, n: int) -> float:
     """Seconds taken by ``n`` sequential requests; raises if any answer was not a 200."""
     rec = Recorder()
     send = rec.send
@@ -65,11 +74,13 @@ async def timed_round(app: ASGIApp, template: dict[str, Any], n: int) -> float:
     return elapsed
 
 
-async def warm_up(app: ASGIApp, template: dict[str, Any], seconds: float) -> float:
+async def warm_up(
+    app: ASGIApp, template: dict[str, Any], receive: Receive, seconds: float
+) -> float:
     """Run requests for about ``seconds``; returns the mean seconds per request."""
     count, elapsed, batch = 0, 0.0, 10
     while elapsed < seconds or count < 2 * MIN_REQUESTS:
-        elapsed += await timed_round(app, template, batch)
+        elapsed += await timed_round(app, template, receive, batch)
         count += batch
         batch = min(batch * 2, 10_000)
     return elapsed / count
@@ -86,12 +97,15 @@ async def serve(args: argparse.Namespace, out: TextIO) -> int:
     except FrameworkUnavailable as exc:
         emit({"skip": str(exc)})
         return 0
-    template = http_scope(scenario.path, scenario.query, scenario.headers)
+    template = http_scope(
+        scenario.path, scenario.query, scenario.request_headers, scenario.method, scenario.body
+    )
+    receive = make_receive(scenario.body)
     lifespan = Lifespan(app)
     try:
         await lifespan.startup()
-        await check_response(app, template, scenario.expected)
-        per_request = await warm_up(app, template, args.warmup)
+        await check_response(app, template, scenario.expected, receive)
+        per_request = await warm_up(app, template, receive, args.warmup)
     except BadResponse as exc:  # the message says it all; the harness's frames would be noise
         emit({"error": f"wrong response: {exc}"})
         return 1
@@ -116,7 +130,7 @@ async def serve(args: argparse.Namespace, out: TextIO) -> int:
         if line.strip() != "run":
             continue
         try:
-            seconds = await timed_round(app, template, n)
+            seconds = await timed_round(app, template, receive, n)
         except Exception as exc:
             emit({"error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()})
             return 1

@@ -1,14 +1,18 @@
-# mypy: allow-untyped-defs, allow-incomplete-defs, allow-untyped-decorators
+# mypy: allow-untyped-defs, allow-incomplete-defs, allow-untyped-decorators, disable-error-code="valid-type"
 # Handlers deliberately have no return annotation: FastAPI (and so fastcore) treats a return
 # annotation as a response_model, which would benchmark model filtering instead of the common
-# ``return {...}`` hello-world path.
+# ``return {...}`` hello-world path.  Scenarios that benchmark models say ``response_model=``.
 """The benchmark scenarios: one request each, and one app definition per framework style.
 
 A FastAPI-style builder takes a :class:`~benchmarks.frameworks.Kit` and is used unchanged for
-FastAPI and fastcore.  Starlette builders are plain Starlette, written the way a Starlette user
-would (manual parsing), where the scenario makes sense without FastAPI's machinery.
+FastAPI and fastcore; in the scenarios with models, ``item_model(fw.model)`` gives FastAPI a pydantic
+``BaseModel`` and fastcore the equivalent ``msgspec.Struct`` (or, for ``fastcore-pydantic``, the same
+pydantic model as FastAPI).  Starlette builders are plain Starlette, written the way a Starlette user
+would (manual parsing, pydantic for the models), where the scenario makes sense without FastAPI's
+machinery.
 """
 
+import hmac
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,6 +34,15 @@ class Scenario:
     build_starlette: Callable[[], ASGIApp] | None = None
     query: str = ""
     headers: tuple[tuple[bytes, bytes], ...] = field(default=())
+    method: str = "GET"
+    body: bytes = b""  # sent as JSON (``content-type: application/json``) when not empty
+    models: bool = False  # declares model classes: the cells name the model kind
+
+    @property
+    def request_headers(self) -> tuple[tuple[bytes, bytes], ...]:
+        if not self.body:
+            return self.headers
+        return (*self.headers, (b"content-type", b"application/json"))
 
 
 # -- json -------------------------------------------------------------------------------------
@@ -114,6 +127,166 @@ def deps_fastapi(fw: Kit) -> ASGIApp:
         return {"user": user}
 
     return app  # type: ignore[no-any-return]
+
+
+# -- models: body, list100 ------------------------------------------------------------------------
+
+ITEM: dict[str, Any] = {
+    "name": "Widget",
+    "price": 9.5,
+    "quantity": 3,
+    "in_stock": True,
+    "tags": ["tools", "sale"],
+}
+ITEMS: list[dict[str, Any]] = [
+    {"name": f"item-{i}", "price": i + 0.25, "quantity": i, "in_stock": i % 3 != 0, "tags": ["a", "b"]}
+    for i in range(100)
+]
+
+
+def item_model(kind: str) -> Any:
+    """The 5-field ``Item`` model, as a pydantic ``BaseModel`` or as a ``msgspec.Struct``.
+
+    Imported on demand, so a worker only loads the library its framework uses.
+    """
+    if kind == "msgspec":
+        import msgspec
+
+        class ItemStruct(msgspec.Struct):
+            name: str
+            price: float
+            quantity: int
+            in_stock: bool
+            tags: list[str]
+
+        return ItemStruct
+    from pydantic import BaseModel
+
+    class ItemModel(BaseModel):
+        name: str
+        price: float
+        quantity: int
+        in_stock: bool
+        tags: list[str]
+
+    return ItemModel
+
+
+def body_fastapi(fw: Kit) -> ASGIApp:
+    app = fw.App()
+    Item = item_model(fw.model)
+
+    @app.post("/items", response_model=Item)
+    async def create_item(item: Item):
+        return item
+
+    return app  # type: ignore[no-any-return]
+
+
+def body_starlette() -> ASGIApp:
+    from pydantic import ValidationError
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, Response
+    from starlette.routing import Route
+
+    Item = item_model("pydantic")
+
+    async def create_item(request: Request) -> Response:
+        try:
+            item = Item.model_validate_json(await request.body())
+        except ValidationError as exc:
+            return JSONResponse({"detail": exc.errors(include_url=False)}, status_code=422)
+        return Response(item.model_dump_json(), media_type="application/json")
+
+    return Starlette(routes=[Route("/items", create_item, methods=["POST"])])
+
+
+def list100_fastapi(fw: Kit) -> ASGIApp:
+    app = fw.App()
+    Item = item_model(fw.model)
+    items = [Item(**item) for item in ITEMS]  # built once, as if cached from a database
+
+    @app.get("/items", response_model=list[Item])
+    async def list_items():
+        return items
+
+    return app  # type: ignore[no-any-return]
+
+
+def list100_starlette() -> ASGIApp:
+    from pydantic import TypeAdapter
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    Item = item_model("pydantic")
+    items = [Item(**item) for item in ITEMS]
+    dump = TypeAdapter(list[Item]).dump_json
+
+    async def list_items(request: Request) -> Response:
+        return Response(dump(items), media_type="application/json")
+
+    return Starlette(routes=[Route("/items", list_items)])
+
+
+# -- security ---------------------------------------------------------------------------------
+
+# A stand-in for a signed token: "<user>.<signature>".  Decoding checks the signature with a
+# constant-time comparison, as a real JWT library would, without the crypto's cost drowning the
+# framework's.
+_SIGNATURE = "c2lnbmVkLWJ5LWZhc3Rjb3Jl"
+TOKEN = f"alice.{_SIGNATURE}"
+_ACCOUNTS = {"alice": {"username": "alice", "email": "alice@example.com", "disabled": False}}
+
+
+def decode_token(token: str) -> dict[str, Any] | None:
+    username, _, signature = token.partition(".")
+    if not hmac.compare_digest(signature.encode(), _SIGNATURE.encode()):
+        return None
+    return _ACCOUNTS.get(username)
+
+
+def security_fastapi(fw: Kit) -> ASGIApp:
+    app = fw.App()
+    oauth2_scheme = fw.OAuth2PasswordBearer(tokenUrl="token")
+
+    async def current_user(token: str = fw.Depends(oauth2_scheme)):
+        user = decode_token(token)
+        if user is None:
+            raise fw.HTTPException(
+                status_code=401,
+                detail="Invalid authentication credentials",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        return user
+
+    @app.get("/users/me")
+    async def read_me(user=fw.Depends(current_user)):
+        return user
+
+    return app  # type: ignore[no-any-return]
+
+
+def security_starlette() -> ASGIApp:
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    challenge = {"WWW-Authenticate": "Bearer"}
+
+    async def read_me(request: Request) -> JSONResponse:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            return JSONResponse({"detail": "Not authenticated"}, 401, challenge)
+        user = decode_token(token)
+        if user is None:
+            return JSONResponse({"detail": "Invalid authentication credentials"}, 401, challenge)
+        return JSONResponse(user)
+
+    return Starlette(routes=[Route("/users/me", read_me)])
 
 
 # -- routing ----------------------------------------------------------------------------------
@@ -201,6 +374,35 @@ SCENARIOS: dict[str, Scenario] = {
             {"user": {"id": 7, "name": "alice", "db": "memory"}},
             deps_fastapi,
             headers=((b"x-token", b"secret-token"),),
+        ),
+        Scenario(
+            "body",
+            "POST 5-field JSON object -> model -> response_model",
+            "/items",
+            ITEM,
+            body_fastapi,
+            body_starlette,
+            method="POST",
+            body=json.dumps(ITEM).encode(),
+            models=True,
+        ),
+        Scenario(
+            "list100",
+            "GET a list of 100 models through response_model=list[Item]",
+            "/items",
+            ITEMS,
+            list100_fastapi,
+            list100_starlette,
+            models=True,
+        ),
+        Scenario(
+            "security",
+            "OAuth2PasswordBearer + a user dependency decoding the token",
+            "/users/me",
+            _ACCOUNTS["alice"],
+            security_fastapi,
+            security_starlette,
+            headers=((b"authorization", f"Bearer {TOKEN}".encode()),),
         ),
         Scenario(
             "routing-first",

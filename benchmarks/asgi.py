@@ -2,7 +2,8 @@
 
 Everything here is shared by every framework, so the harness costs the same for all of them.
 PERF: the per-request cost is one ``dict.copy`` of a prebuilt scope, one ``await`` of a
-``receive`` returning a constant message, and a ``list.append`` per sent message (~1.5 µs total).
+``receive`` returning a constant message (the request body, if any, in one piece, as a server does
+for a small body), and a ``list.append`` per sent message (~1.5 µs total).
 """
 
 import asyncio
@@ -22,36 +23,49 @@ BASE_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"accept", b"*/*"),
 )
 
-_EMPTY_REQUEST: Message = {"type": "http.request", "body": b"", "more_body": False}
-
-
 def http_scope(
-    path: str, query: str = "", headers: tuple[tuple[bytes, bytes], ...] = ()
+    path: str,
+    query: str = "",
+    headers: tuple[tuple[bytes, bytes], ...] = (),
+    method: str = "GET",
+    body: bytes = b"",
 ) -> dict[str, Any]:
-    """A complete ASGI 3 HTTP scope for ``GET path?query``, as a server would build it.
+    """A complete ASGI 3 HTTP scope for ``METHOD path?query``, as a server would build it.
+
+    A request with a body also gets its ``content-length`` header (the body itself comes from
+    :func:`make_receive`).
 
     Used as a template: apps write into their scope (``app``, ``router``, ``path_params`` ...), so
     every request gets ``template.copy()``.  The nested values are never mutated by apps.
     """
+    length = ((b"content-length", b"%d" % len(body)),) if body or method != "GET" else ()
     return {
         "type": "http",
         "asgi": {"version": "3.0", "spec_version": "2.4"},
         "http_version": "1.1",
-        "method": "GET",
+        "method": method,
         "scheme": "http",
         "path": path,
         "raw_path": path.encode("ascii"),
         "query_string": query.encode("ascii"),
         "root_path": "",
-        "headers": [*BASE_HEADERS, *headers],
+        "headers": [*BASE_HEADERS, *headers, *length],
         "client": ("127.0.0.1", 54321),
         "server": ("127.0.0.1", 8000),
     }
 
 
-async def receive() -> Message:
-    """A request without a body (GET); the same message every time."""
-    return _EMPTY_REQUEST
+def make_receive(body: bytes = b"") -> Receive:
+    """An ASGI ``receive`` that returns the whole request body in one message, every time."""
+    message: Message = {"type": "http.request", "body": body, "more_body": False}
+
+    async def receive() -> Message:
+        return message
+
+    return receive
+
+
+receive = make_receive()  # a request without a body (GET)
 
 
 class Recorder:
@@ -76,7 +90,9 @@ class BadResponse(Exception):
     """The app's answer differs from the scenario's expected response."""
 
 
-async def check_response(app: ASGIApp, scope: dict[str, Any], expected: object) -> None:
+async def check_response(
+    app: ASGIApp, scope: dict[str, Any], expected: object, receive: Receive = receive
+) -> None:
     """Send one request and require status 200 and a JSON body equal to ``expected``."""
     rec = Recorder()
     await app(scope.copy(), receive, rec.send)

@@ -124,14 +124,17 @@ class Worker:
         self._stderr.close()
 
 
+def exists(framework: str, scenario: str) -> bool:
+    """Starlette has no variant of FastAPI-only scenarios; model variants only of model scenarios."""
+    fw, sc = FRAMEWORKS[framework], SCENARIOS[scenario]
+    if fw.style == "starlette" and sc.build_starlette is None:
+        return False
+    return sc.models or not fw.models_only
+
+
 def plan_cells(frameworks: list[str], scenarios: list[str]) -> list[Cell]:
-    """Every requested cell that exists; Starlette has no variant of FastAPI-only scenarios."""
-    return [
-        Cell(f, s)
-        for s in scenarios
-        for f in frameworks
-        if not (FRAMEWORKS[f].style == "starlette" and SCENARIOS[s].build_starlette is None)
-    ]
+    """Every requested cell that exists."""
+    return [Cell(f, s) for s in scenarios for f in frameworks if exists(f, s)]
 
 
 def _start(cell: Cell, options: Options) -> Worker | None:

@@ -1,84 +1,167 @@
-"""``python -m benchmarks network``: servers over loopback, one core each for server and load.
+"""``python -m benchmarks network``: real servers over loopback, one core each for server and load.
 
-Every server runs in its own process pinned to CPU 0 (``os.sched_setaffinity``); the load
-generator is pinned to CPU 1: ``wrk -t1 -c64`` when installed, else the built-in uvloop load
-generator (``benchmarks/_loadgen.py``, labelled as such; slower, so a lower bound).  Each server's
-answer is checked (200 + the expected JSON) before it is timed.  Rounds are interleaved and the
-median is reported.  Then the memory cost of 10,000 idle keep-alive connections is measured
-(RSS of the server process before/after).
-
-Cells: the ceiling (bare uvloop + httptools, fixed bytes: ``benchmarks/ceiling.py``), a raw ASGI
-app on fastcore's server and on uvicorn, and the json/params apps of ``apps.py`` as fastcore on
-its own server vs FastAPI on uvicorn.
+For each scenario, every selected framework's server starts in its own process and, once it
+listens, every thread of it is pinned to CPU 0 (``os.sched_setaffinity``); each one's answer is
+checked (status 200 and the expected JSON, text or WebSocket echo) and warmed up with sequential
+requests before anything is timed.  The load generator is pinned to CPU 1: ``wrk -t1 -c64
+--latency`` when installed, else the built-in uvloop load generator (``_loadgen.py``, labelled as
+such; it is slower, so its figures are a lower bound).  WebSocket echo always uses the built-in
+generator: wrk speaks no WebSocket.  Rounds are interleaved (the order rotates each round) and the
+median, min-max, and median p50/p99 latency are reported, with ratios to FastAPI on uvicorn and to
+the ceiling (bare uvloop + httptools answering fixed bytes).
 """
 
 import argparse
 import asyncio
+import http.client
+import importlib.util
 import json
 import os
 import re
 import resource
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
+import tempfile
 import time
-import urllib.request
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from .apps import SCENARIOS
+from . import netreport
+from .netapps import NET_SCENARIOS, NetScenario, has_app
 
 PY = sys.executable
 ROOT = Path(__file__).resolve().parent.parent
+SERVER_CPU, LOAD_CPU = 0, 1
+WARM_REQUESTS = 200  # sequential requests (or echoes) after the check, before any timing
+STARTUP_TIMEOUT = 60.0
+
+ServerKind = Literal["fastcore", "uvicorn", "granian", "ceiling"]
 
 
 @dataclass(frozen=True)
-class Cell:
+class NetFramework:
     name: str
     label: str
-    argv: tuple[str, ...]  # "{port}" is replaced
-    scenario: str
+    app: str  # the ``netapps`` app name; "ceiling" runs ``benchmarks.ceiling`` instead
+    server: ServerKind
+    requires: tuple[str, ...]  # importable modules, else the framework is skipped
+    model: str = ""  # the model classes of its apps, named in scenarios with models
+    default: bool = True
+
+    def cell_label(self, scenario: NetScenario) -> str:
+        return f"{self.label} ({self.model})" if scenario.models and self.model else self.label
 
 
-def _fastcore(factory: str) -> tuple[str, ...]:
-    return (PY, "-m", "fastcore", "run", f"benchmarks.netapps:{factory}", "--factory",
-            "--port", "{port}", "--log-level", "warning", "--timeout-keep-alive", "300")
-
-
-def _uvicorn(factory: str) -> tuple[str, ...]:
-    return (PY, "-m", "uvicorn", f"benchmarks.netapps:{factory}", "--factory", "--port", "{port}",
-            "--log-level", "warning", "--no-access-log", "--http", "httptools", "--loop", "uvloop",
-            "--timeout-keep-alive", "300")
-
-
-CELLS = {
-    c.name: c
-    for c in (
-        Cell("ceiling", "bare uvloop+httptools (fixed bytes)", (PY, "-m", "benchmarks.ceiling", "{port}"),
-             "json"),
-        Cell("fastcore-raw", "raw ASGI app on fastcore server", _fastcore("raw"), "json"),
-        Cell("uvicorn-raw", "raw ASGI app on uvicorn", _uvicorn("raw"), "json"),
-        Cell("fastcore-json", "fastcore app on fastcore server", _fastcore("fastcore_json"), "json"),
-        Cell("fastapi-json", "FastAPI app on uvicorn", _uvicorn("fastapi_json"), "json"),
-        Cell("fastcore-params", "fastcore app on fastcore server", _fastcore("fastcore_params"), "params"),
-        Cell("fastapi-params", "FastAPI app on uvicorn", _uvicorn("fastapi_params"), "params"),
+NET_FRAMEWORKS: dict[str, NetFramework] = {
+    f.name: f
+    for f in (
+        NetFramework("ceiling", "ceiling: uvloop+httptools", "ceiling", "ceiling", ("httptools",)),
+        NetFramework(
+            "fastcore", "fastcore, own server", "fastcore", "fastcore", ("fastcore",), "msgspec.Struct"
+        ),
+        NetFramework(
+            "fastcore-pydantic",
+            "fastcore, own server",  # the model kind is added to the label (body, list100)
+            "fastcore_pydantic",
+            "fastcore",
+            ("fastcore", "pydantic"),
+            "pydantic",
+        ),
+        NetFramework(
+            "fastcore-uvicorn",
+            "fastcore on uvicorn",
+            "fastcore",
+            "uvicorn",
+            ("fastcore", "uvicorn"),
+            "msgspec.Struct",
+        ),
+        NetFramework(
+            "fastapi", "FastAPI on uvicorn", "fastapi", "uvicorn", ("fastapi", "uvicorn"), "pydantic"
+        ),
+        NetFramework(
+            "fastapi-granian",
+            "FastAPI on granian",
+            "fastapi",
+            "granian",
+            ("fastapi", "granian"),
+            "pydantic",
+        ),
+        NetFramework(
+            "starlette", "Starlette on uvicorn", "starlette", "uvicorn", ("uvicorn",), "pydantic"
+        ),
+        NetFramework(
+            "litestar",
+            "Litestar on uvicorn",
+            "litestar",
+            "uvicorn",
+            ("litestar", "uvicorn"),
+            "msgspec.Struct",
+        ),
+        NetFramework(
+            "blacksheep",
+            "BlackSheep on uvicorn",
+            "blacksheep",
+            "uvicorn",
+            ("blacksheep", "uvicorn"),
+            "pydantic",
+        ),
+        # Not run by default: the same do-nothing ASGI app on both servers isolates server cost.
+        NetFramework("asgi-fastcore", "raw ASGI, fastcore server", "raw", "fastcore", (), default=False),
+        NetFramework(
+            "asgi-uvicorn", "raw ASGI on uvicorn", "raw", "uvicorn", ("uvicorn",), default=False
+        ),
     )
 }
-
-# (label, numerator cell, denominator cell, minimum ratio) — the issue's targets.
-TARGETS = [
-    ("fastcore server, raw app >= 50% of the ceiling", "fastcore-raw", "ceiling", 0.5),
-    ("fastcore server, raw app >= 3x uvicorn", "fastcore-raw", "uvicorn-raw", 3.0),
-    ("fastcore on its server >= 10x FastAPI on uvicorn (json)", "fastcore-json", "fastapi-json", 10.0),
-    ("fastcore on its server >= 10x FastAPI on uvicorn (params)", "fastcore-params", "fastapi-params", 10.0),
-]
-MEMORY_TARGET_MIB = 100.0
+BASELINE = "fastapi"
+CEILING = "ceiling"
 
 
-def _pin(cpu: int) -> Any:
+def server_argv(fw: NetFramework, scenario: str, port: int) -> list[str]:
+    target = f"benchmarks.netapps:{fw.app}__{scenario}"
+    if fw.server == "ceiling":
+        return [PY, "-m", "benchmarks.ceiling", str(port), scenario]
+    if fw.server == "fastcore":
+        return [PY, "-m", "fastcore", "run", target, "--port", str(port),
+                "--log-level", "warning", "--timeout-keep-alive", "300"]  # fmt: skip
+    if fw.server == "granian":
+        return [PY, "-m", "granian", "--interface", "asgi", "--host", "127.0.0.1",
+                "--port", str(port), "--workers", "1", "--runtime-threads", "1", "--loop", "uvloop",
+                "--log-level", "warning", "--no-access-log", target]  # fmt: skip
+    return [PY, "-m", "uvicorn", target, "--port", str(port), "--log-level", "warning",
+            "--no-access-log", "--http", "httptools", "--loop", "uvloop",
+            "--timeout-keep-alive", "300"]  # fmt: skip
+
+
+def unavailable(fw: NetFramework) -> str:
+    """Why the framework cannot run here ("" if it can)."""
+    missing = [m for m in fw.requires if importlib.util.find_spec(m) is None]
+    return f"not installed: {', '.join(missing)}" if missing else ""
+
+
+def exists(fw: NetFramework, scenario: str) -> bool:
+    if fw.app == "ceiling":
+        return True
+    return has_app(fw.app, scenario)
+
+
+@dataclass
+class NetCell:
+    framework: str
+    scenario: str
+    status: Literal["ok", "skip", "error"] = "ok"
+    message: str = ""
+    generator: str = ""
+    rps: list[float] = field(default_factory=list)
+    p50_ms: list[float] = field(default_factory=list)
+    p99_ms: list[float] = field(default_factory=list)
+    socket_errors: list[str] = field(default_factory=list)
+
+
+def _pin(cpu: int) -> Callable[[], None]:
     def pin() -> None:
         if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
             os.sched_setaffinity(0, {cpu})
@@ -86,15 +169,38 @@ def _pin(cpu: int) -> Any:
     return pin
 
 
+def _descendants(pid: int) -> list[int]:
+    """``pid`` and every process below it (granian serves from a child process)."""
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        found.append(p)
+        for task in Path(f"/proc/{p}/task").glob("*/children"):
+            todo += [int(c) for c in task.read_text().split()]
+    return found
+
+
+def pin_tree(pid: int, cpu: int) -> None:
+    """Pin every thread of ``pid`` and its descendants to ``cpu``.
+
+    Servers start unpinned, so their imports and app builds (1,000 FastAPI routes) use both cores
+    and the servers of one scenario start in parallel; they are pinned once they listen, before
+    any timed load.  Affinity is per thread on Linux, hence every task of every process.
+    """
+    if not hasattr(os, "sched_setaffinity") or (os.cpu_count() or 1) < 2:
+        return
+    for p in _descendants(pid):
+        for task in Path(f"/proc/{p}/task").iterdir():
+            try:
+                os.sched_setaffinity(int(task.name), {cpu})
+            except (ProcessLookupError, FileNotFoundError):
+                pass  # a thread that just ended
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def _url(port: int, scenario: str) -> str:
-    s = SCENARIOS[scenario]
-    return f"http://127.0.0.1:{port}{s.path}" + (f"?{s.query}" if s.query else "")
 
 
 def _raise_nofile(n: int) -> int:
@@ -104,41 +210,73 @@ def _raise_nofile(n: int) -> int:
     return want
 
 
-class Running:
-    def __init__(self, cell: Cell) -> None:
-        self.cell = cell
-        self.port = _free_port()
-        argv = [a.replace("{port}", str(self.port)) for a in cell.argv]
-        self.proc = subprocess.Popen(argv, cwd=ROOT, preexec_fn=_pin(0), stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE)
-        self.error = ""
+def _log(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
 
-    def check(self, timeout: float = 20.0) -> bool:
-        """Wait until it answers, and answers right."""
+
+class BadAnswer(Exception):
+    pass
+
+
+class Server:
+    """One framework's server for one scenario, in its own process pinned to the server CPU."""
+
+    def __init__(self, fw: NetFramework, scenario: NetScenario) -> None:
+        self.fw, self.scenario = fw, scenario
+        self.port = _free_port()
+        self._log = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(
+            server_argv(fw, scenario.name, self.port), cwd=ROOT,
+            stdout=self._log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+
+    def output(self, limit: int = 800) -> str:
+        self._log.seek(0)
+        return self._log.read().decode("utf-8", "replace")[-limit:].strip()
+
+    def wait_ready(self, timeout: float = STARTUP_TIMEOUT) -> None:
         deadline = time.monotonic() + timeout
-        url = _url(self.port, self.cell.scenario)
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                self.error = f"exited {self.proc.returncode}: {self.proc.stderr.read().decode()[-500:]}"  # type: ignore[union-attr]
-                return False
+                raise BadAnswer(f"server exited {self.proc.returncode}: {self.output()}")
             try:
-                with urllib.request.urlopen(url, timeout=2) as resp:
-                    body = json.loads(resp.read())
-                    if resp.status != 200 or body != SCENARIOS[self.cell.scenario].expected:
-                        self.error = f"wrong answer {resp.status} {body!r}"
-                        return False
-                    return True
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
             except OSError:
-                time.sleep(0.1)
-        self.error = "did not answer"
-        return False
+                time.sleep(0.05)
+                continue
+            pin_tree(self.proc.pid, SERVER_CPU)
+            return
+        raise BadAnswer(f"server did not listen within {timeout:.0f}s: {self.output()}")
 
-    def rss_mib(self) -> float:
-        with open(f"/proc/{self.proc.pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-        return float("nan")
+    def check_and_warm(self, count: int = WARM_REQUESTS) -> None:
+        """The first answer must be right; then ``count`` more sequential ones, each a 200."""
+        if self.scenario.websocket:
+            self._check_ws(count)
+            return
+        s = self.scenario
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            for i in range(count + 1):
+                conn.request(s.method, s.target, body=s.body or None, headers=dict(s.headers))
+                resp = conn.getresponse()
+                body = resp.read()
+                if resp.status != 200:
+                    raise BadAnswer(f"status {resp.status}, body {body[:300]!r}")
+                if i == 0:
+                    _compare(s, body)
+        finally:
+            conn.close()
+
+    def _check_ws(self, count: int) -> None:
+        from websockets.sync.client import connect
+
+        message = self.scenario.expected
+        with connect(f"ws://127.0.0.1:{self.port}{self.scenario.path}", open_timeout=10) as ws:
+            for _ in range(count + 1):
+                ws.send(message)
+                echo = ws.recv(timeout=10)
+                if echo != message:
+                    raise BadAnswer(f"echo {echo!r} != {message!r}")
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -147,28 +285,193 @@ class Running:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+        self._log.close()
 
 
-def load(url: str, seconds: float, connections: int, threads: int) -> float:
-    if shutil.which("wrk"):
-        out = subprocess.run(
-            ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", url],
-            preexec_fn=_pin(1), capture_output=True, text=True, timeout=seconds + 30,
-        ).stdout
-        if "Non-2xx" in out:
-            raise RuntimeError(f"wrk saw errors:\n{out}")
-        match = re.search(r"Requests/sec:\s+([\d.]+)", out)
-        if not match:
-            raise RuntimeError(f"cannot read wrk output:\n{out}")
-        return float(match.group(1))
-    out = subprocess.run(
-        [PY, "-m", "benchmarks._loadgen", url, str(connections), str(seconds)],
-        cwd=ROOT, preexec_fn=_pin(1), capture_output=True, text=True, timeout=seconds + 60,
-    ).stdout
-    result = json.loads(out)
+def _compare(scenario: NetScenario, body: bytes) -> None:
+    if isinstance(scenario.expected, bytes):
+        if body != scenario.expected:
+            raise BadAnswer(f"body {body[:300]!r} != {scenario.expected!r}")
+        return
+    try:
+        got = json.loads(body)
+    except ValueError as exc:
+        raise BadAnswer(f"body is not JSON: {body[:300]!r}") from exc
+    if got != scenario.expected:
+        raise BadAnswer(f"body {str(got)[:300]} != expected {str(scenario.expected)[:300]}")
+
+
+# -- load generation --------------------------------------------------------------------------
+
+_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+
+
+def _wrk_ms(text: str) -> float:
+    match = re.fullmatch(r"([\d.]+)(us|ms|s)", text)
+    if not match:
+        raise ValueError(f"unknown wrk time {text!r}")
+    return float(match.group(1)) * _UNITS[match.group(2)]
+
+
+def _lua_string(value: str) -> str:
+    return f"[==[{value}]==]"
+
+
+def wrk_script(scenario: NetScenario, directory: Path) -> Path:
+    """A wrk Lua script setting the scenario's method, headers and body."""
+    lines = [f"wrk.method = {_lua_string(scenario.method)}"]
+    if scenario.body:
+        lines.append(f"wrk.body = {_lua_string(scenario.body.decode())}")
+    # The spaces matter: ``t[[==[k]==]]`` would parse as a call of ``t`` with a long string.
+    lines += [f"wrk.headers[ {_lua_string(k)} ] = {_lua_string(v)}" for k, v in scenario.headers]
+    path = directory / f"{scenario.name}.lua"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def parse_wrk(out: str) -> dict[str, Any]:
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    p50 = re.search(r"^\s+50%\s+(\S+)", out, re.M)
+    p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M)
+    if not (rps and p50 and p99):
+        raise RuntimeError(f"cannot read wrk output:\n{out}")
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    sock = re.search(r"Socket errors:.*", out)
+    return {
+        "rps": float(rps.group(1)),
+        "p50_ms": _wrk_ms(p50.group(1)),
+        "p99_ms": _wrk_ms(p99.group(1)),
+        "errors": int(non2xx.group(1)) if non2xx else 0,
+        "socket_errors": sock.group(0) if sock else "",
+    }
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    connections: int = 64
+    use_wrk: bool = True
+    script_dir: Path = Path(".")
+
+
+def generator_for(scenario: NetScenario, options: LoadOptions) -> str:
+    if options.use_wrk and not scenario.websocket:
+        return f"wrk -t1 -c{options.connections}"
+    why = "wrk has no WebSocket" if scenario.websocket else "wrk not installed"
+    return f"built-in loadgen -c{options.connections} ({why})"
+
+
+def load(server: Server, seconds: float, options: LoadOptions) -> dict[str, Any]:
+    """One load run against ``server``; raises RuntimeError on a non-200 answer."""
+    s = server.scenario
+    url = f"http://127.0.0.1:{server.port}{s.target}"
+    if options.use_wrk and not s.websocket:
+        script = wrk_script(s, options.script_dir)
+        argv = ["wrk", "-t1", f"-c{options.connections}", f"-d{max(1, round(seconds))}s",
+                "--latency", "-s", str(script), url]  # fmt: skip
+        proc = subprocess.run(argv, preexec_fn=_pin(LOAD_CPU), capture_output=True, text=True,
+                              timeout=seconds + 60)  # fmt: skip
+        result = parse_wrk(proc.stdout)
+    else:
+        spec = {"url": url, "connections": options.connections, "seconds": seconds,
+                "method": s.method, "headers": list(s.headers), "body": s.body.decode(),
+                "websocket": s.websocket, "message": s.expected if s.websocket else "",
+                "warmup": 0.5 if seconds > 1 else 0.2}  # fmt: skip
+        proc = subprocess.run([PY, "-m", "benchmarks._loadgen", json.dumps(spec)], cwd=ROOT,
+                              preexec_fn=_pin(LOAD_CPU), capture_output=True, text=True,
+                              timeout=seconds + 60)  # fmt: skip
+        if proc.returncode != 0:
+            raise RuntimeError(f"load generator failed: {proc.stderr[-500:]}")
+        result = json.loads(proc.stdout)
+        result["socket_errors"] = ""
     if result["errors"]:
-        raise RuntimeError(f"{result['errors']} non-200 responses")
-    return float(result["rps"])
+        raise RuntimeError(f"{result['errors']} wrong answers under load")
+    if not result["rps"]:
+        raise RuntimeError(f"no answers under load: {result.get('socket_errors', '')}")
+    return result
+
+
+# -- the run ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Options:
+    rounds: int = 3
+    duration: float = 5.0
+    warmup: float = 1.0  # seconds of load before each scenario's first round (0: sequential only)
+    connections: int = 64
+
+
+def plan(frameworks: list[str], scenarios: list[str]) -> list[NetCell]:
+    """The cells that exist, frameworks in table order (ceiling first); skipped if not installed."""
+    ordered = [f for f in NET_FRAMEWORKS if f in frameworks]
+    cells = []
+    for s in scenarios:
+        for f in ordered:
+            fw = NET_FRAMEWORKS[f]
+            if not exists(fw, s):
+                continue
+            why = unavailable(fw)
+            cells.append(NetCell(f, s, status="skip" if why else "ok", message=why))
+    return cells
+
+
+def run(frameworks: list[str], scenarios: list[str], options: Options) -> list[NetCell]:
+    cells = plan(frameworks, scenarios)
+    todo = sum(1 for c in cells if c.status == "ok") * options.rounds
+    done = 0
+    with tempfile.TemporaryDirectory(prefix="bench-wrk-") as tmp:
+        load_options = LoadOptions(options.connections, shutil.which("wrk") is not None, Path(tmp))
+        for scenario_name in scenarios:
+            scenario = NET_SCENARIOS[scenario_name]
+            row = [c for c in cells if c.scenario == scenario_name and c.status == "ok"]
+            if not row:
+                continue
+            _log(f"[{scenario_name}] starting {len(row)} servers, checking and warming them up ...")
+            servers = {c.framework: Server(NET_FRAMEWORKS[c.framework], scenario) for c in row}
+            try:
+                for cell in row:
+                    server = servers[cell.framework]
+                    cell.generator = generator_for(scenario, load_options)
+                    try:
+                        server.wait_ready()
+                        server.check_and_warm()
+                        if options.warmup > 0:
+                            load(server, options.warmup, load_options)
+                    except (BadAnswer, RuntimeError, OSError, subprocess.SubprocessError) as exc:
+                        cell.status, cell.message = "error", f"{type(exc).__name__}: {exc}"
+                        _log(f"  {cell.framework}: ERROR {cell.message[:300]}")
+                live = [c for c in row if c.status == "ok"]
+                for r in range(options.rounds):
+                    order = live[r % len(live) :] + live[: r % len(live)] if live else []
+                    for cell in order:
+                        if cell.status != "ok":
+                            continue
+                        done += 1
+                        try:
+                            result = load(servers[cell.framework], options.duration, load_options)
+                        except (RuntimeError, subprocess.SubprocessError) as exc:
+                            cell.status, cell.message = "error", str(exc)
+                            _log(f"  [{done}/{todo}] {cell.framework}: ERROR {cell.message[:300]}")
+                            continue
+                        cell.rps.append(result["rps"])
+                        cell.p50_ms.append(result["p50_ms"])
+                        cell.p99_ms.append(result["p99_ms"])
+                        if result["socket_errors"] and not result["socket_errors"].endswith(
+                            "timeout 0"
+                        ):
+                            cell.socket_errors.append(result["socket_errors"])
+                        _log(
+                            f"  [{done}/{todo}] {scenario_name} round {r + 1}/{options.rounds} "
+                            f"{cell.framework:<18} {result['rps']:>10,.0f} req/s  "
+                            f"p50 {result['p50_ms']:.2f} ms  p99 {result['p99_ms']:.2f} ms"
+                        )
+            finally:
+                for server in servers.values():
+                    server.stop()
+    return cells
+
+
+# -- memory of idle connections (opt-in) ------------------------------------------------------
 
 
 async def _idle_connections(port: int, n: int) -> list[asyncio.StreamWriter]:
@@ -186,122 +489,127 @@ async def _idle_connections(port: int, n: int) -> list[asyncio.StreamWriter]:
     return writers
 
 
-def measure_memory(cell: Cell, n: int) -> dict[str, Any]:
-    server = Running(cell)
+def _rss_mib(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def measure_memory(framework: str, n: int) -> dict[str, Any]:
+    """Server RSS before and after ``n`` idle keep-alive connections (``json`` scenario)."""
+    server = Server(NET_FRAMEWORKS[framework], NET_SCENARIOS["json"])
     try:
-        if not server.check():
-            return {"cell": cell.name, "error": server.error}
+        server.wait_ready()
+        server.check_and_warm(10)
         time.sleep(0.5)
-        before = server.rss_mib()
+        before = _rss_mib(server.proc.pid)
 
         async def hold() -> float:
             writers = await _idle_connections(server.port, n)
             await asyncio.sleep(1.0)
-            rss = server.rss_mib()
+            rss = _rss_mib(server.proc.pid)
             for w in writers:
                 w.close()
             return rss
 
         after = asyncio.run(hold())
-        return {"cell": cell.name, "connections": n, "rss_before_mib": round(before, 1),
-                "rss_after_mib": round(after, 1), "delta_mib": round(after - before, 1),
-                "per_connection_kib": round((after - before) * 1024 / n, 2)}
+    except (BadAnswer, OSError) as exc:
+        return {"framework": framework, "error": str(exc)}
     finally:
         server.stop()
+    return {"framework": framework, "connections": n, "rss_before_mib": round(before, 1),
+            "rss_after_mib": round(after, 1), "delta_mib": round(after - before, 1),
+            "per_connection_kib": round((after - before) * 1024 / n, 2)}  # fmt: skip
+
+
+# -- command line -----------------------------------------------------------------------------
+
+QUICK = Options(rounds=1, duration=1.0, warmup=0.0)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    default = Options()
+    scenario_help = "\n".join(f"  {s.name:<10} {s.description}" for s in NET_SCENARIOS.values())
+    framework_help = "\n".join(
+        f"  {f.name:<18} {f.label}{f' [{f.model} models]' if f.model else ''}"
+        f"{'' if f.default else '  (not run by default)'}"
+        for f in NET_FRAMEWORKS.values()
+    )
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks network",
+        description=__doc__,
+        epilog=f"scenarios:\n{scenario_help}\n\nframeworks:\n{framework_help}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--scenario", action="append", choices=list(NET_SCENARIOS), metavar="NAME",
+                        help="run only this scenario (repeatable; default: all)")  # fmt: skip
+    parser.add_argument("--framework", action="append", choices=list(NET_FRAMEWORKS),
+                        metavar="NAME", help="run only this framework (repeatable)")  # fmt: skip
+    parser.add_argument("--duration", type=float,
+                        help=f"seconds per timed run (default {default.duration:g})")  # fmt: skip
+    parser.add_argument("--rounds", type=int, help=f"interleaved rounds (default {default.rounds})")
+    parser.add_argument("--warmup", type=float,
+                        help="seconds of load before the first round "
+                        f"(default {default.warmup:g})")  # fmt: skip
+    parser.add_argument("--connections", type=int, default=default.connections,
+                        help=f"keep-alive connections (default {default.connections})")  # fmt: skip
+    parser.add_argument("--quick", action="store_true",
+                        help=f"{QUICK.rounds} round of {QUICK.duration:g} s, no load warm-up: "
+                        "a smoke test (< 2 minutes)")  # fmt: skip
+    parser.add_argument("--json", type=Path, metavar="PATH", help="also write results as JSON")
+    parser.add_argument("--chart", type=Path, metavar="PNG", help="also draw a bar chart (matplotlib)")
+    parser.add_argument("--memory", type=int, default=0, metavar="N",
+                        help="also measure server RSS with N idle connections (raw ASGI app on "
+                        "fastcore's server and on uvicorn; default 0: off)")  # fmt: skip
+    parser.add_argument("--check", action="store_true",
+                        help="exit 1 if a network target (targets.py) is missed or unmeasured")  # fmt: skip
+    return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks network", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--cell", action="append", choices=list(CELLS),
-                        help="run only this cell (repeatable)")
-    parser.add_argument("--duration", type=float, default=5.0, help="seconds per timed run (default 5)")
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default 3)")
-    parser.add_argument("--connections", type=int, default=64, help="keep-alive connections (default 64)")
-    parser.add_argument("--threads", type=int, default=1, help="wrk threads (default 1)")
-    parser.add_argument("--memory-connections", type=int, default=10_000,
-                        help="idle connections for the memory figure (0: skip; default 10000)")
-    parser.add_argument("--quick", action="store_true", help="1 round of 2 s: a smoke test")
-    parser.add_argument("--json", type=Path, metavar="PATH", help="also write results as JSON")
-    parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
-    args = parser.parse_args(argv)
-    if args.quick:
-        args.rounds, args.duration = 1, 2.0
-    cells = [CELLS[n] for n in dict.fromkeys(args.cell or CELLS)]
-    nofile = _raise_nofile(args.memory_connections * 2 + 1024)
-    generator = (f"wrk -t{args.threads} -c{args.connections}" if shutil.which("wrk")
-                 else "built-in loadgen (python/uvloop; wrk not installed)")
-    print(f"network: server on CPU 0, {generator} on CPU 1, {args.rounds} x {args.duration:g} s, "
-          f"{os.cpu_count()} CPUs, RLIMIT_NOFILE {nofile}", flush=True)
+    args = parse_args(argv)
+    base = QUICK if args.quick else Options()
+    options = Options(
+        rounds=args.rounds or base.rounds,
+        duration=args.duration or base.duration,
+        warmup=base.warmup if args.warmup is None else args.warmup,
+        connections=args.connections,
+    )
+    scenarios = list(dict.fromkeys(args.scenario or NET_SCENARIOS))
+    frameworks = list(
+        dict.fromkeys(args.framework or [f.name for f in NET_FRAMEWORKS.values() if f.default])
+    )
+    nofile = _raise_nofile(max(4096, args.memory * 2 + 1024))
+    wrk = shutil.which("wrk")
+    _log(f"network: servers on CPU {SERVER_CPU}, load on CPU {LOAD_CPU} "
+         f"({'wrk' if wrk else 'built-in loadgen: wrk not installed'}), {options.rounds} x "
+         f"{options.duration:g} s per cell, {os.cpu_count()} CPUs, RLIMIT_NOFILE {nofile}")  # fmt: skip
+    started = time.monotonic()
+    cells = run(frameworks, scenarios, options)
+    servers = ("asgi-fastcore", "asgi-uvicorn") if args.memory else ()
+    memory = [measure_memory(f, args.memory) for f in servers]
+    elapsed = time.monotonic() - started
 
-    servers = {c.name: Running(c) for c in cells}
-    rps: dict[str, list[float]] = {c.name: [] for c in cells}
-    errors: dict[str, str] = {}
-    try:
-        for name, server in servers.items():
-            if not server.check():
-                errors[name] = server.error
-        live = [c for c in cells if c.name not in errors]
-        for r in range(args.rounds):
-            order = live[r % len(live):] + live[: r % len(live)] if live else []
-            for cell in order:
-                server = servers[cell.name]
-                try:
-                    load(_url(server.port, cell.scenario), 1.0, args.connections, args.threads)  # warm-up
-                    rps[cell.name].append(load(_url(server.port, cell.scenario), args.duration,
-                                               args.connections, args.threads))
-                except RuntimeError as exc:
-                    errors[cell.name] = str(exc)
-    finally:
-        for server in servers.values():
-            server.stop()
-
-    medians = {n: statistics.median(v) for n, v in rps.items() if v and n not in errors}
-    print(f"\n{'cell':<17} {'what':<40} {'req/s (median)':>15} {'min-max':>19}")
-    for cell in cells:
-        if cell.name in errors:
-            print(f"{cell.name:<17} {cell.label:<40} {'ERROR':>15}  {errors[cell.name][:60]}")
-            continue
-        v = rps[cell.name]
-        print(f"{cell.name:<17} {cell.label:<40} {medians[cell.name]:>15,.0f} "
-              f"{min(v):>9,.0f}-{max(v):<9,.0f}")
-    verdicts = []
-    print("\ntargets:")
-    for label, num, den, minimum in TARGETS:
-        if num in medians and den in medians:
-            ratio = medians[num] / medians[den]
-            status = "met" if ratio >= minimum else "MISSED"
-            print(f"  {status:<10} {label}: {ratio:.2f}x")
-        else:
-            ratio, status = None, "UNMEASURED"
-            print(f"  {status:<10} {label}")
-        verdicts.append({"target": label, "ratio": ratio, "minimum": minimum, "status": status})
-
-    memory: list[dict[str, Any]] = []
-    if args.memory_connections:
-        print(f"\nmemory of {args.memory_connections:,} idle keep-alive connections (server RSS):")
-        for name in ("fastcore-raw", "uvicorn-raw"):
-            m = measure_memory(CELLS[name], args.memory_connections)
-            memory.append(m)
-            if "error" in m:
-                print(f"  {name:<14} ERROR {m['error']}")
-            else:
-                print(f"  {name:<14} {m['rss_before_mib']:>7.1f} -> {m['rss_after_mib']:>7.1f} MiB "
-                      f"(+{m['delta_mib']:.1f} MiB, {m['per_connection_kib']:.2f} KiB/connection)")
-        fc = memory[0]
-        status = "UNMEASURED" if "error" in fc else (
-            "met" if fc["delta_mib"] < MEMORY_TARGET_MIB else "MISSED")
-        n = args.memory_connections
-        print(f"  {status:<10} fastcore: {n:,} idle connections < {MEMORY_TARGET_MIB:g} MiB")
-        verdicts.append({"target": "memory", "status": status, "minimum": MEMORY_TARGET_MIB})
+    results = netreport.results(cells, options, memory, elapsed, argv)
+    print()
+    print(netreport.table(results))
+    problems = netreport.notes(results)
+    if problems:
+        print(f"\nnot measured:\n{problems}")
+    print(f"\nnetwork targets (benchmarks/targets.py):\n{netreport.targets_text(results)}")
+    if memory:
+        print(f"\n{netreport.memory_text(memory)}")
+    print(f"\n{len(cells)} cells in {elapsed:.0f} s")
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"generator": generator, "rounds": args.rounds,
-                                         "duration": args.duration, "rps": rps, "median": medians,
-                                         "errors": errors, "targets": verdicts, "memory": memory},
-                                        indent=2))
-        print(f"\nwrote {args.json}")
-    failed = bool(errors)
+        netreport.write_json(args.json, results)
+        print(f"wrote {args.json}")
+    if args.chart:
+        netreport.chart(results, args.chart)
+        print(f"wrote {args.chart}")
+
+    failed = any(c.status == "error" for c in cells)
     if args.check:
-        failed |= any(v["status"] != "met" for v in verdicts)
+        failed |= any(t["status"] in ("MISSED", "UNMEASURED") for t in results["targets"].values())
     return 1 if failed else 0

@@ -11,6 +11,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from .apps import SCENARIOS
 from .frameworks import BASELINE, FRAMEWORKS
 from .inprocess import Cell, Options
 from .targets import TARGETS
@@ -42,32 +43,43 @@ def _fmt_int(value: float) -> str:
     return f"{value:,.0f}"
 
 
-def table(cells: list[Cell], scenarios: list[str]) -> str:
-    base_label = FRAMEWORKS[BASELINE].label
-    head = ("scenario", "framework", "median req/s", "min-max req/s", "µs/req", f"vs {base_label}")
-    rows: list[tuple[str, ...]] = []
+def label(cell: Cell) -> str:
+    """The framework's name in the table; in scenarios with models, with the model kind."""
+    return FRAMEWORKS[cell.framework].cell_label(SCENARIOS[cell.scenario].models)
+
+
+def rows(cells: list[Cell], scenarios: list[str]) -> list[tuple[str, ...]]:
+    """The table's rows: scenario, framework, median, min-max, µs/req, ratio to FastAPI."""
+    out: list[tuple[str, ...]] = []
     for scenario in scenarios:
         base = median_rps(cells, BASELINE, scenario)
         for c in (c for c in cells if c.scenario == scenario):
-            label = FRAMEWORKS[c.framework].label
             med = median_rps(cells, c.framework, scenario)
             if med is None:
-                rows.append(
-                    (scenario, label, "skipped" if c.status == "skip" else "ERROR", "", "", "")
+                out.append(
+                    (scenario, label(c), "skipped" if c.status == "skip" else "ERROR", "", "", "")
                 )
                 continue
             ratio = _ratio(med, base)
-            rows.append(
+            out.append(
                 (
                     scenario,
-                    label,
+                    label(c),
                     _fmt_int(med),
                     f"{_fmt_int(min(c.rps))}-{_fmt_int(max(c.rps))}",
                     f"{1e6 / med:.1f}",
                     f"{ratio:.2f}x" if ratio is not None else "",
                 )
             )
-    widths = [max(len(r[i]) for r in (head, *rows)) for i in range(len(head))]
+    return out
+
+
+HEAD = ("scenario", "framework", "median req/s", "min-max req/s", "µs/req", "vs FastAPI")
+
+
+def table(cells: list[Cell], scenarios: list[str]) -> str:
+    head, body = HEAD, rows(cells, scenarios)
+    widths = [max(len(r[i]) for r in (head, *body)) for i in range(len(head))]
     align_left = {0, 1}
 
     def line(r: tuple[str, ...]) -> str:
@@ -78,7 +90,7 @@ def table(cells: list[Cell], scenarios: list[str]) -> str:
         return "  ".join(cols).rstrip()
 
     rule = "  ".join("-" * w for w in widths)
-    return "\n".join([line(head), rule, *map(line, rows)])
+    return "\n".join([line(head), rule, *map(line, body)])
 
 
 def derived(cells: list[Cell], scenarios: list[str], frameworks: list[str]) -> dict[str, Any]:
@@ -87,12 +99,21 @@ def derived(cells: list[Cell], scenarios: list[str], frameworks: list[str]) -> d
         s: _ratio(median_rps(cells, "fastcore", s), median_rps(cells, BASELINE, s))
         for s in scenarios
     }
+    with_pydantic = {
+        s: _ratio(median_rps(cells, "fastcore-pydantic", s), median_rps(cells, BASELINE, s))
+        for s in scenarios
+        if SCENARIOS[s].models
+    }
     slowdown = {
         f: _ratio(median_rps(cells, f, "routing-first"), median_rps(cells, f, "routing-last"))
         for f in frameworks
-        if {"routing-first", "routing-last"} <= set(scenarios)
+        if {"routing-first", "routing-last"} <= set(scenarios) and not FRAMEWORKS[f].models_only
     }
-    return {"fastcore_over_fastapi": speedup, "routing_first_over_last": slowdown}
+    return {
+        "fastcore_over_fastapi": speedup,
+        "fastcore_pydantic_over_fastapi": with_pydantic,
+        "routing_first_over_last": slowdown,
+    }
 
 
 def derived_text(ratios: dict[str, Any]) -> str:
@@ -102,6 +123,11 @@ def derived_text(ratios: dict[str, Any]) -> str:
         )
 
     lines = ["fastcore / FastAPI req/s:   " + show(ratios["fastcore_over_fastapi"], str)]
+    if ratios.get("fastcore_pydantic_over_fastapi"):
+        lines.append(
+            "fastcore with pydantic models / FastAPI req/s:   "
+            + show(ratios["fastcore_pydantic_over_fastapi"], str)
+        )
     routing = ratios["routing_first_over_last"]
     if routing:
         lines.append(
@@ -159,9 +185,9 @@ def notes(cells: list[Cell]) -> str:
     return "\n".join(f"  {', '.join(where)}\n    {why}" for why, where in seen.items())
 
 
-def environment() -> dict[str, Any]:
+def environment(packages: tuple[str, ...] = PACKAGES) -> dict[str, Any]:
     versions: dict[str, str | None] = {}
-    for name in PACKAGES:
+    for name in packages:
         try:
             versions[name] = importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:

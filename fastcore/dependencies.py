@@ -17,6 +17,7 @@ import enum
 import functools
 import inspect
 import re
+import sys
 import types
 import typing
 import uuid
@@ -204,6 +205,15 @@ def _signature(call: Callable[..., Any]) -> tuple[inspect.Signature, dict[str, A
                     hints[pname] = eval(param.annotation, dict(namespace))
                 except Exception:
                     continue
+    if sys.version_info < (3, 11):
+        # Before 3.11, get_type_hints turns the hint of a parameter whose default is None into
+        # Optional[hint], which hides an ``Annotated[..., Query()] = None`` marker: undo that.
+        for pname, param in signature.parameters.items():
+            hint = hints.get(pname)
+            if param.default is None and get_origin(hint) is Union:
+                args = get_args(hint)
+                if len(args) == 2 and args[1] is type(None) and get_origin(args[0]) is Annotated:
+                    hints[pname] = args[0]
     return signature, hints
 
 
@@ -293,7 +303,7 @@ def _coercer(tp: Any, info: ParamInfo | None, *, for_list: bool) -> Coercer | No
             constraints["max_length"] = info.max_length
     if get_origin(tp) is Literal:
         return Coercer(_params.K_CHOICE, None, choices=list(get_args(tp)), **constraints)
-    if inspect.isclass(tp) and issubclass(tp, enum.Enum):
+    if inspect.isclass(tp) and get_origin(tp) is None and issubclass(tp, enum.Enum):
         return Coercer(_params.K_CHOICE, tp, choices=list(tp), **constraints)
     kind = _SCALARS.get(tp)
     if kind is None and tp is inspect.Parameter.empty:
@@ -315,7 +325,8 @@ def _sequence_item(tp: Any) -> tuple[Any, Callable[[list[Any]], Any] | None] | N
 
 
 def _special_source(tp: Any) -> int | None:
-    if not inspect.isclass(tp):
+    # get_origin: on Python 3.10 ``list[int]`` passes inspect.isclass, but issubclass rejects it.
+    if not inspect.isclass(tp) or get_origin(tp) is not None:
         return None
     if issubclass(tp, HTTPConnection):
         return _params.S_REQUEST
