@@ -89,7 +89,7 @@ def enum_schema(cls: type[enum.Enum]) -> dict[str, Any]:
         if kinds == {py}:
             schema["type"] = name
     doc = cls.__dict__.get("__doc__")
-    if doc and doc != enum.Enum.__doc__:
+    if doc and doc not in (enum.Enum.__doc__, "An enumeration."):  # 3.10 gives every enum that text
         schema["description"] = inspect.cleandoc(doc)
     return schema
 
