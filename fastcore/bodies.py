@@ -36,6 +36,7 @@ Differences from FastAPI, kept on purpose (tests/test_parity_bodies.py asserts t
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import sys
 import typing
@@ -150,12 +151,18 @@ class _Converter:
             self.decoder = msgspec.json.Decoder(tp, strict=False)
         except TypeError as exc:
             raise FastCoreError(f"{where}: body type {tp!r} cannot be decoded: {exc}") from exc
+        # msgspec 0.22 leaves a dataclass field it filled from a plain default on the class, not the
+        # instance, so encoding that instance again (a handler returning its body) would drop it.
+        self.fill_defaults = _has_defaulted_dataclass(tp, set())
 
     def decode(self, raw: bytes, loc: tuple[Any, ...]) -> tuple[Any, ErrorList]:
         """Decode JSON ``raw``; raises RequestValidationError/HTTPException for broken JSON."""
         if self.decoder is not None:
             try:
-                return self.decoder.decode(raw), []
+                value = self.decoder.decode(raw)
+                if self.fill_defaults:
+                    _fill_dataclass_defaults(value)
+                return value, []
             except msgspec.ValidationError as exc:
                 return None, self._explain(_loads(raw), exc, loc)
             except msgspec.DecodeError as exc:
@@ -177,13 +184,50 @@ class _Converter:
                     errors.append(err)
                 return None, errors
         try:
-            return msgspec.convert(value, self.tp, strict=False), []
+            value = msgspec.convert(value, self.tp, strict=False)
+            if self.fill_defaults:
+                _fill_dataclass_defaults(value)
+            return value, []
         except msgspec.ValidationError as exc:
             return None, self._explain(value, exc, loc)
 
     def _explain(self, value: Any, exc: msgspec.ValidationError, loc: tuple[Any, ...]) -> ErrorList:
         # Slow path, only for bodies that failed: list every error, not just msgspec's first.
         return collect_errors(self.tp, value, loc) or [fallback_error(exc, loc)]
+
+
+def _has_defaulted_dataclass(tp: Any, seen: set[int]) -> bool:
+    """Whether ``tp`` contains a dataclass with a plain (non-factory) default."""
+    if id(tp) in seen:
+        return False
+    seen.add(id(tp))
+    if dataclasses.is_dataclass(tp) and isinstance(tp, type):
+        if any(f.default is not dataclasses.MISSING for f in dataclasses.fields(tp)):
+            return True
+        hints = typing.get_type_hints(tp)
+        return any(_has_defaulted_dataclass(h, seen) for h in hints.values())
+    if isinstance(tp, type) and issubclass(tp, msgspec.Struct):
+        return any(_has_defaulted_dataclass(h, seen) for h in typing.get_type_hints(tp).values())
+    return any(_has_defaulted_dataclass(arg, seen) for arg in get_args(tp) if not isinstance(arg, (str, int)))
+
+
+def _fill_dataclass_defaults(value: Any) -> None:
+    """Put every dataclass field's value on its instance (see ``_Converter.fill_defaults``)."""
+    if isinstance(value, (list, tuple, set, frozenset)):
+        for item in value:
+            _fill_dataclass_defaults(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _fill_dataclass_defaults(item)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        attrs = value.__dict__ if hasattr(value, "__dict__") else {}
+        for f in dataclasses.fields(value):
+            if f.name not in attrs and f.default is not dataclasses.MISSING:
+                object.__setattr__(value, f.name, f.default)
+            _fill_dataclass_defaults(getattr(value, f.name, None))
+    elif isinstance(value, msgspec.Struct):
+        for name in value.__struct_fields__:
+            _fill_dataclass_defaults(getattr(value, name))
 
 
 def _loads(raw: bytes) -> Any:

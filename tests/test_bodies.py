@@ -381,3 +381,43 @@ def test_missing_python_multipart_is_a_clear_error_at_route_definition(
     @app.post("/json")  # JSON bodies do not need it
     def json_body(v: int | None = Body(None)) -> Any:
         return v
+
+
+def test_dataclass_defaults_survive_a_round_trip() -> None:
+    # msgspec 0.22 leaves plain defaults on the dataclass, not the instance; returning the decoded
+    # body must still send them (nested in a Struct, in a list, and embedded too).
+    import dataclasses
+
+    import msgspec
+
+    from fastcore import Body, FastCore
+    from fastcore.testclient import TestClient
+
+    @dataclasses.dataclass
+    class Line:
+        name: str
+        price: float = 1.0
+        tags: list[str] = dataclasses.field(default_factory=list)
+
+    class Order(msgspec.Struct):
+        lines: list[Line]
+
+    app = FastCore()
+
+    @app.post("/line")
+    async def line(item: Line) -> Any:
+        return item
+
+    @app.post("/order")
+    async def order(body: Order) -> Any:
+        return body
+
+    @app.post("/embedded")
+    async def embedded(item: Line, n: int = Body()) -> Any:
+        return [item, n]
+
+    client = TestClient(app)
+    full = {"name": "a", "price": 1.0, "tags": []}
+    assert client.post("/line", json={"name": "a"}).json() == full
+    assert client.post("/order", json={"lines": [{"name": "a"}]}).json() == {"lines": [full]}
+    assert client.post("/embedded", json={"item": {"name": "a"}, "n": 2}).json() == [full, 2]
