@@ -22,17 +22,19 @@ class APIKeyBase(SecurityBase):
     (RFC 9110 §11.6.1): the challenge sent is ``APIKey``, as FastAPI does.
     """
 
+    #: OpenAPI's ``in``; each subclass names where it reads the key.
+    location: str = ""
+
     def __init__(
         self,
         *,
-        location: str,
         name: str,
-        description: str | None = None,
         scheme_name: str | None = None,
+        description: str | None = None,
         auto_error: bool = True,
     ) -> None:
         model = openapi_object(type="apiKey", description=description, name=name)
-        model["in"] = location
+        model["in"] = self.location
         super().__init__(model, scheme_name=scheme_name, auto_error=auto_error)
         self.name = name
 
@@ -52,18 +54,7 @@ class APIKeyBase(SecurityBase):
 class APIKeyQuery(APIKeyBase):
     """An API key in the query parameter ``name``; the dependency's value is the key."""
 
-    def __init__(
-        self,
-        *,
-        name: str,
-        scheme_name: str | None = None,
-        description: str | None = None,
-        auto_error: bool = True,
-    ) -> None:
-        super().__init__(
-            location="query", name=name, description=description, scheme_name=scheme_name,
-            auto_error=auto_error,
-        )
+    location = "query"
 
     async def __call__(self, request: Request) -> str | None:
         return self.check_api_key(request.query_params.get(self.name))
@@ -72,18 +63,7 @@ class APIKeyQuery(APIKeyBase):
 class APIKeyHeader(APIKeyBase):
     """An API key in the header ``name`` (any case); the dependency's value is the key."""
 
-    def __init__(
-        self,
-        *,
-        name: str,
-        scheme_name: str | None = None,
-        description: str | None = None,
-        auto_error: bool = True,
-    ) -> None:
-        super().__init__(
-            location="header", name=name, description=description, scheme_name=scheme_name,
-            auto_error=auto_error,
-        )
+    location = "header"
 
     async def __call__(self, request: Request) -> str | None:
         return self.check_api_key(request.headers.get(self.name))
@@ -92,18 +72,7 @@ class APIKeyHeader(APIKeyBase):
 class APIKeyCookie(APIKeyBase):
     """An API key in the cookie ``name``; the dependency's value is the key."""
 
-    def __init__(
-        self,
-        *,
-        name: str,
-        scheme_name: str | None = None,
-        description: str | None = None,
-        auto_error: bool = True,
-    ) -> None:
-        super().__init__(
-            location="cookie", name=name, description=description, scheme_name=scheme_name,
-            auto_error=auto_error,
-        )
+    location = "cookie"
 
     async def __call__(self, request: Request) -> str | None:
         return self.check_api_key(request.cookies.get(self.name))
