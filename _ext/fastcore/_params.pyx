@@ -377,16 +377,19 @@ cdef class Conn:
 # --------------------------------------------------------------------------------------------------
 # Coercion
 
-cdef bint is_ascii_digits(str s, Py_ssize_t start, Py_ssize_t end):
-    cdef Py_ssize_t i
+cdef inline Py_ssize_t skip_digits(str s, Py_ssize_t i, Py_ssize_t n):
+    """The index of the first non-ASCII-digit at or after ``i`` (``n`` if there is none)."""
     cdef Py_UCS4 c
-    if end <= start:
-        return False
-    for i in range(start, end):
+    while i < n:
         c = s[i]
         if c < 48 or c > 57:
-            return False
-    return True
+            break
+        i += 1
+    return i
+
+
+cdef bint is_ascii_digits(str s, Py_ssize_t start, Py_ssize_t end):
+    return end > start and skip_digits(s, start, end) == end
 
 
 cdef bint is_strict_int(str s):
@@ -400,40 +403,28 @@ cdef bint is_strict_int(str s):
 
 cdef bint is_strict_number(str s):
     """-?(digits)(.digits?)?([eE][+-]?digits)? or -?.digits(...) — JSON-like, ASCII only."""
-    cdef Py_ssize_t n = len(s), i = 0, int_digits = 0, frac_digits = 0, exp_digits = 0
-    cdef Py_UCS4 c
+    cdef Py_ssize_t n = len(s), i = 0, j, digits
     if n == 0:
         return False
     if s[0] == "-":
         i = 1
-    while i < n:
-        c = s[i]
-        if c < 48 or c > 57:
-            break
-        int_digits += 1
-        i += 1
+    j = skip_digits(s, i, n)
+    digits = j - i
+    i = j
     if i < n and s[i] == ".":
-        i += 1
-        while i < n:
-            c = s[i]
-            if c < 48 or c > 57:
-                break
-            frac_digits += 1
-            i += 1
-    if int_digits + frac_digits == 0:
+        j = skip_digits(s, i + 1, n)
+        digits += j - i - 1
+        i = j
+    if digits == 0:
         return False
     if i < n and (s[i] == "e" or s[i] == "E"):
         i += 1
         if i < n and (s[i] == "+" or s[i] == "-"):
             i += 1
-        while i < n:
-            c = s[i]
-            if c < 48 or c > 57:
-                break
-            exp_digits += 1
-            i += 1
-        if exp_digits == 0:
+        j = skip_digits(s, i, n)
+        if j == i:
             return False
+        i = j
     return i == n
 
 
