@@ -130,7 +130,6 @@ cdef class RequestCycle:
 
     cdef void wake(self)
     cdef void on_body(self, bytes data)
-    cdef bytes _head(self, bint more_body, Py_ssize_t first_len)
 
 
 @cython.final
