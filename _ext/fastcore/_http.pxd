@@ -56,8 +56,12 @@ cdef class HttpProtocol:
     cdef object server
     cdef str scheme
     # Request being parsed: its head parts until on_headers_complete, then its cycle.
-    cdef list url_parts
-    cdef Py_ssize_t url_len
+    cdef bytes url
+    cdef str version            # "1.1"/"1.0" from the read's first line, else None (ask llhttp)
+    cdef str version_hint       # what _line_version found in the read being fed
+    cdef bint upgrade_seen      # an Upgrade header: only then is llhttp asked should_upgrade()
+    cdef bytes request_length   # the Content-Length header's value, if any
+    cdef dict scope_base        # the scope keys that are the same for every request
     cdef list headers
     cdef Py_ssize_t head_bytes
     cdef Py_ssize_t head_spill

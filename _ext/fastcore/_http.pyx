@@ -31,7 +31,8 @@ shortest timeout, instead of a timer per request.
 cimport cython
 from cpython.contextvars cimport PyContext_CopyCurrent, PyContext_Enter, PyContext_Exit
 from cpython.ref cimport PyObject, Py_XDECREF
-from libc.string cimport memchr
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
+from libc.string cimport memchr, memcmp
 
 import asyncio
 import asyncio.tasks
@@ -128,6 +129,42 @@ cdef inline bytes clen(Py_ssize_t n):
 cdef inline bint _has_byte(bytes data, char byte):
     # PERF: `b"x" in data` first tries b"x" as an int and raises (and clears) a TypeError.
     return memchr(<const char *>data, byte, len(data)) != NULL
+
+
+cdef bytes _lower(bytes name):
+    # ASGI header names are lower-case; most clients send them so already (HTTP/1.1 "Host" aside).
+    cdef const unsigned char *p = <const unsigned char *>PyBytes_AS_STRING(name)
+    cdef Py_ssize_t i, n = PyBytes_GET_SIZE(name)
+    cdef unsigned char *dst
+    for i in range(n):
+        if 65 <= p[i] <= 90:
+            break
+    else:
+        return name
+    lowered = PyBytes_FromStringAndSize(NULL, n)
+    dst = <unsigned char *>PyBytes_AS_STRING(lowered)
+    for i in range(n):
+        dst[i] = p[i] + 32 if 65 <= p[i] <= 90 else p[i]
+    return lowered
+
+
+cdef str _line_version(bytes data):
+    # "1.1" or "1.0" if data's first line is a request line ending " HTTP/1.x\r\n", else None.
+    # PERF: spares httptools' get_http_version() (a str.format per call) for the request that
+    # begins a read, which is every request but pipelined ones.
+    cdef const char *p = PyBytes_AS_STRING(data)
+    cdef const char *nl = <const char *>memchr(p, b"\n", PyBytes_GET_SIZE(data))
+    cdef Py_ssize_t end
+    if nl == NULL:
+        return None
+    end = nl - p
+    if end < 11 or memcmp(p + end - 10, b" HTTP/1.", 8) != 0 or p[end - 1] != b"\r":
+        return None
+    if p[end - 2] == b"1":
+        return "1.1"
+    if p[end - 2] == b"0":
+        return "1.0"
+    return None
 
 
 cdef bint _has_ctl(bytes value):
@@ -237,7 +274,6 @@ cdef class HttpProtocol:
         self.srv = server_state
         self.loop = config.loop
         self.pipeline = deque()
-        self.url_parts = []
         self.headers = []
         self.scheme = "http"
 
@@ -263,6 +299,23 @@ cdef class HttpProtocol:
         if transport.get_extra_info("sslcontext") is not None:
             self.scheme = "https"
         self.idle_since = self.srv.clock
+        # PERF: what every request's scope shares, copied per request (the placeholders are
+        # overwritten); the key order is the one documented by the ASGI spec.
+        self.scope_base = {
+            "type": "http",
+            "asgi": ASGI_VERSION,
+            "http_version": "1.1",
+            "method": "GET",
+            "scheme": self.scheme,
+            "path": "",
+            "raw_path": b"",
+            "query_string": b"",
+            "root_path": self.cfg.root_path,
+            "headers": None,
+            "client": self.client,
+            "server": self.server,
+            "state": None,
+        }
 
     def connection_lost(self, exc):
         cdef RequestCycle cycle
@@ -301,6 +354,8 @@ cdef class HttpProtocol:
     cdef void _feed(self, object data):
         cdef bint was_in_head = self.in_head
         self.began_this_feed = False
+        if not was_in_head and self.current is None and type(data) is bytes:
+            self.version_hint = _line_version(<bytes>data)
         try:
             self.parser.feed_data(data)
         except HttpParserUpgrade as exc:
@@ -341,9 +396,10 @@ cdef class HttpProtocol:
 
     def on_message_begin(self):
         self.in_head = True
+        self.version = self.version_hint  # only the first request of a read can use the hint
+        self.version_hint = None
         self.began_this_feed = True
-        self.url_parts = []
-        self.url_len = 0
+        self.url = b""
         self.headers = []
         self.head_bytes = 0
         self.head_spill = 0
@@ -351,16 +407,17 @@ cdef class HttpProtocol:
         self.host = None
         self.expect_continue = False
         self.te_seen = False
+        self.upgrade_seen = False
+        self.request_length = None
         self.is_ws = False
         self.head_since = self.srv.clock
 
     def on_url(self, bytes url):
-        self.url_len += len(url)
-        if self.url_len > self.cfg.max_url_length:
+        if PyBytes_GET_SIZE(self.url) + PyBytes_GET_SIZE(url) > self.cfg.max_url_length:
             self.reject_status = 414
             self.reject_detail = "URI Too Long"
             raise _Rejected()
-        self.url_parts.append(url)
+        self.url = self.url + url if self.url else url  # llhttp splits it only across reads
 
     def on_header(self, bytes name, bytes value):
         self.head_bytes += len(name) + len(value) + 4
@@ -368,10 +425,14 @@ cdef class HttpProtocol:
             self.reject_status = 431
             self.reject_detail = "Request Header Fields Too Large"
             raise _Rejected()
-        name = name.lower()
+        name = _lower(name)
         if name == b"host":
             self.host_count += 1
             self.host = value
+        elif name == b"content-length":
+            self.request_length = value  # llhttp has checked it: digits, not repeated
+        elif name == b"upgrade":
+            self.upgrade_seen = True
         elif name == b"expect":
             if value.lower() == b"100-continue":
                 self.expect_continue = True
@@ -390,9 +451,10 @@ cdef class HttpProtocol:
         cdef HttpConfig cfg = self.cfg
         self.in_head = False
         parser = self.parser
-        version = parser.get_http_version()
+        # PERF: get_http_version() formats a new str each call; the read's first line usually told.
+        version = self.version if self.version is not None else parser.get_http_version()
         method = parser.get_method()
-        target = b"".join(self.url_parts) if len(self.url_parts) != 1 else self.url_parts[0]
+        target = self.url
         status = 0
         detail = ""
         if version != "1.1" and version != "1.0":
@@ -406,18 +468,17 @@ cdef class HttpProtocol:
             status, detail = 400, "Bad Request: invalid Host header"
         elif self.te_seen and version == "1.0":
             status, detail = 400, "Bad Request"  # RFC 9112 §6.1: faulty framing
-        elif not target.startswith(b"/") and not (target == b"*" and method == b"OPTIONS"):
+        elif not (PyBytes_GET_SIZE(target) and PyBytes_AS_STRING(target)[0] == b"/") \
+                and not (target == b"*" and method == b"OPTIONS"):
             status, detail = 400, "Bad Request: invalid request target"  # RFC 9112 §3.2
         elif _has_byte(target, b"#"):
             status, detail = 400, "Bad Request: invalid request target"
         elif cfg.limit_concurrency and (self.srv.in_flight >= cfg.limit_concurrency
                                         or len(self.srv.connections) > cfg.limit_concurrency):
             status, detail = 503, "Service Unavailable"
-        elif cfg.max_body_size:
-            for name, value in self.headers:
-                if name == b"content-length" and int(value) > cfg.max_body_size:
-                    status, detail = 413, "Content Too Large"
-                    break
+        elif cfg.max_body_size and self.request_length is not None \
+                and int(self.request_length) > cfg.max_body_size:
+            status, detail = 413, "Content Too Large"
         if status:
             self.reject_status = status
             self.reject_detail = detail
@@ -426,7 +487,7 @@ cdef class HttpProtocol:
 
         scope = self._build_scope(target, method, version)
         upgrade = b""
-        if parser.should_upgrade():
+        if self.upgrade_seen and parser.should_upgrade():
             for name, value in self.headers:
                 if name == b"upgrade":
                     upgrade = value.lower()
@@ -481,35 +542,32 @@ cdef class HttpProtocol:
 
     cdef dict _build_scope(self, bytes target, bytes method, str version):
         cdef str root = self.cfg.root_path
-        qpos = target.find(b"?")
-        if qpos >= 0:
-            raw_path = target[:qpos]
-            query = target[qpos + 1:]
+        cdef const char *t = PyBytes_AS_STRING(target)
+        cdef Py_ssize_t n = PyBytes_GET_SIZE(target)
+        cdef const char *q = <const char *>memchr(t, b"?", n)
+        cdef dict scope = self.scope_base.copy()
+        if q != NULL:
+            raw_path = PyBytes_FromStringAndSize(t, q - t)
+            query = PyBytes_FromStringAndSize(q + 1, n - (q - t) - 1)
         else:
             raw_path = target
             query = b""
         # llhttp admits only ASCII in the target; the path is percent-decoded as UTF-8.
         path = raw_path.decode("ascii")
-        if "%" in path:
+        if _has_byte(raw_path, b"%"):
             path = unquote(path)
         if root:
             path = root + path
             raw_path = root.encode("utf-8") + raw_path
-        return {
-            "type": "http",
-            "asgi": ASGI_VERSION,
-            "http_version": version,
-            "method": _method_str(method),
-            "scheme": self.scheme,
-            "path": path,
-            "raw_path": raw_path,
-            "query_string": query,
-            "root_path": root,
-            "headers": self.headers,
-            "client": self.client,
-            "server": self.server,
-            "state": self.cfg.state.copy(),
-        }
+        if version != "1.1":
+            scope["http_version"] = version
+        scope["method"] = _method_str(method)
+        scope["path"] = path
+        scope["raw_path"] = raw_path
+        scope["query_string"] = query
+        scope["headers"] = self.headers
+        scope["state"] = self.cfg.state.copy()
+        return scope
 
     cdef void _dispatch(self):
         # Start the next request when the connection is free.  Called from data_received (no task

@@ -7,7 +7,6 @@
 # is reset at the start of every response and nothing between reset and copy-out runs Python code
 # that could re-enter it.
 
-from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from libc.stdlib cimport realloc
 from libc.string cimport memcpy
 from libc.time cimport time as c_time, time_t

@@ -252,6 +252,24 @@ def test_scope_is_complete(raw_port: int) -> None:
     assert scope["state"] == {"started": "yes"}
 
 
+def test_http_version_per_request_when_pipelined_or_split(raw_port: int) -> None:
+    # The version is read from the first line of a read when it can be; every other request asks
+    # llhttp.  Mixed versions in one read, and a request line split across reads, both get theirs.
+    one_zero = b"GET /scope HTTP/1.0\r\nHost: t\r\nConnection: keep-alive\r\n\r\n"
+    one_one = b"GET /scope HTTP/1.1\r\nHost: t\r\n\r\n"
+    with Client(raw_port) as c:
+        c.send(one_one + one_zero + one_one)
+        versions = [json.loads(c.read_response()[2])["http_version"] for _ in range(3)]
+        assert versions == ["1.1", "1.0", "1.1"]
+        for first, rest in ((b"GET /scope HT", b"TP/1.0\r\nHost: t\r\nConnection: keep-alive\r\n\r\n"),
+                            (b"GET /scope HTTP/1.0\r\n", b"Host: t\r\nConnection: keep-alive\r\n\r\n"),
+                            (b"\r\nGET /scope HTTP/1.0\r\nHost: t\r\n", b"Connection: keep-alive\r\n\r\n")):
+            c.send(first)
+            time.sleep(0.05)
+            c.send(rest)
+            assert json.loads(c.read_response()[2])["http_version"] == "1.0"
+
+
 @pytest.mark.parametrize("query", [b"", b"?wait"])
 def test_context_is_per_request(raw_port: int, query: bytes) -> None:
     with Client(raw_port) as c:
