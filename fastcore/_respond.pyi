@@ -1,3 +1,4 @@
+from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from starlette.responses import Response
@@ -7,3 +8,12 @@ def content_length(n: int) -> bytes: ...
 def render_json(
     content: Any, status_code: int, head: bool, sub_response: Response | None
 ) -> tuple[dict[str, Any], dict[str, Any]]: ...
+
+class SendWatch:
+    """An ASGI ``send`` that forwards every message and notes whether the response has started."""
+
+    @property
+    def send(self) -> Callable[[MutableMapping[str, Any]], Awaitable[None]]: ...
+    started: bool
+    def __init__(self, send: Callable[[MutableMapping[str, Any]], Awaitable[None]]) -> None: ...
+    def __call__(self, message: MutableMapping[str, Any]) -> Awaitable[None]: ...

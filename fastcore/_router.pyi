@@ -1,7 +1,7 @@
 """Typed interface of the compiled router (``_ext/fastcore/_router.pyx``); see its docstring."""
 
 from collections.abc import Iterable, Mapping
-from typing import Final, final
+from typing import Any, Final, final
 
 FOUND: Final = 0
 METHOD_NOT_ALLOWED: Final = 1
@@ -11,7 +11,9 @@ NOT_FOUND: Final = 2
 class Router:
     def __init__(self) -> None: ...
     def add(self, path: str, methods: Iterable[str] | None, endpoint: object) -> None: ...
-    def match(self, method: str, path: str) -> tuple[int, object, object]: ...
+    # (FOUND, route, {name: value}) | (METHOD_NOT_ALLOWED, None, allowed methods) | (NOT_FOUND, None, None);
+    # Any, so the router reads them without a runtime cast.
+    def match(self, method: str, path: str) -> tuple[int, Any, Any]: ...
     def __len__(self) -> int: ...
 
 def compile_template(path: str) -> tuple[str, dict[str, str]]: ...

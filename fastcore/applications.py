@@ -9,14 +9,15 @@ from typing import Any, TypeVar
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware
-from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
 
+from fastcore._respond import SendWatch
 from fastcore.exception_handlers import default_handlers
+from fastcore.middleware.errors import ServerErrorMiddleware
 from fastcore.openapi.docs import (
     CDN_ASSETS,
     DocsAssets,
@@ -190,6 +191,7 @@ class FastCore(Starlette):
         self.extra = extra
         self._overrides = DependencyOverrides()
         self._exception_tables: tuple[dict[Any, Any], dict[int, Any]] = ({}, {})
+        self._errors: ServerErrorMiddleware | None = None  # the stack's outer layer, once built
         self._docs_assets_local = False
         self.setup()
 
@@ -310,7 +312,8 @@ class FastCore(Starlette):
         app: ASGIApp = self.router
         for cls, args, kwargs in reversed(self.user_middleware):
             app = cls(app, *args, **kwargs)
-        return ServerErrorMiddleware(app, handler=error_handler, debug=self.debug)
+        self._errors = ServerErrorMiddleware(app, handler=error_handler, debug=self.debug)
+        return self._errors
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope["app"] = self
@@ -319,7 +322,16 @@ class FastCore(Starlette):
         if self.middleware_stack is None:
             self.middleware_stack = self.build_middleware_stack()
         scope["starlette.exception_handlers"] = self._exception_tables
-        await self.middleware_stack(scope, receive, send)
+        errors = self._errors
+        if errors is None or scope["type"] != "http" or errors is not self.middleware_stack:
+            await self.middleware_stack(scope, receive, send)
+            return
+        # PERF: ServerErrorMiddleware's steps inline: one coroutine less per request.
+        watch = SendWatch(send)
+        try:
+            await errors.app(scope, receive, watch)
+        except Exception as exc:
+            await errors.answer(scope, receive, send, watch.started, exc)
 
     # -- decorators and registration (FastAPI's names) ---------------------------------------------
 
@@ -356,8 +368,9 @@ class FastCore(Starlette):
     ) -> Callable[[DecoratedCallable], DecoratedCallable]:
         return self.router.websocket(path, name, dependencies=dependencies)
 
-    def add_api_websocket_route(self, path: str, endpoint: Callable[..., Any], name: str | None = None,
-                                **kwargs: Any) -> None:
+    def add_api_websocket_route(
+        self, path: str, endpoint: Callable[..., Any], name: str | None = None, **kwargs: Any
+    ) -> None:
         self.router.add_api_websocket_route(path, endpoint, name, **kwargs)
 
     def get(self, path: str, **kwargs: Any) -> Callable[[DecoratedCallable], DecoratedCallable]:
@@ -383,5 +396,3 @@ class FastCore(Starlette):
 
     def trace(self, path: str, **kwargs: Any) -> Callable[[DecoratedCallable], DecoratedCallable]:
         return self.router.trace(path, **kwargs)
-
-

@@ -54,6 +54,7 @@ _FOUND = _router.FOUND
 _METHOD_NOT_ALLOWED = _router.METHOD_NOT_ALLOWED
 _WEBSOCKET = "WEBSOCKET"  # the tree's pseudo-method for WebSocket routes
 _CONNECTING = WebSocketState.CONNECTING
+_UNSET: Any = object()
 
 
 def _conn(scope: Scope, receive: Receive, send: Send) -> Conn:
@@ -172,8 +173,9 @@ class APIRoute(routing.Route):
     ) -> None:
         if not path.startswith("/"):
             raise FastCoreError(f"route paths must start with '/': {path!r}")
-        super().__init__(path, endpoint, methods=list(methods or ["GET"]), name=name,
-                         include_in_schema=include_in_schema)
+        super().__init__(
+            path, endpoint, methods=list(methods or ["GET"]), name=name, include_in_schema=include_in_schema
+        )
         # GET routes also answer HEAD (Starlette's rule, kept on purpose: FastAPI's APIRoute answers
         # HEAD /x with 405).  _respond sends the headers and Content-Length without the body.
         if isinstance(response_model, DefaultPlaceholder):
@@ -242,7 +244,10 @@ class APIRoute(routing.Route):
         body_plan = self.body_plan
         app = scope.get("app")
         if app is not None:
-            overrides = getattr(app, "dependency_overrides", None)
+            # PERF: FastCore's dict directly, not through its property.
+            overrides = getattr(app, "_overrides", _UNSET)
+            if overrides is _UNSET:
+                overrides = getattr(app, "dependency_overrides", None)
             if overrides:
                 dependant, body_plan = self._with_overrides(overrides)
         if dependant.dependencies or body_plan is not None:
@@ -382,8 +387,9 @@ class APIWebSocketRoute(routing.WebSocketRoute):
         app = scope.get("app")
         overrides = getattr(app, "dependency_overrides", None) if app is not None else None
         if overrides:
-            self._overridden = _replan(self._overridden, overrides, self.endpoint, self.path,
-                                       self.dependencies)
+            self._overridden = _replan(
+                self._overridden, overrides, self.endpoint, self.path, self.dependencies
+            )
             dependant = self._overridden[1]
         stack = AsyncExitStack() if dependant.has_yield else None
         try:
@@ -516,9 +522,9 @@ class APIRouter(routing.Router):
         path = get_route_path(scope) if scope.get("root_path") else scope["path"]
         status, found, found_params = self._tree.match(method, path)
         # The tree holds what _index() put in: routes, {name: value} params, allowed-method tuples.
-        target = cast(routing.BaseRoute, found)
+        target: routing.BaseRoute = found
         if status == _FOUND:
-            params = cast(dict[str, Any], found_params)
+            params: dict[str, Any] = found_params
             if type(target) is APIRoute or isinstance(target, APIRoute):
                 existing = scope.get("path_params")
                 if existing:
@@ -531,7 +537,7 @@ class APIRouter(routing.Router):
             if await self._handle_starlette_route(target, scope, receive, send):
                 return
         elif status == _METHOD_NOT_ALLOWED and kind == "http":
-            allowed = [m for m in cast(tuple[str, ...], found_params) if m != _WEBSOCKET]
+            allowed = [m for m in found_params if m != _WEBSOCKET]
             if allowed:
                 # Starlette's class, as Starlette's router raises: a handler registered for
                 # fastcore.HTTPException (FastAPI's subclass) does not see routing errors.
@@ -695,8 +701,9 @@ class APIRouter(routing.Router):
     ) -> None:
         """A plain Starlette endpoint (``endpoint(request) -> Response``), outside the plan machinery."""
         self.routes.append(
-            routing.Route(self.prefix + path, endpoint, methods=methods, name=name,
-                          include_in_schema=include_in_schema)
+            routing.Route(
+                self.prefix + path, endpoint, methods=methods, name=name, include_in_schema=include_in_schema
+            )
         )
 
     def include_router(
@@ -739,22 +746,29 @@ class APIRouter(routing.Router):
                     response_model_exclude_defaults=route.response_model_exclude_defaults,
                     response_model_exclude_none=route.response_model_exclude_none,
                     include_in_schema=route.include_in_schema and include_in_schema,
-                    response_class=_resolve(route.response_class, router.default_response_class,
-                                            default_response_class),
+                    response_class=_resolve(
+                        route.response_class, router.default_response_class, default_response_class
+                    ),
                     name=route.name,
                     route_class_override=type(route),
                     callbacks=[*(callbacks or []), *(route.callbacks or [])],
                     openapi_extra=route.openapi_extra,
                     generate_unique_id_function=route.generate_unique_id_function
                     or generate_unique_id_function,
-                    max_body_size=route.max_body_size if route.max_body_size is not None
+                    max_body_size=route.max_body_size
+                    if route.max_body_size is not None
                     else router.max_body_size,
                     response_model_validate=route.response_model_validate,
                 )
             elif isinstance(route, routing.Route):
                 methods = sorted(route.methods or ()) or None
-                self.add_route(prefix + route.path, route.endpoint, methods=methods, name=route.name,
-                               include_in_schema=route.include_in_schema)
+                self.add_route(
+                    prefix + route.path,
+                    route.endpoint,
+                    methods=methods,
+                    name=route.name,
+                    include_in_schema=route.include_in_schema,
+                )
             elif isinstance(route, APIWebSocketRoute):
                 self.add_api_websocket_route(
                     prefix + route.path,
@@ -763,11 +777,13 @@ class APIRouter(routing.Router):
                     dependencies=[*(dependencies or []), *route.dependencies],
                 )
             elif isinstance(route, routing.WebSocketRoute):
-                self.routes.append(routing.WebSocketRoute(self.prefix + prefix + route.path, route.endpoint,
-                                                          name=route.name))
+                self.routes.append(
+                    routing.WebSocketRoute(self.prefix + prefix + route.path, route.endpoint, name=route.name)
+                )
             elif isinstance(route, routing.Mount):
-                self.routes.append(routing.Mount(self.prefix + prefix + route.path, app=route.app,
-                                                 name=route.name))
+                self.routes.append(
+                    routing.Mount(self.prefix + prefix + route.path, app=route.app, name=route.name)
+                )
             else:
                 self.routes.append(route)
         default_lifespan = getattr(routing, "_DefaultLifespan", ())

@@ -29,25 +29,48 @@ from fastcore.middleware.httpsredirect import HTTPSRedirectMiddleware
 from fastcore.middleware.trustedhost import TrustedHostMiddleware
 
 FASTAPI = SimpleNamespace(
-    name="fastapi", App=fastapi.FastAPI, Request=fastapi.Request, Response=fastapi.Response,
-    HTTPException=fastapi.HTTPException, TestClient=fastapi.testclient.TestClient,
-    CORS=fastapi.middleware.cors.CORSMiddleware, GZip=fastapi.middleware.gzip.GZipMiddleware,
+    name="fastapi",
+    App=fastapi.FastAPI,
+    Request=fastapi.Request,
+    Response=fastapi.Response,
+    HTTPException=fastapi.HTTPException,
+    TestClient=fastapi.testclient.TestClient,
+    CORS=fastapi.middleware.cors.CORSMiddleware,
+    GZip=fastapi.middleware.gzip.GZipMiddleware,
     TrustedHost=fastapi.middleware.trustedhost.TrustedHostMiddleware,
     HTTPSRedirect=fastapi.middleware.httpsredirect.HTTPSRedirectMiddleware,
-    Middleware=fastapi.middleware.Middleware, WebSocket=fastapi.WebSocket,
+    Middleware=fastapi.middleware.Middleware,
+    WebSocket=fastapi.WebSocket,
 )
 FASTCORE = SimpleNamespace(
-    name="fastcore", App=fastcore.FastCore, Request=fastcore.Request, Response=fastcore.Response,
-    HTTPException=fastcore.HTTPException, TestClient=fastcore.testclient.TestClient,
-    CORS=CORSMiddleware, GZip=GZipMiddleware, TrustedHost=TrustedHostMiddleware,
-    HTTPSRedirect=HTTPSRedirectMiddleware, Middleware=Middleware, WebSocket=fastcore.WebSocket,
+    name="fastcore",
+    App=fastcore.FastCore,
+    Request=fastcore.Request,
+    Response=fastcore.Response,
+    HTTPException=fastcore.HTTPException,
+    TestClient=fastcore.testclient.TestClient,
+    CORS=CORSMiddleware,
+    GZip=GZipMiddleware,
+    TrustedHost=TrustedHostMiddleware,
+    HTTPSRedirect=HTTPSRedirectMiddleware,
+    Middleware=Middleware,
+    WebSocket=fastcore.WebSocket,
 )
 
 # Headers whose values must agree between the two builds.
 COMPARED = (
-    "content-encoding", "vary", "location", "x-order", "x-mw", "x-seen-status",
-    "access-control-allow-origin", "access-control-allow-methods", "access-control-allow-headers",
-    "access-control-allow-credentials", "access-control-expose-headers", "access-control-max-age",
+    "content-encoding",
+    "vary",
+    "location",
+    "x-order",
+    "x-mw",
+    "x-seen-status",
+    "access-control-allow-origin",
+    "access-control-allow-methods",
+    "access-control-allow-headers",
+    "access-control-allow-credentials",
+    "access-control-expose-headers",
+    "access-control-max-age",
 )
 
 
@@ -136,8 +159,11 @@ PREFLIGHT = {"access-control-request-method": "POST", "access-control-request-he
         {"origin": "https://b.example", "access-control-request-method": "GET"},
         {"origin": "https://evil.example", **PREFLIGHT},  # 400: origin not allowed
         {"origin": "https://a.example", "access-control-request-method": "DELETE"},  # 400: method
-        {"origin": "https://a.example", "access-control-request-method": "POST",
-         "access-control-request-headers": "x-other"},  # 400: header
+        {
+            "origin": "https://a.example",
+            "access-control-request-method": "POST",
+            "access-control-request-headers": "x-other",
+        },  # 400: header
     ],
 )
 def test_cors_preflight(cors: Pair, headers: dict[str, str]) -> None:
@@ -163,8 +189,9 @@ def test_cors_simple_requests(cors: Pair, method: str, url: str, headers: dict[s
 
 def test_cors_allow_all() -> None:
     def build(ns: SimpleNamespace, log: list[Any]) -> Any:
-        app = ns.App(middleware=[ns.Middleware(ns.CORS, allow_origins=["*"], allow_methods=["*"],
-                                               allow_headers=["*"])])
+        app = ns.App(
+            middleware=[ns.Middleware(ns.CORS, allow_origins=["*"], allow_methods=["*"], allow_headers=["*"])]
+        )
         _routes(ns, app)
         return app
 
@@ -190,8 +217,13 @@ def gzipped() -> Pair:
 
 @pytest.mark.parametrize(
     "url, accept",
-    [("/large", "gzip"), ("/small", "gzip"), ("/large", "identity"), ("/teapot", "gzip"),
-     ("/missing", "gzip")],
+    [
+        ("/large", "gzip"),
+        ("/small", "gzip"),
+        ("/large", "identity"),
+        ("/teapot", "gzip"),
+        ("/missing", "gzip"),
+    ],
 )
 def test_gzip(gzipped: Pair, url: str, accept: str) -> None:
     response = gzipped.check("GET", url, headers={"accept-encoding": accept})
@@ -224,8 +256,15 @@ def hosts_app(ns: SimpleNamespace, log: list[Any]) -> Any:
 
 @pytest.mark.parametrize(
     "host",
-    ["example.com", "api.example.com", "example.com:8000", "evil.com", "example.com.evil.com", "",
-     "www.example.com"],
+    [
+        "example.com",
+        "api.example.com",
+        "example.com:8000",
+        "evil.com",
+        "example.com.evil.com",
+        "",
+        "www.example.com",
+    ],
 )
 def test_trusted_host(host: str) -> None:
     pair = Pair(hosts_app)
@@ -432,3 +471,60 @@ def test_middleware_type_must_be_http() -> None:
     app = fastcore.FastCore()
     with pytest.raises(ValueError, match="http"):
         app.middleware("websocket")
+
+
+# -- fastcore.middleware.errors: the outer layer, used on its own --------------------------------
+
+
+async def _fails(scope: Scope, receive: Receive, send: Send) -> None:
+    if scope["path"] == "/late":
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+    raise RuntimeError("boom")
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_server_error_middleware_answers_500_then_reraises(debug: bool) -> None:
+    from fastcore.middleware.errors import ServerErrorMiddleware
+
+    client = fastcore.testclient.TestClient(ServerErrorMiddleware(_fails, debug=debug))
+    with pytest.raises(RuntimeError, match="boom"):
+        client.get("/")
+    quiet = fastcore.testclient.TestClient(
+        ServerErrorMiddleware(_fails, debug=debug), raise_server_exceptions=False
+    )
+    response = quiet.get("/", headers={"accept": "text/plain"})
+    assert response.status_code == 500
+    assert ("RuntimeError" in response.text) if debug else response.text == "Internal Server Error"
+    # Started already: no second response head, the error still goes on to the server.
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    async def receive() -> Message:
+        return {"type": "http.disconnect"}
+
+    scope = {"type": "http", "method": "GET", "path": "/late", "headers": [], "query_string": b""}
+    with pytest.raises(RuntimeError, match="boom"):
+        asyncio.run(ServerErrorMiddleware(_fails, debug=debug)(scope, receive, send))
+    assert [m["type"] for m in sent] == ["http.response.start"]
+
+
+@pytest.mark.parametrize("kind", ["async", "sync"])
+def test_server_error_middleware_uses_the_handler(kind: str) -> None:
+    from starlette.responses import PlainTextResponse
+
+    from fastcore.middleware.errors import ServerErrorMiddleware
+
+    def sync_handler(request: Any, exc: Exception) -> Any:
+        return PlainTextResponse(f"handled {exc}", status_code=503)
+
+    async def async_handler(request: Any, exc: Exception) -> Any:
+        return sync_handler(request, exc)
+
+    handler = async_handler if kind == "async" else sync_handler
+    client = fastcore.testclient.TestClient(
+        ServerErrorMiddleware(_fails, handler=handler), raise_server_exceptions=False
+    )
+    response = client.get("/")
+    assert (response.status_code, response.text) == (503, "handled boom")

@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from starlette.responses import Response
 
-from fastcore._respond import content_length, encode, render_json
+from fastcore._respond import SendWatch, content_length, encode, render_json
 
 
 class Color(enum.Enum):
@@ -113,7 +113,10 @@ def test_unencodable_raises_type_error() -> None:
 
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text()
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**63 - 1)
+    | st.text()
     | st.floats(allow_nan=False, allow_infinity=False),
     lambda children: st.lists(children, max_size=5) | st.dictionaries(st.text(), children, max_size=5),
     max_leaves=30,
@@ -128,3 +131,35 @@ def test_encode_roundtrips_like_json(value: Any) -> None:
 @given(st.integers(0, 100_000))
 def test_content_length(n: int) -> None:
     assert content_length(n) == str(n).encode()
+
+
+# -- SendWatch ----------------------------------------------------------------------------------
+
+
+def test_send_watch_forwards_and_notes_the_start() -> None:
+    sent: list[dict[str, Any]] = []
+    marker = object()
+
+    def send(message: dict[str, Any]) -> Any:
+        sent.append(message)
+        return marker  # the wrapped send's own awaitable comes back untouched
+
+    watch = SendWatch(send)  # type: ignore[arg-type]
+    assert watch.send is send and not watch.started
+    body = {"type": "http.response.body", "body": b""}
+    assert watch(body) is marker and not watch.started  # only http.response.start counts
+    start = {"type": "http.response.start", "status": 200, "headers": []}
+    assert watch(start) is marker and watch.started
+    assert sent == [body, start]
+
+
+def test_send_watch_passes_errors_through() -> None:
+    def send(message: dict[str, Any]) -> Any:
+        raise OSError("gone")
+
+    watch = SendWatch(send)  # type: ignore[arg-type]
+    with pytest.raises(OSError, match="gone"):
+        watch({"type": "http.response.start", "status": 200})
+    assert watch.started
+    with pytest.raises(KeyError):
+        SendWatch(send)({})  # type: ignore[arg-type]

@@ -85,3 +85,24 @@ cpdef tuple render_json(object content, int status_code, bint head, object sub_r
         {"type": "http.response.start", "status": status, "headers": headers},
         {"type": "http.response.body", "body": body},
     )
+
+
+@cython.final
+@cython.auto_pickle(False)
+cdef class SendWatch:
+    """An ASGI ``send`` that forwards every message and notes whether the response has started.
+
+    What an error middleware needs to know (may it still answer 500?) without wrapping ``send`` in a
+    coroutine: calling it returns the wrapped ``send``'s own awaitable.
+    """
+
+    cdef readonly object send
+    cdef public bint started
+
+    def __init__(self, send):
+        self.send = send
+
+    def __call__(self, message):
+        if not self.started and message["type"] == "http.response.start":
+            self.started = True
+        return self.send(message)

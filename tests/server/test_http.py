@@ -33,8 +33,12 @@ def test_keep_alive_many_requests(any_app: tuple[str, int]) -> None:
 
 def test_pipelining_answers_in_order(any_app: tuple[str, int]) -> None:
     with Client(any_app[1]) as c:
-        c.send(b"GET /slow HTTP/1.1\r\nHost: t\r\n\r\n" + GET
-               + b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nxyz" + GET)
+        c.send(
+            b"GET /slow HTTP/1.1\r\nHost: t\r\n\r\n"
+            + GET
+            + b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nxyz"
+            + GET
+        )
         assert [c.read_response()[2] for _ in range(4)] == [b"slow", b"hello", b"xyz", b"hello"]
 
 
@@ -47,8 +51,10 @@ def test_sync_endpoint_in_thread_pool(any_app: tuple[str, int]) -> None:
 
 
 def test_chunked_request_body(any_app: tuple[str, int]) -> None:
-    data = (b"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
-            b"5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\n\r\n")
+    data = (
+        b"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\n\r\n"
+    )
     assert request(any_app[1], data)[2] == b"hello world"
 
 
@@ -135,13 +141,19 @@ def test_slow_client_does_not_block_others(any_app: tuple[str, int]) -> None:
 # -- malformed requests: 4xx/5xx, connection closed, nothing reaches the app --------------------
 
 BAD = {
-    "cl-and-te": (b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"
-                  b"0\r\n\r\n", 400),
-    "duplicate-cl": (b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n"
-                     b"Content-Length: 3\r\n\r\nabc", 400),
+    "cl-and-te": (
+        b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        400,
+    ),
+    "duplicate-cl": (
+        b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc",
+        400,
+    ),
     "invalid-cl": (b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: +3\r\n\r\nabc", 400),
-    "bad-chunk-size": (b"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
-                       b"zz\r\nab\r\n", 400),
+    "bad-chunk-size": (
+        b"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nab\r\n",
+        400,
+    ),
     "bare-lf": (b"GET / HTTP/1.1\nHost: t\n\n", 400),
     "nul-in-header": (b"GET / HTTP/1.1\r\nHost: t\r\nX: a\x00b\r\n\r\n", 400),
     "ctl-in-header": (b"GET / HTTP/1.1\r\nHost: t\r\nX: a\x01b\r\n\r\n", 400),
@@ -162,16 +174,21 @@ BAD = {
     "http2-text": (b"GET / HTTP/2.0\r\nHost: t\r\n\r\n", 505),
     "http12": (b"GET / HTTP/1.2\r\nHost: t\r\n\r\n", 400),
     "te-gzip": (b"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip\r\n\r\n", 501),
-    "te-gzip-chunked": (b"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
-                        b"0\r\n\r\n", 501),
+    "te-gzip-chunked": (
+        b"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+        501,
+    ),
     "te-http10": (b"POST /echo HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
     "non-ascii-target": (b"GET /\xc3\xa9 HTTP/1.1\r\nHost: t\r\n\r\n", 400),
     "url-too-long": (b"GET /" + b"a" * 600 + b" HTTP/1.1\r\nHost: t\r\n\r\n", 414),
     "header-too-big": (b"GET / HTTP/1.1\r\nHost: t\r\nX: " + b"a" * 3000 + b"\r\n\r\n", 431),
     "too-many-headers": (b"GET / HTTP/1.1\r\nHost: t\r\n" + b"X: a\r\n" * 25 + b"\r\n", 431),
     "body-too-big": (b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\n\r\n", 413),
-    "chunked-body-too-big": (b"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
-                             b"7d0\r\n" + b"a" * 2000 + b"\r\n", 413),
+    "chunked-body-too-big": (
+        b"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"7d0\r\n" + b"a" * 2000 + b"\r\n",
+        413,
+    ),
 }
 
 
@@ -261,9 +278,11 @@ def test_http_version_per_request_when_pipelined_or_split(raw_port: int) -> None
         c.send(one_one + one_zero + one_one)
         versions = [json.loads(c.read_response()[2])["http_version"] for _ in range(3)]
         assert versions == ["1.1", "1.0", "1.1"]
-        for first, rest in ((b"GET /scope HT", b"TP/1.0\r\nHost: t\r\nConnection: keep-alive\r\n\r\n"),
-                            (b"GET /scope HTTP/1.0\r\n", b"Host: t\r\nConnection: keep-alive\r\n\r\n"),
-                            (b"\r\nGET /scope HTTP/1.0\r\nHost: t\r\n", b"Connection: keep-alive\r\n\r\n")):
+        for first, rest in (
+            (b"GET /scope HT", b"TP/1.0\r\nHost: t\r\nConnection: keep-alive\r\n\r\n"),
+            (b"GET /scope HTTP/1.0\r\n", b"Host: t\r\nConnection: keep-alive\r\n\r\n"),
+            (b"\r\nGET /scope HTTP/1.0\r\nHost: t\r\n", b"Connection: keep-alive\r\n\r\n"),
+        ):
             c.send(first)
             time.sleep(0.05)
             c.send(rest)
@@ -379,8 +398,10 @@ def test_server_header_and_default_headers() -> None:
 def test_proxy_headers_only_from_trusted() -> None:
     from .apps import raw_app
 
-    data = (b"GET /scope HTTP/1.1\r\nHost: t\r\nX-Forwarded-For: 1.2.3.4, 10.0.0.1\r\n"
-            b"X-Forwarded-Proto: https\r\n\r\n")
+    data = (
+        b"GET /scope HTTP/1.1\r\nHost: t\r\nX-Forwarded-For: 1.2.3.4, 10.0.0.1\r\n"
+        b"X-Forwarded-Proto: https\r\n\r\n"
+    )
     with running(raw_app, proxy_headers=True, forwarded_allow_ips="127.0.0.1,10.0.0.0/8") as (_, port):
         scope = json.loads(request(port, data)[2])
         assert scope["client"] == ["1.2.3.4", 0] and scope["scheme"] == "https"
