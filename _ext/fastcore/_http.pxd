@@ -112,7 +112,7 @@ cdef class HttpProtocol:
 cdef class RequestCycle:
     cdef HttpProtocol proto
     cdef public dict scope
-    cdef bytearray body
+    cdef bytearray body     # received, not yet given to the app; None until the first bytes
     cdef long long body_received
     cdef bint message_complete
     cdef bint body_delivered
@@ -130,7 +130,7 @@ cdef class RequestCycle:
     cdef long long body_sent
     cdef int status
     cdef object headers_out
-    cdef list waiters
+    cdef list waiters       # futures of a receive() waiting for body or disconnect (None: none yet)
 
     cdef void wake(self)
     cdef void on_body(self, bytes data)

@@ -52,7 +52,11 @@ cdef object deque = collections.deque
 cdef object unquote = urllib.parse.unquote
 cdef object format_date = __import__("email.utils").utils.formatdate
 cdef object CancelledError = asyncio.CancelledError
+# PERF: on 3.10/3.11 asyncio.current_task is Python code reading the C dict that _enter_task fills;
+# the dict's own get is the same lookup without the frame.  3.12+ has it in C already.
 cdef object current_task = asyncio.current_task
+if type(current_task) is not type(len) and isinstance(getattr(asyncio.tasks, "_current_tasks", None), dict):
+    current_task = asyncio.tasks._current_tasks.get
 cdef object enter_task = asyncio.tasks._enter_task
 cdef object leave_task = asyncio.tasks._leave_task
 
@@ -98,16 +102,21 @@ cdef bytes status_line(int status):
 include "_http_response.pxi"
 
 
-# PERF: the common method names as interned str, so the scope's "method" is not decoded per request.
-cdef dict METHODS = {m.encode("ascii"): m for m in (
-    "GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "TRACE")}
+# PERF: the common method names as str constants, so the scope's "method" is not decoded (or
+# hashed) per request.
+cdef tuple METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "TRACE")
+cdef tuple METHOD_BYTES = tuple(m.encode("ascii") for m in METHODS)
 
 
 cdef inline str _method_str(bytes method):
-    name = METHODS.get(method)
-    if name is None:
-        return method.decode("ascii")
-    return <str>name
+    cdef Py_ssize_t i
+    cdef bytes known
+    for i in range(8):
+        known = <bytes>METHOD_BYTES[i]
+        if PyBytes_GET_SIZE(known) == PyBytes_GET_SIZE(method) \
+                and memcmp(PyBytes_AS_STRING(known), PyBytes_AS_STRING(method), PyBytes_GET_SIZE(method)) == 0:
+            return <str>METHODS[i]
+    return method.decode("ascii")
 
 
 cdef dict LENGTHS = {}
@@ -165,6 +174,11 @@ cdef str _line_version(bytes data):
     if p[end - 2] == b"0":
         return "1.0"
     return None
+
+
+cdef inline Py_ssize_t _buffered(RequestCycle cycle):
+    # Request body bytes received and not yet handed to the app (cycle.body is made on demand).
+    return 0 if cycle.body is None else len(cycle.body)
 
 
 cdef bint _has_ctl(bytes value):
@@ -502,8 +516,6 @@ cdef class HttpProtocol:
         cycle = RequestCycle.__new__(RequestCycle)
         cycle.proto = self
         cycle.scope = scope
-        cycle.body = bytearray()
-        cycle.waiters = []
         cycle.content_length = -1
         cycle.keep_alive = parser.should_keep_alive() and not self.shutting_down
         cycle.http10 = version == "1.0"
@@ -622,7 +634,7 @@ cdef class HttpProtocol:
         if self.read_paused or self.closing:
             return
         if len(self.pipeline) >= PIPELINE_HIGH_WATER or (
-                cycle is not None and len(cycle.body) > BODY_HIGH_WATER):
+                cycle is not None and _buffered(cycle) > BODY_HIGH_WATER):
             self._pause()
 
     cdef void _maybe_resume(self):
@@ -630,7 +642,7 @@ cdef class HttpProtocol:
         if not self.read_paused or self.closing or self.pending_error is not None \
                 or self.pending_upgrade is not None:
             return
-        if len(self.pipeline) < PIPELINE_HIGH_WATER and (cycle is None or len(cycle.body) <= BODY_HIGH_WATER):
+        if len(self.pipeline) < PIPELINE_HIGH_WATER and (cycle is None or _buffered(cycle) <= BODY_HIGH_WATER):
             self.read_paused = False
             self.transport.resume_reading()
 
@@ -651,7 +663,7 @@ cdef class HttpProtocol:
             return
         if cycle is self.current:
             # The app answered before reading the whole body: the parser still has to consume it.
-            cycle.body = bytearray()
+            cycle.body = None
         if not self.pipeline:
             if self.pending_error is not None:
                 self._write_error(self.pending_error[0], self.pending_error[1])
@@ -777,7 +789,10 @@ cdef class RequestCycle:
     cdef void on_body(self, bytes data):
         if self.response_complete or self.disconnected:
             return  # answered already: the rest of the body is read and dropped
-        self.body += data
+        if self.body is None:
+            self.body = bytearray(data)
+        else:
+            self.body += data
         if len(self.body) > BODY_HIGH_WATER and self.proto.active is self:
             self.proto._maybe_pause()
         self.wake()
@@ -785,7 +800,7 @@ cdef class RequestCycle:
     async def receive(self):
         cdef HttpProtocol proto = self.proto
         if self.expect_continue and not self.response_started and not self.disconnected \
-                and not self.message_complete and not self.body:
+                and not self.message_complete and _buffered(self) == 0:
             # RFC 9110 §10.1.1: the app wants the body, so tell the client to send it.
             self.expect_continue = False
             if not proto.closing:
@@ -793,13 +808,15 @@ cdef class RequestCycle:
         while True:
             if self.disconnected or self.response_complete:
                 return {"type": "http.disconnect"}
-            if not self.body_delivered and (self.body or self.message_complete):
+            if not self.body_delivered and (_buffered(self) or self.message_complete):
                 break
             fut = proto.loop.create_future()
+            if self.waiters is None:
+                self.waiters = []
             self.waiters.append(fut)
             await fut
-        body = bytes(self.body)
-        self.body.clear()
+        body = b"" if self.body is None else bytes(self.body)
+        self.body = None
         if self.message_complete:
             self.body_delivered = True
         elif proto.read_paused:

@@ -166,7 +166,7 @@ cdef class _Runner:
             elif not cycle.response_complete:
                 error_log.error("ASGI callable returned without completing the response")
                 proto._close()
-        cycle.waiters = []
+        cycle.waiters = None
         if proto.active is cycle:
             proto.active = None
         if proto.pending_upgrade is not None:
