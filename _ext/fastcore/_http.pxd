@@ -57,8 +57,9 @@ cdef class HttpProtocol:
     cdef str scheme
     # Request being parsed: its head parts until on_headers_complete, then its cycle.
     cdef bytes url
-    cdef str version            # "1.1"/"1.0" from the read's first line, else None (ask llhttp)
-    cdef str version_hint       # what _line_version found in the read being fed
+    cdef str method             # the request's method and version from the read's first line,
+    cdef str version            # else None (then llhttp is asked)
+    cdef tuple line_hint        # what _request_line_hint found in the read being fed
     cdef bint upgrade_seen      # an Upgrade header: only then is llhttp asked should_upgrade()
     cdef bytes request_length   # the Content-Length header's value, if any
     cdef dict scope_base        # the scope keys that are the same for every request
@@ -103,7 +104,7 @@ cdef class HttpProtocol:
     cdef void _maybe_resume(self)
     cdef void _check_timeouts(self, double now)
     cdef void _close(self)
-    cdef dict _build_scope(self, bytes target, bytes method, str version)
+    cdef dict _build_scope(self, bytes target, str method, str version)
     cdef void _start_upgrade(self)
 
 

@@ -108,15 +108,19 @@ cdef tuple METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"
 cdef tuple METHOD_BYTES = tuple(m.encode("ascii") for m in METHODS)
 
 
-cdef inline str _method_str(bytes method):
+cdef str _known_method(const char *name, Py_ssize_t n):
     cdef Py_ssize_t i
     cdef bytes known
     for i in range(8):
         known = <bytes>METHOD_BYTES[i]
-        if PyBytes_GET_SIZE(known) == PyBytes_GET_SIZE(method) \
-                and memcmp(PyBytes_AS_STRING(known), PyBytes_AS_STRING(method), PyBytes_GET_SIZE(method)) == 0:
+        if PyBytes_GET_SIZE(known) == n and memcmp(PyBytes_AS_STRING(known), name, n) == 0:
             return <str>METHODS[i]
-    return method.decode("ascii")
+    return None
+
+
+cdef inline str _method_str(bytes method):
+    name = _known_method(PyBytes_AS_STRING(method), PyBytes_GET_SIZE(method))
+    return method.decode("ascii") if name is None else name
 
 
 cdef dict LENGTHS = {}
@@ -157,23 +161,43 @@ cdef bytes _lower(bytes name):
     return lowered
 
 
-cdef str _line_version(bytes data):
-    # "1.1" or "1.0" if data's first line is a request line ending " HTTP/1.x\r\n", else None.
-    # PERF: spares httptools' get_http_version() (a str.format per call) for the request that
-    # begins a read, which is every request but pipelined ones.
+cdef tuple _request_line_hint(bytes data):
+    # (method, version) if data's first line is "METHOD target HTTP/1.x\r\n" with one of the common
+    # methods and x 0 or 1, else (None, None).  llhttp parses the same line; it still rejects
+    # what is malformed.  PERF: spares httptools' get_http_version() (a str.format per call) and
+    # get_method() for the request that begins a read: every request but pipelined ones.
     cdef const char *p = PyBytes_AS_STRING(data)
     cdef const char *nl = <const char *>memchr(p, b"\n", PyBytes_GET_SIZE(data))
+    cdef const char *sp
     cdef Py_ssize_t end
     if nl == NULL:
-        return None
+        return NO_HINT
     end = nl - p
     if end < 11 or memcmp(p + end - 10, b" HTTP/1.", 8) != 0 or p[end - 1] != b"\r":
-        return None
+        return NO_HINT
     if p[end - 2] == b"1":
-        return "1.1"
-    if p[end - 2] == b"0":
-        return "1.0"
-    return None
+        version = "1.1"
+    elif p[end - 2] == b"0":
+        version = "1.0"
+    else:
+        return NO_HINT
+    sp = <const char *>memchr(p, b" ", end)
+    if sp == NULL:
+        return NO_HINT
+    method = _known_method(p, sp - p)
+    if method is None:
+        return NO_HINT
+    return (method, version)
+
+
+cdef tuple NO_HINT = (None, None)
+
+
+cdef inline object _get(object message, str key, object default):
+    # PERF: message.get(key, default) without a bound method per call when the message is a dict.
+    if type(message) is dict:
+        return (<dict>message).get(key, default)
+    return message.get(key, default)
 
 
 cdef inline Py_ssize_t _buffered(RequestCycle cycle):
@@ -288,6 +312,7 @@ cdef class HttpProtocol:
         self.srv = server_state
         self.loop = config.loop
         self.pipeline = deque()
+        self.line_hint = NO_HINT
         self.headers = []
         self.scheme = "http"
 
@@ -369,7 +394,9 @@ cdef class HttpProtocol:
         cdef bint was_in_head = self.in_head
         self.began_this_feed = False
         if not was_in_head and self.current is None and type(data) is bytes:
-            self.version_hint = _line_version(<bytes>data)
+            self.line_hint = _request_line_hint(<bytes>data)
+        else:
+            self.line_hint = NO_HINT
         try:
             self.parser.feed_data(data)
         except HttpParserUpgrade as exc:
@@ -410,8 +437,8 @@ cdef class HttpProtocol:
 
     def on_message_begin(self):
         self.in_head = True
-        self.version = self.version_hint  # only the first request of a read can use the hint
-        self.version_hint = None
+        self.method, self.version = self.line_hint  # only a read's first request has a hint
+        self.line_hint = NO_HINT
         self.began_this_feed = True
         self.url = b""
         self.headers = []
@@ -465,16 +492,16 @@ cdef class HttpProtocol:
         cdef HttpConfig cfg = self.cfg
         self.in_head = False
         parser = self.parser
-        # PERF: get_http_version() formats a new str each call; the read's first line usually told.
+        # PERF: what the read's first line told, when it did (see _request_line_hint).
         version = self.version if self.version is not None else parser.get_http_version()
-        method = parser.get_method()
+        method = self.method if self.method is not None else _method_str(parser.get_method())
         target = self.url
         status = 0
         detail = ""
         if version != "1.1" and version != "1.0":
             # RFC 9112 §2.3; HTTP/0.9 and 2.0 text are not served here.
             status, detail = 505, "HTTP Version Not Supported"
-        elif method == b"CONNECT":
+        elif method == "CONNECT":
             status, detail = 405, "Method Not Allowed"
         elif self.host_count > 1 or (version == "1.1" and self.host_count == 0):
             status, detail = 400, "Bad Request: Host header missing or repeated"  # RFC 9112 §3.2
@@ -483,7 +510,7 @@ cdef class HttpProtocol:
         elif self.te_seen and version == "1.0":
             status, detail = 400, "Bad Request"  # RFC 9112 §6.1: faulty framing
         elif not (PyBytes_GET_SIZE(target) and PyBytes_AS_STRING(target)[0] == b"/") \
-                and not (target == b"*" and method == b"OPTIONS"):
+                and not (target == b"*" and method == "OPTIONS"):
             status, detail = 400, "Bad Request: invalid request target"  # RFC 9112 §3.2
         elif _has_byte(target, b"#"):
             status, detail = 400, "Bad Request: invalid request target"
@@ -505,7 +532,7 @@ cdef class HttpProtocol:
             for name, value in self.headers:
                 if name == b"upgrade":
                     upgrade = value.lower()
-            if upgrade == b"websocket" and method == b"GET" and cfg.ws_factory is not None:
+            if upgrade == b"websocket" and method == "GET" and cfg.ws_factory is not None:
                 self.is_ws = True
                 scope["type"] = "websocket"
                 scope["scheme"] = "wss" if self.scheme == "https" else "ws"
@@ -519,7 +546,7 @@ cdef class HttpProtocol:
         cycle.content_length = -1
         cycle.keep_alive = parser.should_keep_alive() and not self.shutting_down
         cycle.http10 = version == "1.0"
-        cycle.is_head = method == b"HEAD"
+        cycle.is_head = method == "HEAD"
         # RFC 9110 §10.1.1: no 100 Continue to an HTTP/1.0 client.
         cycle.expect_continue = self.expect_continue and not cycle.http10
         if upgrade:
@@ -552,7 +579,7 @@ cdef class HttpProtocol:
 
     # -- connection state ------------------------------------------------------------------------
 
-    cdef dict _build_scope(self, bytes target, bytes method, str version):
+    cdef dict _build_scope(self, bytes target, str method, str version):
         cdef str root = self.cfg.root_path
         cdef const char *t = PyBytes_AS_STRING(target)
         cdef Py_ssize_t n = PyBytes_GET_SIZE(target)
@@ -573,7 +600,7 @@ cdef class HttpProtocol:
             raw_path = root.encode("utf-8") + raw_path
         if version != "1.1":
             scope["http_version"] = version
-        scope["method"] = _method_str(method)
+        scope["method"] = method
         scope["path"] = path
         scope["raw_path"] = raw_path
         scope["query_string"] = query
@@ -834,14 +861,14 @@ cdef class RequestCycle:
             self.response_started = True
             self.expect_continue = False
             self.status = message["status"]
-            self.headers_out = message.get("headers", ())
+            self.headers_out = _get(message, "headers", ())
             return DONE
         if self.response_complete:
             raise RuntimeError(f"unexpected {mtype!r}: the response is already complete")
         if mtype != "http.response.body":
             raise RuntimeError(f"expected 'http.response.body', got {mtype!r}")
-        body = _as_bytes(message.get("body", b""))
-        more_body = message.get("more_body", False)
+        body = _as_bytes(_get(message, "body", b""))
+        cdef bint more_body = _get(message, "more_body", False)
         n = PyBytes_GET_SIZE(body)
         if not self.head_written:
             _put_head(self, more_body, n)  # into OUT
