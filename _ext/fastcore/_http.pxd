@@ -51,6 +51,7 @@ cdef class HttpProtocol:
     cdef ServerState srv
     cdef object loop
     cdef public object transport
+    cdef object write           # transport.write
     cdef object parser
     cdef object client
     cdef object server

@@ -320,6 +320,7 @@ cdef class HttpProtocol:
 
     def connection_made(self, transport):
         self.transport = transport
+        self.write = transport.write  # PERF: bound once, not looked up per response
         self.srv.connections.add(self)
         if self.srv.sweeper is None:
             self.srv._start_sweep(self.cfg)
@@ -896,7 +897,7 @@ cdef class RequestCycle:
         if data is None and OUT.len:
             data = _take_out()
         if data is not None and not self.disconnected:
-            proto.transport.write(data)
+            proto.write(data)
         if not more_body:
             self.response_complete = True
             if self.content_length >= 0 and self.body_sent < self.content_length \
