@@ -18,6 +18,7 @@ cimport cython
 from libc.math cimport fabs, isfinite as c_isfinite, round as c_round
 from cpython.unicode cimport PyUnicode_DecodeUTF8, PyUnicode_DecodeLatin1
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
+from cpython.long cimport PyLong_FromLongLong
 
 import copy as _copy
 import datetime as _dt
@@ -144,9 +145,7 @@ cdef inline int hexval(unsigned char c):
     return -1
 
 
-@cython.boundscheck(False)
-@cython.wraparound(False)
-cdef str unquote_plus(const unsigned char[:] data, Py_ssize_t start, Py_ssize_t end):
+cdef str unquote_plus(const unsigned char *data, Py_ssize_t start, Py_ssize_t end):
     """Percent-decode data[start:end] ('+' is a space) and decode as UTF-8, replacing bad bytes.
 
     Malformed escapes ("%zz", a trailing "%") are kept literally, as urllib does.
@@ -191,14 +190,14 @@ def parse_query(bytes qs):
     return _parse_query(qs)
 
 
-@cython.boundscheck(False)
-@cython.wraparound(False)
 cdef dict _parse_query(bytes qs):
     cdef dict result = {}
     cdef Py_ssize_t n = PyBytes_GET_SIZE(qs)
     if n == 0:
         return result
-    cdef const unsigned char[:] data = qs
+    # PERF: a raw pointer into the bytes (which outlive this call), not a typed memoryview: that
+    # would be an object to create and reference-count per request.
+    cdef const unsigned char *data = <const unsigned char *>PyBytes_AS_STRING(qs)
     cdef Py_ssize_t start = 0, end, eq, j
     cdef str key, value
     cdef list bucket
@@ -390,6 +389,30 @@ cdef inline Py_ssize_t skip_digits(str s, Py_ssize_t i, Py_ssize_t n):
 
 cdef bint is_ascii_digits(str s, Py_ssize_t start, Py_ssize_t end):
     return end > start and skip_digits(s, start, end) == end
+
+
+cdef bint small_int(str s, long long *out):
+    # PERF: the common case of is_strict_int + int(): at most 18 ASCII digits (so no overflow),
+    # optionally after "-", parsed here.  False: not that case (maybe valid, maybe not).
+    cdef Py_ssize_t i = 0, n = len(s)
+    cdef long long v = 0
+    cdef Py_UCS4 c
+    cdef int digit
+    if n == 0 or n > 18:
+        return False
+    if s[0] == "-":
+        if n == 1:
+            return False
+        i = 1
+    while i < n:
+        c = s[i]
+        digit = <int>c - 48
+        if digit < 0 or digit > 9:
+            return False
+        v = v * 10 + digit
+        i += 1
+    out[0] = -v if s[0] == "-" else v
+    return True
 
 
 cdef bint is_strict_int(str s):
@@ -600,6 +623,7 @@ cdef class Coercer:
     cdef object convert(self, object raw, tuple loc, list errors):
         cdef str s
         cdef object value
+        cdef long long small
         cdef Py_ssize_t n, first
         cdef bytes data
         if type(raw) is not str:
@@ -627,6 +651,8 @@ cdef class Coercer:
                 return INVALID
             return data if kind == C_BYTES else s
         if kind == C_INT:
+            if small_int(s, &small):
+                return self.check_number(PyLong_FromLongLong(small), s, loc, errors)
             if not is_strict_int(s):
                 errors.append(error("int_parsing", loc, MSG_INT, s))
                 return INVALID
