@@ -474,9 +474,15 @@ def build_dependant(
         fields.append(_param_field(call, pname, annotation, default, marker, path_params))
         decls[pname] = ParamDecl(marker, annotation)
     fields.sort(key=lambda f: _SOURCE_ORDER.get(f.source, 9))
+    # When every parameter is a plain positional one filled by the plan, the plan also learns the
+    # signature's order, so a route can call its handler positionally (Plan.extract_args).
+    positional = len(fields) == len(signature.parameters) and all(
+        p.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        for p in signature.parameters.values()
+    )
     return Dependant(
         call=call,
-        plan=Plan(fields),
+        plan=Plan(fields, order=list(signature.parameters) if positional else None),
         name=name,
         dependencies=dependencies,
         use_cache=use_cache,

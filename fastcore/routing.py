@@ -256,13 +256,21 @@ class APIRoute(routing.Route):
         # PERF: the common case — no dependencies — runs the compiled plan and the handler inline.
         try:
             errors: list[Any] = []
-            kwargs = dependant.plan.extract(conn, scope.get("path_params"), errors)
-            if errors:
-                raise RequestValidationError(errors)
-            if dependant.kind == CALL_ASYNC:
-                result = await self.endpoint(**kwargs)
+            plan = dependant.plan
+            if plan.positional and dependant.kind == CALL_ASYNC:
+                # PERF: a positional call; ``**kwargs`` costs a dict copy and a names tuple.
+                args = plan.extract_args(conn, scope.get("path_params"), errors)
+                if errors:
+                    raise RequestValidationError(errors)
+                result = await self.endpoint(*args)
             else:
-                result = await run_in_threadpool(self.endpoint, **kwargs)
+                kwargs = plan.extract(conn, scope.get("path_params"), errors)
+                if errors:
+                    raise RequestValidationError(errors)
+                if dependant.kind == CALL_ASYNC:
+                    result = await self.endpoint(**kwargs)
+                else:
+                    result = await run_in_threadpool(self.endpoint, **kwargs)
         except Exception as exc:
             await handle_exception(conn, exc)
             return

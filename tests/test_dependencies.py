@@ -148,12 +148,37 @@ def test_path_param_names() -> None:
 
 
 def test_fields_are_ordered_by_source_like_fastapi() -> None:
-    async def handler(
-        c: str = Cookie(""), h: str = Header(""), q: str = "", p: str = Path()
-    ) -> None: ...
+    async def handler(c: str = Cookie(""), h: str = Header(""), q: str = "", p: str = Path()) -> None: ...
 
     dependant = build_dependant(handler, path="/{p}")
     assert [f.name for f in dependant.fields] == ["p", "q", "h", "c"]
+
+
+def test_handlers_called_positionally_only_when_their_signature_allows() -> None:
+    # Plain parameters: the plan knows the signature's order and the route calls positionally.
+    async def plain(c: str = Cookie(""), q: int = 0, p: int = Path()) -> None: ...
+
+    async def keyword_only(p: int = Path(), *, q: int = 0) -> None: ...
+
+    async def with_dependency(p: int = Path(), d: str = Depends(lambda: "d")) -> None: ...
+
+    assert build_dependant(plain, path="/{p}").plan.positional
+    assert not build_dependant(keyword_only, path="/{p}").plan.positional
+    assert not build_dependant(with_dependency, path="/{p}").plan.positional
+    app = FastCore()
+
+    @app.get("/plain/{p}")
+    async def plain_route(c: str = Cookie(""), q: int = 0, p: int = Path()) -> list[Any]:
+        return [c, q, p]
+
+    @app.get("/kw/{p}")
+    async def kw_route(p: int = Path(), *, q: int = 0) -> list[Any]:
+        return [p, q]
+
+    client = TestClient(app)
+    client.cookies.set("c", "cookie")
+    assert client.get("/plain/5", params={"q": 2}).json() == ["cookie", 2, 5]
+    assert client.get("/kw/5", params={"q": 2}).json() == [5, 2]
 
 
 def test_header_keys() -> None:
@@ -223,9 +248,7 @@ def counting_app() -> tuple[FastCore, list[Any]]:
     app = FastCore()
 
     @app.get("/first_uncached")
-    async def first_uncached(
-        a: int = Depends(counted, use_cache=False), b: int = Depends(counted)
-    ) -> Any:
+    async def first_uncached(a: int = Depends(counted, use_cache=False), b: int = Depends(counted)) -> Any:
         return [a, b]
 
     @app.get("/uncached_twice")

@@ -674,6 +674,29 @@ def test_last_query_value_wins_first_header_wins() -> None:
     assert errors == []
 
 
+def test_extract_args_follows_the_given_order() -> None:
+    fields = [
+        Field("p", "p", S_PATH, Coercer(K_INT)),
+        Field("q", "q", S_QUERY, Coercer(K_INT), required=False, default=7),
+    ]
+    plain = Plan(fields)
+    assert not plain.positional
+    with pytest.raises(ValueError, match="without the callable's parameter order"):
+        plain.extract_args(make_conn(), {"p": "1"}, [])
+    plan = Plan(fields, order=["q", "p"])  # the signature's order, not the fields' (path first)
+    assert plan.positional
+    errors: list[Any] = []
+    assert plan.extract_args(make_conn(b"q=3"), {"p": "1"}, errors) == (3, 1)
+    assert plan.extract_args(make_conn(), {"p": "2"}, errors) == (7, 2)
+    assert errors == []
+    # A failed value leaves None in its place; the errors say why, in the fields' order.
+    assert plan.extract_args(make_conn(b"q=x"), {}, errors) == (None, None)
+    assert [e["loc"] for e in errors] == [("path", "p"), ("query", "q")]
+    for bad in (["p"], ["p", "q", "r"], ["p", "p"]):
+        with pytest.raises(ValueError, match="every field once"):
+            Plan(fields, order=bad)
+
+
 def test_plan_collects_every_error() -> None:
     plan = Plan(
         [

@@ -52,6 +52,10 @@ cdef class Field:
 cdef class Plan:
     cdef readonly tuple fields
     cdef bint needs_query, needs_headers, needs_cookies
+    cdef tuple positions             # each field's index among the callable's parameters, or None
 
     cpdef dict extract(self, Conn conn, dict path_params, list errors)
     cpdef void extract_into(self, Conn conn, dict path_params, dict values, list errors)
+    cpdef tuple extract_args(self, Conn conn, dict path_params, list errors)
+    cdef object _value(self, Field f, Conn conn, dict path_params, dict query, dict headers,
+                       dict cookies, list errors)
