@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from starlette.responses import Response
 
-from fastcore._respond import SendWatch, content_length, encode, render_json
+from fastcore._respond import SendWatch, all_of_type, content_length, encode, render_json
 
 
 class Color(enum.Enum):
@@ -163,3 +163,13 @@ def test_send_watch_passes_errors_through() -> None:
     assert watch.started
     with pytest.raises(KeyError):
         SendWatch(send)({})  # type: ignore[arg-type]
+
+
+def test_all_of_type_is_exact() -> None:
+    class Sub(Point):
+        pass
+
+    assert all_of_type([], Point)
+    assert all_of_type([Point(x=1, y=2), Point(x=3, y=4)], Point)
+    assert not all_of_type([Point(x=1, y=2), Sub(x=1, y=2)], Point)  # a subclass is not the type
+    assert not all_of_type([Point(x=1, y=2), {"x": 1, "y": 2}], Point)
