@@ -267,10 +267,7 @@ class APIRoute(routing.Route):
                 kwargs = plan.extract(conn, scope.get("path_params"), errors)
                 if errors:
                     raise RequestValidationError(errors)
-                if dependant.kind == CALL_ASYNC:
-                    result = await self.endpoint(**kwargs)
-                else:
-                    result = await run_in_threadpool(self.endpoint, **kwargs)
+                result = await self._invoke(dependant.kind, kwargs)
         except Exception as exc:
             await handle_exception(conn, exc)
             return
@@ -286,6 +283,12 @@ class APIRoute(routing.Route):
             return
         await self._send_result(conn, result)
 
+    def _invoke(self, kind: int, kwargs: dict[str, Any]) -> Awaitable[Any]:
+        """The handler's call: its own coroutine, or a thread-pool run for a plain function."""
+        if kind == CALL_ASYNC:
+            return self.endpoint(**kwargs)  # type: ignore[no-any-return]
+        return run_in_threadpool(self.endpoint, **kwargs)
+
     async def _handle_solved(self, conn: Conn, dependant: Dependant, body_plan: BodyPlan | None) -> None:
         stack = AsyncExitStack() if dependant.has_yield else None
         try:
@@ -296,10 +299,7 @@ class APIRoute(routing.Route):
                 kwargs = await solve(dependant, conn, path_params, errors, {}, stack, body)
                 if errors:
                     raise RequestValidationError(errors)
-                if dependant.kind == CALL_ASYNC:
-                    result = await self.endpoint(**kwargs)
-                else:
-                    result = await run_in_threadpool(self.endpoint, **kwargs)
+                result = await self._invoke(dependant.kind, kwargs)
             except BaseException as exc:
                 # yield dependencies see the error (and may replace it) before it is answered
                 if stack is not None and not await stack.__aexit__(type(exc), exc, exc.__traceback__):
