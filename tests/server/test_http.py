@@ -6,6 +6,7 @@ import json
 import socket
 import threading
 import time
+from typing import Any
 
 import pytest
 
@@ -408,3 +409,38 @@ def test_proxy_headers_only_from_trusted() -> None:
     with running(raw_app, proxy_headers=True, forwarded_allow_ips="192.0.2.1") as (_, port):
         scope = json.loads(request(port, data)[2])
         assert scope["client"][0] == "127.0.0.1" and scope["scheme"] == "http"
+
+
+def test_response_head_from_any_buffer_and_checked_per_header() -> None:
+    # Header names are lower-cased on the way out; bytearray and memoryview are taken as their
+    # bytes; an app's Content-Length may carry spaces; a bad header or length is a 500, not bytes.
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        path = scope["path"]
+        headers: list[Any] = [(b"X-Mixed-Case", bytearray(b"Value")), (memoryview(b"x-view"), b"v")]
+        if path == "/length":
+            headers.append((b"Content-Length", b" 5 "))
+        elif path == "/bad-length":
+            headers.append((b"content-length", b"5x"))
+        elif path == "/nul":
+            headers.append((b"x-nul", b"a\x00b"))
+        elif path == "/colon":
+            headers.append((b"x:y", b"v"))
+        elif path == "/big":
+            headers = []
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        body = b"x" * 70000 + b"end" if path == "/big" else b"hello"
+        await send({"type": "http.response.body", "body": bytearray(body)})
+
+    with running(app) as (_, port):
+        for path in (b"/", b"/length"):
+            status, headers, body = request(port, b"GET " + path + b" HTTP/1.1\r\nHost: t\r\n\r\n")
+            assert (status, body, headers["x-mixed-case"], headers["x-view"]) == (200, b"hello", "Value", "v")
+            assert headers["content-length"] == "5"
+        for path in (b"/bad-length", b"/nul", b"/colon"):
+            status, headers, _ = request(port, b"GET " + path + b" HTTP/1.1\r\nHost: t\r\n\r\n")
+            assert status == 500 and "x-mixed-case" not in headers
+        status, headers, body = request(port, b"GET /big HTTP/1.1\r\nHost: t\r\n\r\n")
+        assert status == 200 and len(body) == 70003 and body.endswith(b"end")
+        assert headers["content-length"] == "70003"
