@@ -156,6 +156,8 @@ class TypeSchemas:
         """A handle for ``tp``'s schema in ``mode``, available once :meth:`build` has run."""
         if not self.separate and not (mode == "serialization" and _has_computed_fields(tp, set())):
             # FastAPI's exception: computed fields exist only in the output, so keep both schemas.
+            # They are looked for through the whole type (list[M], M | None, nested models), as
+            # FastAPI 0.163.1+ does; older releases looked at the outer type only.
             mode = "validation"
         try:
             key: Any = (tp, mode)
