@@ -40,6 +40,7 @@ import collections
 import http
 import logging
 import re
+import sys
 import urllib.parse
 
 import httptools
@@ -52,13 +53,21 @@ cdef object deque = collections.deque
 cdef object unquote = urllib.parse.unquote
 cdef object format_date = __import__("email.utils").utils.formatdate
 cdef object CancelledError = asyncio.CancelledError
-# PERF: on 3.10/3.11 asyncio.current_task is Python code reading the C dict that _enter_task fills;
-# the dict's own get is the same lookup without the frame.  3.12+ has it in C already.
-cdef object current_task = asyncio.current_task
-if type(current_task) is not type(len) and isinstance(getattr(asyncio.tasks, "_current_tasks", None), dict):
-    current_task = asyncio.tasks._current_tasks.get
+# PERF: on CPython 3.10-3.13 the current task of each loop lives in one dict,
+# asyncio.tasks._current_tasks, that asyncio.current_task() reads and _enter_task/_leave_task
+# write (after checking what we check in _dispatch).  The runner sets and clears its entry with
+# plain dict operations; elsewhere (3.14 keeps it per thread) the asyncio functions are called.
 cdef object enter_task = asyncio.tasks._enter_task
 cdef object leave_task = asyncio.tasks._leave_task
+cdef dict CURRENT_TASKS = None
+if sys.version_info < (3, 14) and type(getattr(asyncio.tasks, "_current_tasks", None)) is dict:
+    CURRENT_TASKS = asyncio.tasks._current_tasks
+
+
+cdef inline object current_task(object loop):
+    if CURRENT_TASKS is not None:
+        return CURRENT_TASKS.get(loop)
+    return asyncio.current_task(loop)
 
 
 cdef extern from "Python.h":

@@ -60,11 +60,20 @@ cdef class _Runner:
     cdef void run_eagerly(self):
         # Drive the next request(s) here, with our Task entered as the current task.
         cdef object task = self.task
-        enter_task(self.loop, task)
-        try:
-            yielded = self._step(None, None)
-        finally:
-            leave_task(self.loop, task)
+        cdef object loop = self.loop
+        if CURRENT_TASKS is None:
+            enter_task(loop, task)
+            try:
+                yielded = self._step(None, None)
+            finally:
+                leave_task(loop, task)
+        else:
+            CURRENT_TASKS[loop] = task  # _dispatch saw no current task
+            try:
+                yielded = self._step(None, None)
+            finally:
+                if CURRENT_TASKS.get(loop) is task:
+                    del CURRENT_TASKS[loop]
         if yielded is not IDLE:
             # The app waits on `yielded`: the Task takes over and resumes it when it is done.
             self.handover = yielded
