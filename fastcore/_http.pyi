@@ -24,6 +24,7 @@ class HttpConfig:
     server_header: bool
     default_headers: list[tuple[bytes, bytes]]
     ws_factory: WsFactory | None
+    coalesce_writes: bool
     def __init__(
         self,
         app: Any,
@@ -42,6 +43,7 @@ class HttpConfig:
         server_header: bool = False,
         default_headers: list[tuple[bytes, bytes]] | None = None,
         ws_factory: WsFactory | None = None,
+        coalesce_writes: bool = True,
     ) -> None: ...
 
 class ServerState:

@@ -23,6 +23,10 @@ cdef class HttpConfig:
     cdef public list default_headers       # [(name, value)] bytes, lower-case names
     cdef public object ws_factory          # None: WebSocket upgrades are refused
     cdef bytes extra_headers               # default_headers pre-encoded
+    cdef public bint coalesce_writes       # hold small complete responses to the iteration's end
+
+
+cdef class HttpProtocol
 
 
 @cython.final
@@ -37,8 +41,11 @@ cdef class ServerState:
     cdef object loop
     cdef object sweeper                # the timeout sweep's TimerHandle, while connections exist
     cdef double interval
+    cdef list unflushed                # connections holding output until the loop iteration ends
+    cdef bint flush_scheduled
 
     cdef void _start_sweep(self, HttpConfig cfg)
+    cdef void _defer_flush(self, HttpProtocol proto)
 
 
 cdef class _Runner
@@ -52,6 +59,7 @@ cdef class HttpProtocol:
     cdef object loop
     cdef public object transport
     cdef object write           # transport.write
+    cdef object held            # output held back: None, bytes, or a list of bytes (see _hold)
     cdef object parser
     cdef object client
     cdef object server
@@ -105,6 +113,9 @@ cdef class HttpProtocol:
     cdef void _maybe_resume(self)
     cdef void _check_timeouts(self, double now)
     cdef void _close(self)
+    cdef void _hold(self, bytes data)
+    cdef void _flush(self)
+    cdef void _write_now(self, bytes data)
     cdef dict _build_scope(self, bytes target, str method, str version)
     cdef void _start_upgrade(self)
 

@@ -157,7 +157,7 @@ cdef class _Runner:
                     cycle.response_started = cycle.response_complete = True
                     cycle.status = 500
                     cycle.keep_alive = False
-                    proto.transport.write(error_response(500, "Internal Server Error"))
+                    proto._write_now(error_response(500, "Internal Server Error"))
                     proto._cycle_done(cycle)
                 proto._close()
         else:
@@ -170,7 +170,7 @@ cdef class _Runner:
                 cycle.response_started = cycle.response_complete = True
                 cycle.status = 500
                 cycle.keep_alive = False
-                proto.transport.write(error_response(500, "Internal Server Error"))
+                proto._write_now(error_response(500, "Internal Server Error"))
                 proto._cycle_done(cycle)
             elif not cycle.response_complete:
                 error_log.error("ASGI callable returned without completing the response")

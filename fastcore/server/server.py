@@ -114,6 +114,7 @@ class Server:
             server_header=config.server_header,
             default_headers=config.encoded_headers(),
             ws_factory=ws_factory,
+            coalesce_writes=config.coalesce_writes,
         )
         server_state = self.state
 

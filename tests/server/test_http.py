@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import threading
@@ -444,3 +445,84 @@ def test_response_head_from_any_buffer_and_checked_per_header() -> None:
         status, headers, body = request(port, b"GET /big HTTP/1.1\r\nHost: t\r\n\r\n")
         assert status == 200 and len(body) == 70003 and body.endswith(b"end")
         assert headers["content-length"] == "70003"
+
+
+# -- write coalescing ----------------------------------------------------------------------------
+
+
+class _Transport(asyncio.Transport):
+    """Socket-less: keeps what the protocol writes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.out = bytearray()
+        self.closed = False
+
+    def write(self, data: Any) -> None:
+        self.out += data
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return {"peername": ("127.0.0.1", 5), "sockname": ("127.0.0.1", 80)}.get(name, default)
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def close(self) -> None:
+        self.closed = True
+
+
+async def _hello(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    if scope["type"] == "http":
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": scope["path"].encode()})
+
+
+@pytest.mark.parametrize("coalesce", [True, False])
+def test_small_responses_leave_together_at_the_end_of_the_iteration(coalesce: bool) -> None:
+    from fastcore._http import HttpConfig, HttpProtocol, ServerState
+
+    loop = asyncio.new_event_loop()
+    try:
+        config = HttpConfig(_hello, loop, coalesce_writes=coalesce)
+        state = ServerState()
+        pairs = [(HttpProtocol(config, state), _Transport()) for _ in range(3)]
+        for proto, transport in pairs:
+            proto.connection_made(transport)
+        for i, (proto, _) in enumerate(pairs):
+            proto.data_received(b"GET /%d HTTP/1.1\r\nHost: t\r\n\r\n" % i)
+        held = [t.out == b"" for _, t in pairs]
+        assert held == [coalesce] * 3  # held only while coalescing (and more than one is open)
+        loop.run_until_complete(asyncio.sleep(0))  # the iteration ends: everything is written
+        assert [bytes(t.out).endswith(b"\r\n\r\n/%d" % i) for i, (_, t) in enumerate(pairs)] == [True] * 3
+        # A held response goes out before the connection closes, and before a later write.
+        proto, transport = pairs[0]
+        transport.out.clear()
+        last = b"GET /b HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
+        proto.data_received(b"GET /a HTTP/1.1\r\nHost: t\r\n\r\n" + last)
+        assert transport.closed and transport.out.count(b"HTTP/1.1 200") == 2
+        assert transport.out.index(b"/a") < transport.out.index(b"/b")
+        # One connection alone is never held: there is nothing to write it together with.
+        for p, _ in pairs[1:]:
+            p.connection_lost(None)
+        lone = HttpProtocol(config, state)
+        lone_transport = _Transport()
+        lone.connection_made(lone_transport)
+        proto.connection_lost(None)
+        lone.data_received(b"GET /lone HTTP/1.1\r\nHost: t\r\n\r\n")
+        assert lone_transport.out.endswith(b"/lone")
+        lone.connection_lost(None)
+        loop.run_until_complete(asyncio.sleep(0))
+    finally:
+        loop.close()
+
+
+def test_pipelined_small_then_streamed_stay_in_order(any_app: tuple[str, int]) -> None:
+    # Another open connection makes the first response a held one; the streamed response after it
+    # on the same connection must not overtake it.
+    _, port = any_app
+    with Client(port) as other, Client(port) as c:
+        other.send(GET)
+        assert other.read_response()[0] == 200
+        c.send(GET + b"GET /stream HTTP/1.1\r\nHost: t\r\n\r\n" + GET)
+        bodies = [c.read_response()[2] for _ in range(3)]
+        assert bodies[0] == bodies[2] == b"hello" and bodies[1] != b"hello"
