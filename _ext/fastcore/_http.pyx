@@ -26,6 +26,11 @@ one-shot ``_Runner`` Task of its own.
 
 Timeouts (keep-alive, request head) are checked by one sweep per server, every quarter of the
 shortest timeout, instead of a timer per request.
+
+Output: a response's head and a small body leave as one bytes object built in a C buffer
+(``_http_response.pxi``), and, while several connections are open, small complete responses are
+held to the end of the event-loop iteration and written together (write coalescing; see "output"
+in ``HttpProtocol``).
 """
 
 cimport cython
