@@ -1,7 +1,9 @@
-"""``python -m benchmarks [inprocess|network] [options]``: run the benchmarks and print the table.
+"""``python -m benchmarks [network|inprocess|micro] [options]``: run a suite and print its table.
 
-With no suite, the in-process suite runs.  ``network`` (real servers over loopback, wrk, a chart)
-has its own options: ``python -m benchmarks network --help``.
+With no suite, the network suite runs (real servers over loopback, wrk, a table, a JSON file and a
+chart): ``python -m benchmarks --help``.  ``inprocess`` calls the ASGI apps directly and holds the
+targets CI checks (``python -m benchmarks inprocess --help``); ``micro`` times each compiled module
+against the plain-Python way.
 
 Exit status: 0 on success; 1 if a cell returned a wrong response or crashed, or with ``--check``
 if a target in ``benchmarks/targets.py`` was missed or could not be measured.
@@ -22,13 +24,12 @@ QUICK = inprocess.Options(rounds=3, duration=0.15, warmup=0.1)
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     scenario_help = "\n".join(f"  {s.name:<14} {s.description}" for s in SCENARIOS.values())
     parser = argparse.ArgumentParser(
-        prog="python -m benchmarks",
+        prog="python -m benchmarks inprocess",
         description="Compare fastcore with FastAPI and Starlette, calling ASGI apps in-process.",
         epilog=f"scenarios:\n{scenario_help}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     default = inprocess.Options()
-    parser.add_argument("suite", nargs="?", default="inprocess", choices=["inprocess", "network"])
     parser.add_argument(
         "--scenario",
         action="append",
@@ -69,10 +70,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["network"]:
-        return network.main(argv[1:])
     if argv[:1] == ["micro"]:
         return micro.main(argv[1:])
+    if argv[:1] == ["inprocess"]:
+        return run_inprocess(argv[1:])
+    return network.main(argv[1:] if argv[:1] == ["network"] else argv)
+
+
+def run_inprocess(argv: list[str]) -> int:
     args = parse_args(argv)
     base = QUICK if args.quick else inprocess.Options()
     options = inprocess.Options(

@@ -117,6 +117,7 @@ NET_FRAMEWORKS: dict[str, NetFramework] = {
     )
 }
 BASELINE = "fastapi"
+RESULTS = Path(__file__).resolve().parent / "results"  # default home of the JSON and the chart
 CEILING = "ceiling"
 
 
@@ -538,15 +539,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         for f in NET_FRAMEWORKS.values()
     )
     parser = argparse.ArgumentParser(
-        prog="python -m benchmarks network",
+        prog="python -m benchmarks [network]",
         description=__doc__,
         epilog=f"scenarios:\n{scenario_help}\n\nframeworks:\n{framework_help}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--scenario", action="append", choices=list(NET_SCENARIOS), metavar="NAME",
                         help="run only this scenario (repeatable; default: all)")  # fmt: skip
-    parser.add_argument("--framework", action="append", choices=list(NET_FRAMEWORKS),
-                        metavar="NAME", help="run only this framework (repeatable)")  # fmt: skip
+    parser.add_argument("--framework", action="append", choices=[*NET_FRAMEWORKS, "all"],
+                        metavar="NAME", help="run only this framework (repeatable; 'all': every "
+                        "one, the raw-ASGI server rows included)")  # fmt: skip
     parser.add_argument("--duration", type=float,
                         help=f"seconds per timed run (default {default.duration:g})")  # fmt: skip
     parser.add_argument("--rounds", type=int, help=f"interleaved rounds (default {default.rounds})")
@@ -558,8 +560,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true",
                         help=f"{QUICK.rounds} round of {QUICK.duration:g} s, no load warm-up: "
                         "a smoke test (< 2 minutes)")  # fmt: skip
-    parser.add_argument("--json", type=Path, metavar="PATH", help="also write results as JSON")
-    parser.add_argument("--chart", type=Path, metavar="PNG", help="also draw a bar chart (matplotlib)")
+    parser.add_argument("--json", type=Path, metavar="PATH", default=RESULTS / "network.json",
+                        help="where to write the results, versions and machine info "
+                        "(default: %(default)s)")  # fmt: skip
+    parser.add_argument("--chart", type=Path, metavar="PNG", default=RESULTS / "network.png",
+                        help="where to draw the bar chart (default: %(default)s; "
+                        "needs matplotlib)")  # fmt: skip
     parser.add_argument("--memory", type=int, default=0, metavar="N",
                         help="also measure server RSS with N idle connections (raw ASGI app on "
                         "fastcore's server and on uvicorn; default 0: off)")  # fmt: skip
@@ -578,9 +584,10 @@ def main(argv: list[str] | None = None) -> int:
         connections=args.connections,
     )
     scenarios = list(dict.fromkeys(args.scenario or NET_SCENARIOS))
-    frameworks = list(
-        dict.fromkeys(args.framework or [f.name for f in NET_FRAMEWORKS.values() if f.default])
-    )
+    chosen = args.framework or [f.name for f in NET_FRAMEWORKS.values() if f.default]
+    if "all" in chosen:
+        chosen = list(NET_FRAMEWORKS)
+    frameworks = list(dict.fromkeys(chosen))
     nofile = _raise_nofile(max(4096, args.memory * 2 + 1024))
     wrk = shutil.which("wrk")
     _log(f"network: servers on CPU {SERVER_CPU}, load on CPU {LOAD_CPU} "
@@ -602,10 +609,11 @@ def main(argv: list[str] | None = None) -> int:
     if memory:
         print(f"\n{netreport.memory_text(memory)}")
     print(f"\n{len(cells)} cells in {elapsed:.0f} s")
-    if args.json:
-        netreport.write_json(args.json, results)
-        print(f"wrote {args.json}")
-    if args.chart:
+    netreport.write_json(args.json, results)
+    print(f"wrote {args.json}")
+    if importlib.util.find_spec("matplotlib") is None:
+        print("no chart: matplotlib is not installed (pip install 'fastcore[bench]')")
+    else:
         netreport.chart(results, args.chart)
         print(f"wrote {args.chart}")
 

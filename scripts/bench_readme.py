@@ -157,7 +157,8 @@ def main(argv: list[str] | None = None) -> int:
         net_json = RESULTS / "network.json"
         extra = [*(["--duration", f"{args.duration:g}"] if args.duration else []),
                  *(["--rounds", str(args.rounds)] if args.rounds else [])]  # fmt: skip
-        run(["network", *extra, "--json", str(net_json)])
+        # Every framework: the raw-ASGI rows (fastcore's server vs uvicorn) carry the server's targets.
+        run(["network", "--framework", "all", *extra, "--json", str(net_json)])
     inproc_json = args.inprocess_json
     if inproc_json is None and not args.no_inprocess:
         inproc_json = RESULTS / "inprocess.json"
