@@ -736,6 +736,7 @@ cdef class HttpProtocol:
                     self._close()
                     return
                 self.idle_since = self.srv.clock
+                self.headers = None  # the last request's, held by nothing else once it is done
         self._maybe_resume()
 
     cdef void _reject(self, int status, str detail):

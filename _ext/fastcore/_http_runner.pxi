@@ -180,7 +180,9 @@ cdef class _Runner:
             proto.active = None
         if proto.pending_upgrade is not None:
             proto._upgrade_ready()
-        if not self.per_connection:
+        if self.per_connection:
+            self.cycle = None  # an idle keep-alive connection keeps no request (scope, headers)
+        else:
             proto._after_step(self)
 
     cdef object _yield(self, object yielded):

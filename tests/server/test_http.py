@@ -526,3 +526,31 @@ def test_pipelined_small_then_streamed_stay_in_order(any_app: tuple[str, int]) -
         c.send(GET + b"GET /stream HTTP/1.1\r\nHost: t\r\n\r\n" + GET)
         bodies = [c.read_response()[2] for _ in range(3)]
         assert bodies[0] == bodies[2] == b"hello" and bodies[1] != b"hello"
+
+
+def test_idle_keep_alive_connection_keeps_no_request() -> None:
+    # Memory per idle connection: once a response is done, nothing of its request (scope, headers)
+    # stays reachable from the connection.
+    import gc
+    import weakref
+
+    class Marker:
+        pass
+
+    refs: list[weakref.ref[Marker]] = []
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            marker = Marker()
+            refs.append(weakref.ref(marker))
+            scope["marker"] = marker
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            await send({"type": "http.response.body", "body": b"ok"})
+
+    with running(app) as (_, port), Client(port) as c:
+        for _ in range(2):
+            c.send(GET)
+            assert c.read_response()[2] == b"ok"
+            time.sleep(0.05)
+            gc.collect()
+            assert refs[-1]() is None
