@@ -65,8 +65,8 @@ RUN_OPTIONS: list[tuple[tuple[str, ...], str, dict[str, Any], str]] = [
     (("--ws-ping-timeout",), "ws_ping_timeout", {"type": float}, "seconds to wait for a pong"),
     (("--server-header",), "server_header", {"action": "store_true"}, "send 'server: fastcore'"),
     (("--no-coalesce-writes",), "coalesce_writes", {"action": "store_false"},
-     "write each response the moment the app sends it (default: small complete responses leave "
-     "together at the end of the event-loop iteration)"),
+     "coalesce_writes=False: write each response the moment the app sends it, instead of holding "
+     "small complete responses to the end of the event-loop iteration"),
     (("--header",), "headers", {"action": "append", "type": _header},
      "extra response header 'Name: value' (repeatable)"),
 ]
