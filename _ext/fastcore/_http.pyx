@@ -822,7 +822,12 @@ cdef class HttpProtocol:
         self.held = None
         if self.closing or self.transport is None:
             return
-        self.write(held if type(held) is bytes else b"".join(<list>held))
+        try:
+            self.write(held if type(held) is bytes else b"".join(<list>held))
+        except Exception as exc:
+            # From the end-of-iteration flush nobody could handle it: the connection is done.
+            error_log.debug("write failed, closing the connection: %r", exc)
+            self._close()
 
     cdef void _write_now(self, bytes data):
         if self.held is not None:
