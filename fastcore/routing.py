@@ -55,6 +55,7 @@ _METHOD_NOT_ALLOWED = _router.METHOD_NOT_ALLOWED
 _WEBSOCKET = "WEBSOCKET"  # the tree's pseudo-method for WebSocket routes
 _CONNECTING = WebSocketState.CONNECTING
 _UNSET: Any = object()
+_RESPONSE_CALL = Response.__call__
 
 
 def _conn(scope: Scope, receive: Receive, send: Send) -> Conn:
@@ -280,6 +281,17 @@ class APIRoute(routing.Route):
             background = conn.background
             if background is not None:
                 await background()
+            return
+        if isinstance(result, Response) and type(result).__call__ is _RESPONSE_CALL:
+            # PERF: Starlette's Response.__call__ inline (its two messages, then the background
+            # task), for the classes that keep it: Response, PlainTextResponse, HTMLResponse...
+            if result.background is None:
+                result.background = conn.background
+            status, headers = result.status_code, result.raw_headers
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send({"type": "http.response.body", "body": result.body})
+            if result.background is not None:
+                await result.background()
             return
         await self._send_result(conn, result)
 

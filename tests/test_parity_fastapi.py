@@ -24,6 +24,7 @@ import fastapi.responses
 import fastapi.testclient
 import pytest
 from starlette.applications import Starlette
+from starlette.background import BackgroundTask
 from starlette.responses import PlainTextResponse as StarlettePlainText
 from starlette.routing import Route
 from starlette.staticfiles import StaticFiles
@@ -720,6 +721,12 @@ def params_app(ns: SimpleNamespace, log: list[Any]) -> Any:
         tasks.add_task(log.append, "task")
         return ns.PlainTextResponse("done")
 
+    @app.get("/background_own")
+    async def background_own(tasks: ns.BackgroundTasks) -> Any:  # type: ignore[name-defined]
+        # A response with a background task of its own keeps it; the injected tasks are dropped.
+        tasks.add_task(log.append, "injected")
+        return ns.PlainTextResponse("own", background=BackgroundTask(log.append, "own"))
+
     @app.get("/sync/{x}")
     def sync_handler(x: int, y: int = 2) -> Any:
         return {"x": x, "y": y, "thread": threading.current_thread() is not threading.main_thread()}
@@ -859,6 +866,9 @@ def test_background_tasks(params: Pair) -> None:
     assert params.same_logs() == []
     params.check("GET", "/background_response")
     assert params.same_logs() == ["task"]
+    params.clear_logs()
+    params.check("GET", "/background_own")
+    assert params.same_logs() == ["own"]
 
 
 def test_sync_handlers_run_in_a_thread(params: Pair) -> None:
