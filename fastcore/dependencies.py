@@ -217,7 +217,9 @@ def _signature(call: Callable[..., Any]) -> tuple[inspect.Signature, dict[str, A
     return signature, hints
 
 
-def _unwrap_optional(tp: Any) -> tuple[Any, bool]:
+def unwrap_optional(tp: Any) -> tuple[Any, bool]:
+    """``(T, True)`` for ``Optional[T]`` or ``T | None`` (the union of the rest, for wider unions);
+    ``(tp, False)`` for anything else."""
     origin = get_origin(tp)
     if origin is Union or origin is types.UnionType:
         args = [a for a in get_args(tp) if a is not type(None)]
@@ -226,7 +228,8 @@ def _unwrap_optional(tp: Any) -> tuple[Any, bool]:
     return tp, False
 
 
-def _supertype(tp: Any) -> Any:
+def supertype(tp: Any) -> Any:
+    """The type a ``typing.NewType`` (or a chain of them) stands for; ``tp`` itself otherwise."""
     while hasattr(tp, "__supertype__"):  # typing.NewType
         tp = tp.__supertype__
     return tp
@@ -286,7 +289,7 @@ def _end_anchored(source: str) -> str:
 
 def _coercer(tp: Any, info: ParamInfo | None, *, for_list: bool) -> Coercer | None:
     """The compiled coercer for a scalar type, or None if ``tp`` is not a scalar we read from text."""
-    tp = _supertype(tp)
+    tp = supertype(tp)
     constraints: dict[str, Any] = {}
     if info is not None:
         pattern = info.pattern
@@ -352,7 +355,7 @@ def _param_field(
     path_params: frozenset[str],
 ) -> Field:
     """The plan field for one path/query/header/cookie parameter."""
-    tp, _optional = _unwrap_optional(annotation)
+    tp, _optional = unwrap_optional(annotation)
     if info is None:
         info = PathInfo() if name in path_params else QueryInfo()
     if info.source is ParamSource.BODY:
@@ -372,7 +375,7 @@ def _param_field(
     if item is not None and source in (_params.S_QUERY, _params.S_HEADER):
         is_list = True
         item_tp, container = item
-        coercer = _coercer(_unwrap_optional(item_tp)[0], info, for_list=True)
+        coercer = _coercer(unwrap_optional(item_tp)[0], info, for_list=True)
     else:
         coercer = _coercer(tp, info, for_list=False)
         item_tp = tp
@@ -499,7 +502,7 @@ def _is_body_type(annotation: Any, name: str, path_params: frozenset[str]) -> bo
     """FastAPI's rule for an undeclared parameter: anything not read from text is the body."""
     if name in path_params:
         return False
-    tp = _unwrap_optional(annotation)[0]
+    tp = unwrap_optional(annotation)[0]
     if upload_type(form_item_type(annotation)[0]):
         return True
     return _sequence_item(tp) is not None or _coercer(tp, None, for_list=False) is None
@@ -527,7 +530,7 @@ def _body_param(
         param.is_file = isinstance(info, FileInfo) or upload_type(item_tp)
         if upload_type(item_tp) or item_tp is bytes:
             return param
-        coercer = _coercer(_unwrap_optional(item_tp)[0], info, for_list=is_list)
+        coercer = _coercer(unwrap_optional(item_tp)[0], info, for_list=is_list)
         if coercer is None and not is_list:
             param.is_model = True  # Annotated[Model, Form()]: the model's fields are the form's
         elif coercer is None:
@@ -561,7 +564,7 @@ def _sub_dependant(
     call = marker.dependency
     if call is None:
         # ``Depends()`` with an annotated class: the class is the dependency.
-        call = _unwrap_optional(annotation)[0] if annotation is not None else None
+        call = unwrap_optional(annotation)[0] if annotation is not None else None
         if not callable(call) or annotation is inspect.Parameter.empty:
             raise FastCoreError(f"Depends() on {name!r} needs a dependency or a class annotation")
     own = marker.scopes if isinstance(marker, Security) else []

@@ -29,6 +29,7 @@ import msgspec
 import msgspec.inspect as mi
 
 from fastcore.bodies import uses_pydantic
+from fastcore.dependencies import supertype
 from fastcore.params import ParamInfo
 
 __all__ = [
@@ -122,21 +123,6 @@ def apply_constraints(schema: dict[str, Any], info: ParamInfo | None, *, lengths
             target["minItems"] = info.min_length
         if info.max_length is not None:
             target["maxItems"] = info.max_length
-
-
-def unwrap_optional(tp: Any) -> tuple[Any, bool]:
-    origin = get_origin(tp)
-    if origin is Union or origin is types.UnionType:
-        args = [a for a in get_args(tp) if a is not type(None)]
-        if len(args) < len(get_args(tp)):
-            return (args[0] if len(args) == 1 else Union[tuple(args)]), True  # noqa: UP007
-    return tp, False
-
-
-def _supertype(tp: Any) -> Any:
-    while hasattr(tp, "__supertype__"):  # typing.NewType
-        tp = tp.__supertype__
-    return tp
 
 
 class TypeSchemas:
@@ -312,7 +298,7 @@ def _enums_in(tps: Iterable[Any]) -> dict[str, type[enum.Enum]]:
 
 def scalar_schema(tp: Any, types_: TypeSchemas) -> dict[str, Any] | None:
     """The schema of a type read from text (a parameter or form field), or None if it is not one."""
-    tp = _supertype(tp)
+    tp = supertype(tp)
     if get_origin(tp) is Literal:
         values = list(get_args(tp))
         schema: dict[str, Any] = {"const": values[0]} if len(values) == 1 else {"enum": values}

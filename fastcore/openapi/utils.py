@@ -32,7 +32,7 @@ from starlette.routing import BaseRoute
 
 from fastcore import _params
 from fastcore.bodies import BodyParam, form_item_type
-from fastcore.dependencies import Dependant, ParamDecl, _is_security_scheme
+from fastcore.dependencies import Dependant, ParamDecl, _is_security_scheme, unwrap_optional
 from fastcore.openapi.schemas import (
     REF_PREFIX,
     TypeSchemas,
@@ -40,7 +40,6 @@ from fastcore.openapi.schemas import (
     field_title,
     json_default,
     scalar_schema,
-    unwrap_optional,
 )
 from fastcore.params import CookieInfo, HeaderInfo, ParamInfo, PathInfo, QueryInfo
 from fastcore.responses import JSONResponse
