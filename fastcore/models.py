@@ -210,16 +210,22 @@ class _Sequence(_Node):
                 return [node.shape(item, _MISSING, None, None, opts) for item in items]
             pairs = zip(items, originals, strict=True)
             return [node.shape(item, orig, None, None, opts) for item, orig in pairs]
-        include = _resolve_negative(include, len(items))
-        exclude = _resolve_negative(exclude, len(items))
-        out = []
-        for index, item in enumerate(items):
-            skip, sub_include, sub_exclude = _skip(include, exclude, index)
-            if skip:
-                continue
-            orig = originals[index] if originals is not None else _MISSING
-            out.append(node.shape(item, orig, sub_include, sub_exclude, opts))
-        return out
+        return _shape_positions([node] * len(items), items, originals, include, exclude, opts)
+
+
+def _shape_positions(nodes: list[_Node], values: Any, originals: list[Any] | None,
+                     include: Filter | None, exclude: Filter | None, opts: _Options) -> list[Any]:
+    """An array's items, each by its node, filtered by index (negative indexes count from the end)."""
+    include = _resolve_negative(include, len(values))
+    exclude = _resolve_negative(exclude, len(values))
+    out = []
+    for index, (node, item) in enumerate(zip(nodes, values, strict=True)):
+        skip, sub_include, sub_exclude = _skip(include, exclude, index)
+        if skip:
+            continue
+        orig = originals[index] if originals is not None else _MISSING
+        out.append(node.shape(item, orig, sub_include, sub_exclude, opts))
+    return out
 
 
 class _Tuple(_Node):
@@ -237,18 +243,8 @@ class _Tuple(_Node):
               opts: _Options) -> Any:
         if not self.accepts(value):
             return value
-        size = len(value)
-        originals = _item_originals(original, size) if opts.exclude_unset else None
-        include = _resolve_negative(include, size)
-        exclude = _resolve_negative(exclude, size)
-        out = []
-        for index, (node, item) in enumerate(zip(self.items, value, strict=True)):
-            skip, sub_include, sub_exclude = _skip(include, exclude, index)
-            if skip:
-                continue
-            orig = originals[index] if originals is not None else _MISSING
-            out.append(node.shape(item, orig, sub_include, sub_exclude, opts))
-        return out
+        originals = _item_originals(original, len(value)) if opts.exclude_unset else None
+        return _shape_positions(self.items, value, originals, include, exclude, opts)
 
 
 class _Dict(_Node):
