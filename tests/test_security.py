@@ -573,8 +573,6 @@ def test_repeated_scopes_are_listed_once() -> None:
     expected = _summary(expected_client.get("/"))
     assert expected == (200, ["me", "items"], None)
     actual = _summary(actual_client.get("/"))
-    if actual == (200, ["me", "me", "items"], None):
-        pytest.xfail("fastcore.dependencies._sub_dependant appends scopes without dropping repeats")
     assert actual == expected
 
 
@@ -592,8 +590,6 @@ def test_security_scopes_mutation_stays_in_its_request() -> None:
         client = ns.TestClient(app)
         assert client.get("/").json() == []
         second = client.get("/").json()
-        if ns is FASTCORE and second == ["leaked"]:
-            pytest.xfail("fastcore builds one SecurityScopes per plan and injects it into every request")
         assert second == []
 
 
@@ -623,8 +619,6 @@ def test_scheme_called_once_per_request_under_different_scopes() -> None:
     expected = _summary(expected_client.get("/"))
     assert expected[1] == {"user_session": 1, "session": 1, "calls": 1}
     actual = _summary(actual_client.get("/"))
-    if actual == (200, {"user_session": 1, "session": 2, "calls": 2}, None):
-        pytest.xfail("fastcore keys the dependency cache by scopes even for dependencies that ignore them")
     assert actual == expected
 
 
