@@ -166,8 +166,10 @@ class _Converter:
             except msgspec.ValidationError as exc:
                 return None, self._explain(_loads(raw), exc, loc)
             except msgspec.DecodeError as exc:
-                _raise_json_invalid(exc, raw)
-            except (RecursionError, UnicodeDecodeError):
+                return self.convert(_python_loads(exc, raw), loc)
+            except UnicodeDecodeError:  # msgspec < 0.23's answer to invalid UTF-8
+                return self.convert(_python_loads(None, raw), loc)
+            except RecursionError:
                 _raise_unparsable(raw)
         return self.convert(_loads(raw), loc)
 
@@ -234,29 +236,63 @@ def _loads(raw: bytes) -> Any:
     try:
         return msgspec.json.decode(raw)
     except msgspec.DecodeError as exc:  # ValidationError too: a number beyond msgspec's range
-        _raise_json_invalid(exc, raw)
-    except (RecursionError, UnicodeDecodeError):
+        return _python_loads(exc, raw)
+    except UnicodeDecodeError:  # msgspec < 0.23's answer to invalid UTF-8
+        return _python_loads(None, raw)
+    except RecursionError:
         _raise_unparsable(raw)
 
 
-def _raise_json_invalid(exc: msgspec.DecodeError, raw: bytes) -> typing.NoReturn:
-    """FastAPI's answer to a body that is not JSON, with its ``loc`` position and message.
+def _python_loads(exc: msgspec.DecodeError | None, raw: bytes) -> Any:
+    """What FastAPI makes of a body msgspec rejected: its value, or FastAPI's error for it.
 
-    Slow path, only for broken bodies: FastAPI reports where Python's ``json`` stopped (a character
-    offset, with that parser's message), so the same parser locates the error here.  A body Python
-    rejects with something other than a ``JSONDecodeError`` (an integer over 4300 digits, a
-    recursion too deep) is FastAPI's 400.  A body only msgspec rejects (``NaN``, ``1e999``,
-    integers msgspec cannot hold untyped) keeps msgspec's message and byte position.
+    Slow path, only for bodies msgspec could not parse; FastAPI parses with Python's ``json``, so
+    that parser decides here.  A body it rejects with a ``JSONDecodeError`` gets FastAPI's 422 at
+    the position and with the message Python reports; anything else it rejects (invalid UTF-8, an
+    integer over 4300 digits, a recursion too deep) is FastAPI's 400.  A body it accepts because of
+    lone UTF-16 surrogates (``"\\ud800"``, or their UTF-8 bytes ``ED A0 80``: ``json.loads`` decodes
+    bytes with ``surrogatepass``), which msgspec rejects as invalid UTF-8 or with a version-dependent
+    message, is accepted with that value, as FastAPI does.  A body only msgspec rejects otherwise
+    (``NaN``, ``1e999``: a deliberate difference) keeps msgspec's message and byte position.
     """
     try:
-        json.loads(raw)
+        value = json.loads(raw, parse_constant=_reject_constant)
     except json.JSONDecodeError as py_exc:
         error = {"type": "json_invalid", "loc": ("body", py_exc.pos), "msg": "JSON decode error",
                  "input": {}, "ctx": {"error": py_exc.msg}}
         raise RequestValidationError([error], body=raw) from None
+    except _NonFinite:
+        value = _NonFinite
     except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         _raise_unparsable(raw)
+    if value is not _NonFinite and _has_lone_surrogate(value):
+        return value
+    if exc is None:
+        _raise_unparsable(raw)
     raise RequestValidationError([json_invalid_error(exc, raw)], body=raw) from None
+
+
+class _NonFinite(Exception):
+    """``NaN``/``Infinity`` in a body (Python's ``json`` takes them; fastcore does not)."""
+
+
+def _reject_constant(name: str) -> typing.NoReturn:
+    raise _NonFinite(name)
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    """Whether a decoded JSON value holds a string (or key) with a lone UTF-16 surrogate."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(item) for item in value)
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    return False
 
 
 def _raise_unparsable(raw: bytes) -> typing.NoReturn:

@@ -173,3 +173,13 @@ def test_all_of_type_is_exact() -> None:
     assert all_of_type([Point(x=1, y=2), Point(x=3, y=4)], Point)
     assert not all_of_type([Point(x=1, y=2), Sub(x=1, y=2)], Point)  # a subclass is not the type
     assert not all_of_type([Point(x=1, y=2), {"x": 1, "y": 2}], Point)
+
+
+def test_encode_escapes_lone_surrogates() -> None:
+    value = {"a": "x\ud800", "b": [1, "\udfff", decimal.Decimal("1.5")], "k\udc00": "ok", "c": "é"}
+    body = encode(value)
+    assert body == b'{"a":"x\\ud800","b":[1,"\\udfff",1.5],"k\xef\xbf\xbd":"ok","c":"\xc3\xa9"}'
+    assert json.loads(body)["a"] == "x\ud800"
+    start, message = render_json(["\ud800"], 200, False, None)
+    assert message["body"] == b'["\\ud800"]'
+    assert dict(start["headers"])[b"content-length"] == b"10"

@@ -50,9 +50,57 @@ cdef inline bytes length_value(Py_ssize_t n):
     return str(n).encode("ascii")
 
 
+cdef object to_builtins = msgspec.to_builtins
+cdef object Raw = msgspec.Raw
+cdef object py_dumps = __import__("json").dumps
+cdef tuple KEEP_DECIMALS = (__import__("decimal").Decimal,)
+
+
+cdef inline bytes encode_json(object content):
+    try:
+        return _encode(content)
+    except UnicodeEncodeError:
+        return encode_surrogates(content)
+
+
+cdef bytes encode_surrogates(object content):
+    # Slow path: a str holding a lone UTF-16 surrogate, which UTF-8 cannot carry.  Python's json
+    # decodes "\ud800" (and FastAPI's parser its UTF-8 bytes) into one, so a handler echoing such a
+    # body would be a 500.  JSON can escape it: the value is turned into builtins (Decimals kept, so
+    # they stay numbers), each such string becomes its escaped JSON text, and the one encoder writes
+    # the rest as usual.  A key cannot be raw JSON: its surrogates become U+FFFD.
+    return _encode(escape_surrogates(to_builtins(content, enc_hook=_enc_hook, builtin_types=KEEP_DECIMALS)))
+
+
+cdef object escape_surrogates(object value):
+    cdef object key, item
+    if isinstance(value, str):
+        if has_surrogate(<str>value):
+            return Raw(py_dumps(value).encode("ascii"))
+        return value
+    if isinstance(value, list):
+        return [escape_surrogates(item) for item in <list>value]
+    if isinstance(value, dict):
+        return {
+            ((<str>key).encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+             if isinstance(key, str) else key):
+            escape_surrogates(item)
+            for key, item in (<dict>value).items()
+        }
+    return value
+
+
+cdef bint has_surrogate(str text):
+    cdef Py_UCS4 ch
+    for ch in text:
+        if 0xD800 <= ch <= 0xDFFF:
+            return True
+    return False
+
+
 cpdef bytes encode(object content):
-    """JSON-encode ``content`` with the shared encoder."""
-    return _encode(content)
+    """JSON-encode ``content`` with the shared encoder (lone surrogates escaped as ``\\udXXX``)."""
+    return encode_json(content)
 
 
 def content_length(Py_ssize_t n):
@@ -72,7 +120,7 @@ cpdef tuple render_json(object content, int status_code, bint head, object sub_r
     if sub_response is not None and sub_response.status_code is not None:
         status = sub_response.status_code
     if body_allowed(status):
-        body = _encode(content)
+        body = encode_json(content)
         headers = [JSON_HEADER, (CONTENT_LENGTH, length_value(len(body)))]
         if head:
             body = b""
