@@ -224,7 +224,8 @@ def test_lone_surrogates_are_accepted_as_fastapi_does(raw: bytes, name: str, mod
 
         return app
 
-    expected = fastapi.testclient.TestClient(make(fastapi.FastAPI(), PItem)).post("/item", content=raw, headers=JSON)
+    fastapi_client = fastapi.testclient.TestClient(make(fastapi.FastAPI(), PItem))
+    expected = fastapi_client.post("/item", content=raw, headers=JSON)
     actual = TestClient(make(FastCore(), model)).post("/item", content=raw, headers=JSON)
     assert (actual.status_code, actual.json()) == (expected.status_code, expected.json())
     assert actual.json() == {"len": len(name), "ok": True}
