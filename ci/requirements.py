@@ -3,8 +3,9 @@ CI installs (ci/install's EXTRAS) and the build tools of pyproject's [build-syst
 resolves these to pins."""
 
 import sys
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 EXTRAS = ("test", "lint", "bench", "server", "docs")
 
