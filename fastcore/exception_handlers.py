@@ -48,11 +48,7 @@ async def request_validation_exception_handler(
         return JSONResponse({"detail": errors}, status_code=422)
     except TypeError:
         # pydantic puts the exception a validator raised into ``ctx``; FastAPI shows its text.
-        return JSONResponse({"detail": _replace_surrogates(_plain(errors))}, status_code=422)
-    except UnicodeEncodeError:
-        # A server that decodes the path with "surrogateescape" hands us lone surrogates, which
-        # UTF-8 cannot carry; echo each undecodable byte as U+FFFD rather than fail with a 500.
-        return JSONResponse({"detail": _replace_surrogates(errors)}, status_code=422)
+        return JSONResponse({"detail": _plain(errors)}, status_code=422)
 
 
 def _plain(value: Any) -> Any:
@@ -67,16 +63,6 @@ def _plain(value: Any) -> Any:
         encode(value)
     except TypeError:
         return str(value)
-    return value
-
-
-def _replace_surrogates(value: Any) -> Any:
-    if isinstance(value, str):
-        return "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in value)
-    if isinstance(value, dict):
-        return {_replace_surrogates(k): _replace_surrogates(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return type(value)(_replace_surrogates(v) for v in value)
     return value
 
 
