@@ -1,6 +1,6 @@
 """fastcore: FastAPI's API with compiled hot paths (routing, parameters, JSON responses).
 
-Porting a FastAPI app is an import change::
+Porting a FastAPI app is an import change (``FastAPI`` is ``FastCore`` with FastAPI's OpenAPI title)::
 
     from fastcore import FastCore, Depends, Query
 
@@ -17,7 +17,7 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from fastcore import status
-from fastcore.applications import FastCore
+from fastcore.applications import FastAPI, FastCore
 from fastcore.background import BackgroundTasks
 from fastcore.dependencies import SecurityScopes
 from fastcore.exceptions import HTTPException, WebSocketException
@@ -34,6 +34,7 @@ __all__ = [
     "Body",
     "Cookie",
     "Depends",
+    "FastAPI",
     "FastCore",
     "File",
     "Form",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -16,6 +16,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
 
 from fastcore._respond import SendWatch
+from fastcore.datastructures import Default
 from fastcore.exception_handlers import default_handlers
 from fastcore.middleware.errors import ServerErrorMiddleware
 from fastcore.openapi.docs import (
@@ -29,7 +30,7 @@ from fastcore.openapi.docs import (
 from fastcore.openapi.utils import get_openapi
 from fastcore.params import Depends
 from fastcore.responses import JSONResponse
-from fastcore.routing import APIRoute, APIRouter, Default, _exception_tables
+from fastcore.routing import APIRoute, APIRouter, _exception_tables
 
 __all__ = ["DependencyOverrides", "FastCore"]
 
@@ -107,12 +108,15 @@ class WebhooksRouter(APIRouter):
 class FastCore(Starlette):
     """The app: FastAPI's constructor arguments and decorators, with the compiled router inside."""
 
+    #: The OpenAPI ``info.title`` when no ``title=`` is given.
+    default_title: ClassVar[str] = "FastCore"
+
     def __init__(
         self,
         *,
         debug: bool = False,
         routes: list[Any] | None = None,
-        title: str = "FastCore",
+        title: str | None = None,
         summary: str | None = None,
         description: str = "",
         version: str = "0.1.0",
@@ -163,7 +167,7 @@ class FastCore(Starlette):
             generate_unique_id_function=generate_unique_id_function,
             max_body_size=max_body_size,
         )
-        self.title = title
+        self.title = self.default_title if title is None else title
         self.summary = summary
         self.description = description
         self.version = version
@@ -396,3 +400,13 @@ class FastCore(Starlette):
 
     def trace(self, path: str, **kwargs: Any) -> Callable[[DecoratedCallable], DecoratedCallable]:
         return self.router.trace(path, **kwargs)
+
+
+class FastAPI(FastCore):
+    """``FastCore`` under FastAPI's name and with FastAPI's defaults: its OpenAPI title is "FastAPI".
+
+    A port that keeps writing ``FastAPI()`` (``from fastcore import FastAPI``) serves the same
+    OpenAPI document, Swagger UI and ReDoc pages as before; everything else is ``FastCore``.
+    """
+
+    default_title: ClassVar[str] = "FastAPI"

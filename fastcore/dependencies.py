@@ -21,12 +21,11 @@ import sys
 import types
 import typing
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-import anyio.to_thread
 from starlette.background import BackgroundTasks
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
@@ -35,6 +34,7 @@ from starlette.responses import Response
 from fastcore import _params
 from fastcore._params import Coercer, Conn, Field, Plan
 from fastcore.bodies import BodyParam, BodyPlan, form_item_type, upload_type
+from fastcore.concurrency import contextmanager_in_threadpool
 from fastcore.exceptions import FastCoreError
 from fastcore.params import (
     UNSET,
@@ -648,17 +648,5 @@ async def call_dependency(dep: Dependant, values: dict[str, Any], stack: AsyncEx
         raise FastCoreError("a yield dependency needs an exit stack")
     if kind == GEN_ASYNC:
         return await stack.enter_async_context(contextlib.asynccontextmanager(call)(**values))
-    return await stack.enter_async_context(_threadpool_context(contextlib.contextmanager(call)(**values)))
-
-
-@contextlib.asynccontextmanager
-async def _threadpool_context(cm: contextlib.AbstractContextManager[Any]) -> AsyncIterator[Any]:
-    """Run a sync generator dependency's set-up and clean-up in the threadpool."""
-    value = await anyio.to_thread.run_sync(cm.__enter__)
-    try:
-        yield value
-    except BaseException as exc:
-        if not await anyio.to_thread.run_sync(cm.__exit__, type(exc), exc, exc.__traceback__):
-            raise
-    else:
-        await anyio.to_thread.run_sync(cm.__exit__, None, None, None)
+    blocking = contextlib.contextmanager(call)(**values)
+    return await stack.enter_async_context(contextmanager_in_threadpool(blocking))

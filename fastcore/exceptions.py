@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypedDict
 
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.exceptions import WebSocketException as StarletteWebSocketException
 
 __all__ = [
+    "DependencyScopeError",
+    "EndpointContext",
+    "FastAPIDeprecationWarning",
+    "FastAPIError",
     "FastCoreError",
     "HTTPException",
+    "PydanticV1NotSupportedError",
     "RequestValidationError",
     "ResponseValidationError",
     "ValidationException",
@@ -21,6 +26,31 @@ __all__ = [
 
 class FastCoreError(RuntimeError):
     """A usage error in the application's code (bad route or parameter declaration)."""
+
+
+#: FastAPI's name for the same error, so ``except FastAPIError`` in ported code catches it.
+FastAPIError = FastCoreError
+
+
+class PydanticV1NotSupportedError(FastCoreError):
+    """A ``pydantic.v1`` model was declared; only pydantic v2 models are supported."""
+
+
+class DependencyScopeError(FastCoreError):
+    """A dependency depends on one whose ``scope`` ends sooner than its own."""
+
+
+class FastAPIDeprecationWarning(UserWarning):
+    """A deprecated API was used (a ``UserWarning``: Python hides ``DeprecationWarning`` by default)."""
+
+
+class EndpointContext(TypedDict, total=False):
+    """Where an endpoint is defined, for error messages: function name, route path, file and line."""
+
+    function: str
+    path: str
+    file: str
+    line: int
 
 
 class HTTPException(StarletteHTTPException):

@@ -12,15 +12,24 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 __all__ = [
+    "Body",
     "BodyInfo",
+    "Cookie",
     "CookieInfo",
     "Depends",
+    "File",
     "FileInfo",
+    "Form",
     "FormInfo",
+    "Header",
     "HeaderInfo",
+    "Param",
     "ParamInfo",
     "ParamSource",
+    "ParamTypes",
+    "Path",
     "PathInfo",
+    "Query",
     "QueryInfo",
     "Security",
 ]
@@ -190,3 +199,16 @@ class Security(Depends):
     ) -> None:
         super().__init__(dependency, use_cache=use_cache)
         self.scopes = list(scopes or ())
+
+
+# FastAPI's class names (``fastapi.params.Query`` is the class its ``Query()`` returns), so ported
+# ``isinstance`` checks and direct constructions keep working.
+Param = ParamInfo
+Path = PathInfo
+Query = QueryInfo
+Header = HeaderInfo
+Cookie = CookieInfo
+Body = BodyInfo
+Form = FormInfo
+File = FileInfo
+ParamTypes = ParamSource

@@ -17,7 +17,7 @@ from __future__ import annotations
 import enum
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from starlette import routing
 from starlette._exception_handler import wrap_app_handling_exceptions
@@ -34,6 +34,7 @@ from fastcore import _router
 from fastcore._params import Conn
 from fastcore._respond import render_json
 from fastcore.bodies import BodyPlan
+from fastcore.datastructures import Default, DefaultPlaceholder
 from fastcore.dependencies import CALL_ASYNC, CALL_SYNC, Dependant, build_dependant, route_body_plan, solve
 from fastcore.exception_handlers import default_handlers
 from fastcore.exceptions import (
@@ -61,26 +62,6 @@ _RESPONSE_CALL = Response.__call__
 def _conn(scope: Scope, receive: Receive, send: Send) -> Conn:
     # ASGI servers pass a dict; Starlette types it as a MutableMapping.
     return Conn(cast(dict[str, Any], scope), receive, send)
-
-
-class DefaultPlaceholder(Generic[T]):
-    """A value that was not given explicitly, so an outer router's choice may replace it."""
-
-    def __init__(self, value: T) -> None:
-        self.value = value
-
-    def __bool__(self) -> bool:
-        return bool(self.value)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, DefaultPlaceholder) and other.value == self.value
-
-    def __hash__(self) -> int:
-        return hash(self.value)
-
-
-def Default(value: T) -> Any:
-    return DefaultPlaceholder(value)
 
 
 def _resolve(*candidates: Any) -> Any:

@@ -30,11 +30,10 @@ import msgspec.inspect as mi
 
 from fastcore.bodies import uses_pydantic
 from fastcore.dependencies import supertype
+from fastcore.openapi.constants import REF_PREFIX, REF_TEMPLATE
 from fastcore.params import ParamInfo
 
 __all__ = [
-    "REF_PREFIX",
-    "REF_TEMPLATE",
     "TypeSchemas",
     "apply_constraints",
     "enum_schema",
@@ -43,8 +42,8 @@ __all__ = [
     "scalar_schema",
 ]
 
-REF_PREFIX = "#/components/schemas/"
-REF_TEMPLATE = REF_PREFIX + "{name}"
+# msgspec's placeholder for a schema's name (pydantic's, in REF_TEMPLATE, is "{model}").
+MSGSPEC_REF_TEMPLATE = REF_PREFIX + "{name}"
 _ANY_MARK = "x-fastcore-any"  # msgspec refuses an empty schema from its hook; removed afterwards
 Mode = Literal["validation", "serialization"]
 
@@ -183,7 +182,7 @@ class TypeSchemas:
         pydantic = sys.modules["pydantic"]
         from pydantic.json_schema import GenerateJsonSchema
 
-        generator = GenerateJsonSchema(ref_template=REF_PREFIX + "{model}")
+        generator = GenerateJsonSchema(ref_template=REF_TEMPLATE)
         inputs = []
         for i in indices:
             tp, mode = self._uses[i]
@@ -202,7 +201,7 @@ class TypeSchemas:
         tps = [self._uses[i][0] for i in indices]
         try:
             schemas, components = msgspec.json.schema_components(
-                tps, ref_template=REF_TEMPLATE, schema_hook=_any_hook
+                tps, ref_template=MSGSPEC_REF_TEMPLATE, schema_hook=_any_hook
             )
         except (TypeError, ValueError):
             # One type msgspec cannot describe must not cost the others their schema.
@@ -226,7 +225,7 @@ class TypeSchemas:
         dataclasses...) is still described, member by member."""
         try:
             (schema,), components = msgspec.json.schema_components(
-                (tp,), ref_template=REF_TEMPLATE, schema_hook=_any_hook
+                (tp,), ref_template=MSGSPEC_REF_TEMPLATE, schema_hook=_any_hook
             )
         except (TypeError, ValueError):
             origin = get_origin(tp)

@@ -32,9 +32,10 @@ from starlette.routing import BaseRoute
 
 from fastcore import _params
 from fastcore.bodies import BodyParam, form_item_type
+from fastcore.datastructures import DefaultPlaceholder
 from fastcore.dependencies import Dependant, ParamDecl, _is_security_scheme, unwrap_optional
+from fastcore.openapi.constants import METHODS_WITH_BODY, REF_PREFIX
 from fastcore.openapi.schemas import (
-    REF_PREFIX,
     TypeSchemas,
     apply_constraints,
     field_title,
@@ -43,11 +44,9 @@ from fastcore.openapi.schemas import (
 )
 from fastcore.params import CookieInfo, HeaderInfo, ParamInfo, PathInfo, QueryInfo
 from fastcore.responses import JSONResponse
-from fastcore.routing import APIRoute, DefaultPlaceholder
+from fastcore.routing import APIRoute
 
 __all__ = ["METHODS_WITH_BODY", "generate_unique_id", "get_openapi"]
-
-METHODS_WITH_BODY = {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"}
 _METHOD_ORDER = ("GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE")
 
 VALIDATION_ERROR = {
