@@ -1,13 +1,14 @@
 """WebSocket over loopback: handshake, echo, ping/pong, close codes, size limit, denials."""
 
-import socket
+import logging
+import struct
 
 import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
 from .apps import EVENTS, raw_app
-from .conftest import Client, running, wait_for
+from .conftest import Client, request, running, wait_for
 
 
 def test_echo_text_and_bytes(any_app: tuple[str, int]) -> None:
@@ -67,12 +68,91 @@ def test_oversized_message_closes_1009() -> None:
             assert info.value.rcvd is not None and info.value.rcvd.code == 1009
 
 
+HANDSHAKE = (b"GET /ws HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+             b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+
+
+def frame(opcode: int, payload: bytes, fin: bool = True) -> bytes:
+    """A client frame by hand, masked with the all-zero key (so the payload goes as is)."""
+    assert len(payload) < 126
+    return bytes([0x80 * fin | opcode, 0x80 | len(payload)]) + b"\0\0\0\0" + payload
+
+
+def close_code(data: bytes) -> int | None:
+    """The code of the first close frame (opcode 0x8) among unmasked server frames in `data`."""
+    while len(data) >= 2:
+        opcode, size = data[0] & 0x0F, data[1] & 0x7F
+        start = 2
+        if size == 126:
+            size, start = struct.unpack("!H", data[2:4])[0], 4
+        elif size == 127:
+            size, start = struct.unpack("!Q", data[2:10])[0], 10
+        if opcode == 0x8:
+            return int(struct.unpack("!H", data[start:start + 2])[0])
+        data = data[start + size:]
+    return None
+
+
+@pytest.mark.parametrize("frames", [
+    frame(0x1, b"\xc0\xaf"),  # an overlong encoding of "/"
+    frame(0x1, b"\xce", fin=False) + frame(0x0, b""),  # a character cut off by the end of the message
+], ids=["single", "fragmented"])
+def test_invalid_utf8_text_closes_1007(frames: bytes, caplog: pytest.LogCaptureFixture) -> None:
+    EVENTS.clear()
+    with running(raw_app) as (_, port):
+        with Client(port) as c:
+            c.send(HANDSHAKE)
+            assert c.read_response(head=True)[0] == 101
+            c.send(frames)
+            assert c.closed(wait=3.0)
+            assert close_code(c.buf) == 1007
+        assert wait_for(lambda: EVENTS.get("ws-close-code") == 1007)
+        with connect(f"ws://127.0.0.1:{port}/ws", open_timeout=5) as ws:  # the server still serves
+            ws.send("ok")
+            assert ws.recv(timeout=5) == "ok"
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+    assert not errors, [r.getMessage() for r in errors]
+
+
+def test_character_split_across_fragments_is_reassembled() -> None:
+    with running(raw_app) as (_, port), Client(port) as c:
+        c.send(HANDSHAKE)
+        assert c.read_response(head=True)[0] == 101
+        c.send(frame(0x1, b"a\xce", fin=False) + frame(0x0, b"\xbb", fin=False) + frame(0x0, b"b"))
+        while len(c.buf) < 6:
+            assert c._fill()
+        assert c.buf[:6] == b"\x81\x04a\xce\xbbb"  # the echo: one text frame, "aλb"
+
+
+def test_internal_error_costs_one_connection_only(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from fastcore.server.websocket import WebSocketProtocol
+
+    def broken(self: WebSocketProtocol, op: object, data: object) -> None:
+        raise KeyError("bug")
+
+    EVENTS.clear()
+    with running(raw_app) as (_, port):
+        with Client(port) as c:
+            c.send(HANDSHAKE)
+            assert c.read_response(head=True)[0] == 101
+            monkeypatch.setattr(WebSocketProtocol, "_deliver", broken)
+            c.send(frame(0x1, b"hi"))
+            assert c.closed(wait=3.0)
+            assert close_code(c.buf) == 1011
+        assert wait_for(lambda: EVENTS.get("ws-close-code") == 1011)
+        monkeypatch.undo()
+        assert request(port, b"GET / HTTP/1.1\r\nHost: t\r\n\r\n")[2] == b"hello"
+    logged = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert logged == ["WebSocket connection failed on an internal error"]
+
+
 def test_server_pings_and_drops_silent_client() -> None:
     with running(raw_app, ws_ping_interval=0.2, ws_ping_timeout=0.3) as (_, port):
         # A handshake by hand, then silence: no pong ever comes back.
         with Client(port) as c:
-            c.send(b"GET /ws HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                   b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+            c.send(HANDSHAKE)
             status, headers, _ = c.read_response(head=True)
             assert status == 101
             assert headers["sec-websocket-accept"] == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
@@ -101,5 +181,5 @@ def test_port_still_serves_after_ws_traffic() -> None:
             with connect(f"ws://127.0.0.1:{port}/ws", open_timeout=5) as ws:
                 ws.send("a")
                 ws.recv(timeout=5)
-        s = socket.create_connection(("127.0.0.1", port))
-        s.close()
+        # A full round trip: a TCP connect alone succeeds even with a stuck loop (kernel backlog).
+        assert request(port, b"GET / HTTP/1.1\r\nHost: t\r\n\r\n")[2] == b"hello"
