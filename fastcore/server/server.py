@@ -151,7 +151,8 @@ class Server:
             error_log.warning("WebSocket support is off: install the 'websockets' package")
             return None
         settings = WebSocketSettings(
-            app, loop, self.state, config.ws_max_size, config.ws_ping_interval, config.ws_ping_timeout
+            app, loop, self.state, config.ws_max_size, config.ws_ping_interval, config.ws_ping_timeout,
+            config.ws_per_message_deflate,
         )
 
         def factory(

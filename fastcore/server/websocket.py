@@ -14,9 +14,12 @@ import contextlib
 import http
 import logging
 import os
+from collections.abc import Sequence
 from typing import Any, cast
 
 from websockets.datastructures import Headers
+from websockets.extensions import ServerExtensionFactory
+from websockets.extensions.permessage_deflate import enable_server_permessage_deflate
 from websockets.frames import CloseCode, Frame, Opcode
 from websockets.http11 import Request, Response
 from websockets.protocol import State
@@ -33,7 +36,7 @@ class ClientDisconnected(OSError):
 
 
 class WebSocketSettings:
-    __slots__ = ("app", "loop", "max_size", "ping_interval", "ping_timeout", "server_state")
+    __slots__ = ("app", "extensions", "loop", "max_size", "ping_interval", "ping_timeout", "server_state")
 
     def __init__(
         self,
@@ -43,6 +46,7 @@ class WebSocketSettings:
         max_size: int,
         ping_interval: float,
         ping_timeout: float,
+        per_message_deflate: bool = True,
     ) -> None:
         self.app = app
         self.loop = loop
@@ -50,6 +54,12 @@ class WebSocketSettings:
         self.max_size = max_size
         self.ping_interval = ping_interval
         self.ping_timeout = ping_timeout
+        # permessage-deflate (RFC 7692) with websockets' memory-conscious settings (12-bit windows,
+        # memLevel 5).  websockets inflates at most the room left under max_size, so the size limit
+        # (close 1009) holds for the decompressed message and a compression bomb costs no memory.
+        self.extensions: Sequence[ServerExtensionFactory] = (
+            enable_server_permessage_deflate(None) if per_message_deflate else ()
+        )
 
 
 UTF8Decoder = codecs.getincrementaldecoder("utf-8")  # strict: invalid bytes raise
@@ -75,7 +85,8 @@ class WebSocketProtocol(asyncio.Protocol):
         self.tail = tail
         self.transport: asyncio.Transport | None = None
         self.proto = ServerProtocol(
-            max_size=settings.max_size or None, state=State.OPEN, logger=ws_logger
+            max_size=settings.max_size or None, state=State.OPEN, logger=ws_logger,
+            extensions=settings.extensions,
         )
         self.handshake: Response | None = None
         self.accepted = False
