@@ -63,6 +63,8 @@ RUN_OPTIONS: list[tuple[tuple[str, ...], str, dict[str, Any], str]] = [
     (("--ws-max-size",), "ws_max_size", {"type": int}, "WebSocket message bytes before close 1009"),
     (("--ws-ping-interval",), "ws_ping_interval", {"type": float}, "seconds between pings (0: none)"),
     (("--ws-ping-timeout",), "ws_ping_timeout", {"type": float}, "seconds to wait for a pong"),
+    (("--ws-per-message-deflate",), "ws_per_message_deflate", {"action": argparse.BooleanOptionalAction},
+     "WebSocket permessage-deflate compression, when the client offers it"),
     (("--server-header",), "server_header", {"action": "store_true"}, "send 'server: fastcore'"),
     (("--no-coalesce-writes",), "coalesce_writes", {"action": "store_false"},
      "coalesce_writes=False: write each response the moment the app sends it, instead of holding "

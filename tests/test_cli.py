@@ -41,3 +41,10 @@ def test_switches(captured: dict[str, Any]) -> None:
     assert cli.main(argv) == 0
     assert captured["coalesce_writes"] is False and captured["access_log"] is True
     assert captured["port"] == 9001
+
+
+def test_ws_per_message_deflate_switch(captured: dict[str, Any]) -> None:
+    assert cli.main(["run", "examples.app:app", "--no-ws-per-message-deflate"]) == 0
+    assert captured["ws_per_message_deflate"] is False
+    assert cli.main(["run", "examples.app:app", "--ws-per-message-deflate"]) == 0
+    assert captured["ws_per_message_deflate"] is True

@@ -66,6 +66,7 @@ class Config:
     ws_max_size: int = 16 * 1024 * 1024  # WebSocket message bytes -> close 1009
     ws_ping_interval: float = 20.0  # seconds between server pings (0 = no pings)
     ws_ping_timeout: float = 20.0  # seconds to wait for the pong -> close 1011
+    ws_per_message_deflate: bool = True  # negotiate permessage-deflate (RFC 7692) when offered
     server_header: bool = False  # send "server: fastcore"
     headers: list[tuple[str, str]] = field(default_factory=list)  # extra default response headers
     # Hold small complete responses to the end of the event-loop iteration and write them together

@@ -45,6 +45,7 @@ class Server:
         self.addresses: list[Any] = []
         self.install_signal_handlers = True
         self.on_tick: list[Callable[[], None]] = []  # called about once a second while serving
+        self.on_serving: list[Callable[[], None]] = []  # called once, when listening (the supervisor)
         self._exit_event: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -70,7 +71,11 @@ class Server:
         try:
             app = config.load_app()
         except Exception as exc:
-            error_log.error("Error loading ASGI app %r: %s: %s", config.app, type(exc).__name__, exc)
+            # The traceback shows where the app's own code failed; not for a mistyped module name.
+            mistyped = isinstance(exc, ModuleNotFoundError) and isinstance(config.app, str) \
+                and exc.name == config.app.partition(":")[0]
+            error_log.error("Error loading ASGI app %r: %s: %s", config.app, type(exc).__name__, exc,
+                            exc_info=None if mistyped else exc)
             self.exit_code = 1
             return
         lifespan_state: dict[str, Any] = {}
@@ -83,6 +88,8 @@ class Server:
                 return
             await self._start(app, lifespan_state, sockets)
             self.started.set()
+            for callback in self.on_serving:
+                callback()
             ticker = loop.create_task(self._tick())
             await self._exit_event.wait()
             ticker.cancel()
@@ -144,7 +151,8 @@ class Server:
             error_log.warning("WebSocket support is off: install the 'websockets' package")
             return None
         settings = WebSocketSettings(
-            app, loop, self.state, config.ws_max_size, config.ws_ping_interval, config.ws_ping_timeout
+            app, loop, self.state, config.ws_max_size, config.ws_ping_interval, config.ws_ping_timeout,
+            config.ws_per_message_deflate,
         )
 
         def factory(

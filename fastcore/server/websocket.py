@@ -9,12 +9,17 @@ turns events into ASGI messages.
 from __future__ import annotations
 
 import asyncio
+import codecs
+import contextlib
 import http
 import logging
 import os
+from collections.abc import Sequence
 from typing import Any, cast
 
 from websockets.datastructures import Headers
+from websockets.extensions import ServerExtensionFactory
+from websockets.extensions.permessage_deflate import enable_server_permessage_deflate
 from websockets.frames import CloseCode, Frame, Opcode
 from websockets.http11 import Request, Response
 from websockets.protocol import State
@@ -31,7 +36,7 @@ class ClientDisconnected(OSError):
 
 
 class WebSocketSettings:
-    __slots__ = ("app", "loop", "max_size", "ping_interval", "ping_timeout", "server_state")
+    __slots__ = ("app", "extensions", "loop", "max_size", "ping_interval", "ping_timeout", "server_state")
 
     def __init__(
         self,
@@ -41,6 +46,7 @@ class WebSocketSettings:
         max_size: int,
         ping_interval: float,
         ping_timeout: float,
+        per_message_deflate: bool = True,
     ) -> None:
         self.app = app
         self.loop = loop
@@ -48,7 +54,15 @@ class WebSocketSettings:
         self.max_size = max_size
         self.ping_interval = ping_interval
         self.ping_timeout = ping_timeout
+        # permessage-deflate (RFC 7692) with websockets' memory-conscious settings (12-bit windows,
+        # memLevel 5).  websockets inflates at most the room left under max_size, so the size limit
+        # (close 1009) holds for the decompressed message and a compression bomb costs no memory.
+        self.extensions: Sequence[ServerExtensionFactory] = (
+            enable_server_permessage_deflate(None) if per_message_deflate else ()
+        )
 
+
+UTF8Decoder = codecs.getincrementaldecoder("utf-8")  # strict: invalid bytes raise
 
 # Read-side flow control: stop reading while the app has this many unread messages.
 QUEUE_HIGH_WATER = 16
@@ -71,7 +85,8 @@ class WebSocketProtocol(asyncio.Protocol):
         self.tail = tail
         self.transport: asyncio.Transport | None = None
         self.proto = ServerProtocol(
-            max_size=settings.max_size or None, state=State.OPEN, logger=ws_logger
+            max_size=settings.max_size or None, state=State.OPEN, logger=ws_logger,
+            extensions=settings.extensions,
         )
         self.handshake: Response | None = None
         self.accepted = False
@@ -81,8 +96,10 @@ class WebSocketProtocol(asyncio.Protocol):
         self.deny_headers: list[tuple[bytes, bytes]] = []
         self.deny_body: list[bytes] = []
         self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-        self.fragments: list[bytes] = []
+        self.fragments: list[Any] = []  # the current message so far: str (text) or bytes parts
         self.fragment_opcode: Opcode | None = None
+        self.utf8: codecs.IncrementalDecoder | None = None
+        self.failed = False  # we failed the connection (RFC 6455 §7.1.7)
         self.read_paused = False
         self.write_paused = False
         self.drain_waiter: asyncio.Future[None] | None = None
@@ -140,18 +157,40 @@ class WebSocketProtocol(asyncio.Protocol):
             self.drain_waiter.set_result(None)
 
     def data_received(self, data: bytes) -> None:
-        self.proto.receive_data(data)
-        self._process()
+        # websockets turns bad input into a close (1002, 1007, 1009...) without raising; the guard
+        # is for our own bugs, which must cost this connection only, never the transport's loop.
+        try:
+            self.proto.receive_data(data)
+            self._process()
+        except Exception as exc:
+            self._internal_error(exc)
 
     def eof_received(self) -> bool | None:
-        self.proto.receive_eof()
-        self._process()
+        try:
+            self.proto.receive_eof()
+            self._process()
+        except Exception as exc:
+            self._internal_error(exc)
         return None
+
+    def _internal_error(self, exc: Exception) -> None:
+        error_log.error("WebSocket connection failed on an internal error", exc_info=exc)
+        self.failed = True
+        if self.proto.state is State.OPEN:
+            self.proto.fail(CloseCode.INTERNAL_ERROR)
+        self.close_code = CloseCode.INTERNAL_ERROR
+        with contextlib.suppress(Exception):
+            self._flush()
+        if self.transport is not None:
+            self.transport.close()
+        self._disconnected()
 
     # -- events from websockets -------------------------------------------------------------------
 
     def _process(self) -> None:
         for event in self.proto.events_received():
+            if self.failed:
+                break  # RFC 6455 §7.1.7: nothing more is processed after failing the connection
             if isinstance(event, Frame):
                 self._frame(event)
         self._flush()
@@ -165,30 +204,42 @@ class WebSocketProtocol(asyncio.Protocol):
             self.transport.pause_reading()
 
     def _frame(self, frame: Frame) -> None:
+        # websockets has checked the framing (continuations only inside a fragmented message) and
+        # the size limit; what it leaves to us is the UTF-8 of text messages (RFC 6455 §8.1).
         op = frame.opcode
-        if op is Opcode.TEXT or op is Opcode.BINARY:
-            if frame.fin:
-                self._message(op, bytes(frame.data))
-            else:
+        try:
+            if op is Opcode.TEXT or op is Opcode.BINARY:
+                if frame.fin:  # PERF: the usual whole message in one frame, no decoder object
+                    self._deliver(op, bytes(frame.data).decode() if op is Opcode.TEXT else bytes(frame.data))
+                    return
                 self.fragment_opcode = op
-                self.fragments = [bytes(frame.data)]
-        elif op is Opcode.CONT:
-            self.fragments.append(bytes(frame.data))
-            if frame.fin and self.fragment_opcode is not None:
-                self._message(self.fragment_opcode, b"".join(self.fragments))
+                self.utf8 = UTF8Decoder() if op is Opcode.TEXT else None
                 self.fragments = []
-                self.fragment_opcode = None
-        elif op is Opcode.PONG and self.pong_waiter is not None and frame.data == self.pong_waiter[0]:
-            self.pong_waiter[1].cancel()
-            self.pong_waiter = None
-            self._schedule_ping()
+            elif op is not Opcode.CONT or self.fragment_opcode is None:
+                if op is Opcode.PONG and self.pong_waiter is not None and frame.data == self.pong_waiter[0]:
+                    self.pong_waiter[1].cancel()
+                    self.pong_waiter = None
+                    self._schedule_ping()
+                return
+            # A fragmented message: its text is checked frame by frame, so bad bytes are refused
+            # as soon as they arrive, not after buffering the rest of the message.
+            utf8, data = self.utf8, bytes(frame.data)
+            self.fragments.append(utf8.decode(data, frame.fin) if utf8 is not None else data)
+        except UnicodeDecodeError:
+            self.failed = True
+            self.proto.fail(CloseCode.INVALID_DATA, "invalid UTF-8 in a text message")
+            self.fragments = []
+            self.fragment_opcode = self.utf8 = None
+            return
+        if frame.fin:
+            parts = self.fragments
+            self._deliver(self.fragment_opcode, "".join(parts) if self.utf8 is not None else b"".join(parts))
+            self.fragments = []
+            self.fragment_opcode = self.utf8 = None
 
-    def _message(self, op: Opcode, data: bytes) -> None:
-        if op is Opcode.TEXT:
-            # websockets has already checked that the payload is valid UTF-8 (else close 1007).
-            self.queue.put_nowait({"type": "websocket.receive", "text": data.decode("utf-8")})
-        else:
-            self.queue.put_nowait({"type": "websocket.receive", "bytes": data})
+    def _deliver(self, op: Opcode, data: str | bytes) -> None:
+        key = "text" if op is Opcode.TEXT else "bytes"
+        self.queue.put_nowait({"type": "websocket.receive", key: data})
 
     def _flush(self) -> None:
         transport = self.transport

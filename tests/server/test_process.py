@@ -23,8 +23,9 @@ GET = b"GET / HTTP/1.1\r\nHost: t\r\n\r\n"
 
 
 class Proc:
-    def __init__(self, args: list[str]) -> None:
-        self.popen = subprocess.Popen(args, cwd=ROOT, stderr=subprocess.PIPE, text=True, bufsize=1)
+    def __init__(self, args: list[str], cwd: Path = ROOT) -> None:
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+        self.popen = subprocess.Popen(args, cwd=cwd, env=env, stderr=subprocess.PIPE, text=True, bufsize=1)
         self.lines: list[str] = []
 
     def wait_line(self, pattern: str, timeout: float = 15.0) -> re.Match[str]:
@@ -124,6 +125,74 @@ def test_killed_worker_is_replaced_and_port_keeps_answering() -> None:
         assert len(failures) <= 2, failures
         proc.popen.send_signal(signal.SIGTERM)
         assert proc.popen.wait(20) == 0
+
+
+BAD_IMPORT = 'raise RuntimeError("boom")\n'
+
+# Serves (its lifespan completes, so the worker listens and reports ready), then dies 0.5 s later.
+CRASHES_AFTER_START = """
+import asyncio, os
+
+async def app(scope, receive, send):
+    while (await receive())["type"] == "lifespan.startup":
+        asyncio.get_running_loop().call_later(0.5, os._exit, 1)
+        await send({"type": "lifespan.startup.complete"})
+    await send({"type": "lifespan.shutdown.complete"})
+"""
+
+
+def run_to_exit(proc: Proc, timeout: float) -> str:
+    try:
+        _, stderr = proc.popen.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.popen.kill()
+        _, stderr = proc.popen.communicate()
+        pytest.fail(f"the supervisor kept running:\n{stderr[-3000:]}")
+    return stderr
+
+
+@pytest.mark.parametrize(("target", "code", "headline", "message"), [
+    ("bad:app", 1, "Error loading ASGI app", "RuntimeError: boom"),  # the module raises on import
+    ("tests.apps_failing_startup:app", 3, "Exception in 'lifespan' protocol",
+     "database pool could not connect"),  # its lifespan fails
+])
+def test_workers_failing_start_up_are_not_respawned(
+    tmp_path: Path, target: str, code: int, headline: str, message: str
+) -> None:
+    (tmp_path / "bad.py").write_text(BAD_IMPORT)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = Proc([sys.executable, "-m", "fastcore", "run", target, "--workers", "2", "--port", str(port)],
+                cwd=tmp_path)
+    stderr = run_to_exit(proc, timeout=20)
+    assert proc.popen.returncode == code, stderr
+    assert stderr.count("Started worker") == 2, stderr  # the two first workers, no respawn
+    assert message in stderr
+    assert 1 <= stderr.count(headline) <= 2, stderr  # once per worker that got as far as failing
+    assert "before serving" in stderr
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+
+
+def test_worker_crash_loop_after_start_backs_off(tmp_path: Path) -> None:
+    (tmp_path / "crashy.py").write_text(CRASHES_AFTER_START)
+    proc = Proc([sys.executable, "-m", "fastcore", "run", "crashy:app", "--workers", "2", "--port", "0"],
+                cwd=tmp_path)
+    try:
+        # Each slot: restarted at once after its first crash, then after 0.5 s, 1 s, 2 s...
+        proc.wait_line(r"restarting in 0\.5 s", timeout=20)
+        proc.wait_line(r"restarting in 2\.0 s", timeout=20)
+        started = sum("Started worker" in line for line in proc.lines)
+        assert started <= 2 + 2 * 4, "".join(proc.lines)
+        proc.popen.send_signal(signal.SIGTERM)
+        assert proc.popen.wait(10) == 0
+    finally:
+        if proc.popen.poll() is None:
+            proc.popen.kill()
+        proc.popen.wait(10)
+        assert proc.popen.stderr is not None
+        proc.popen.stderr.close()
 
 
 def test_unix_socket(tmp_path: Path) -> None:
