@@ -16,14 +16,17 @@ Precedence, FastAPI's declaration order wherever the tree leaves room for it:
 - otherwise a 405's ``Allow`` lists the tree's methods for the path, then those of every fallback
   whose template matches the path.
 
-Registration (``check``) runs when a route is added: a template that cannot be routed is an error
-then, never a 500 at request time.
+Registration (``check`` and ``DuplicateIndex``) runs when a route is added: a template that cannot
+be routed is an error then, never a 500 at request time, and a route that can never match because
+an earlier one has the same path shape and method draws a ``DuplicateRouteWarning``.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import sys
+import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -38,9 +41,9 @@ from starlette.convertors import (
 )
 
 from fastcore import _router
-from fastcore.exceptions import FastCoreError
+from fastcore.exceptions import DuplicateRouteWarning, FastCoreError
 
-__all__ = ["FallbackTree", "build", "check", "methods_of", "template_of"]
+__all__ = ["DuplicateIndex", "FallbackTree", "build", "check", "methods_of", "template_of"]
 
 error_log = logging.getLogger("fastcore.error")
 
@@ -150,6 +153,75 @@ def check(route: routing.BaseRoute) -> None:
         raise FastCoreError(f"route path {template!r} cannot be routed: {exc}") from exc
 
 
+# --- duplicates ---------------------------------------------------------------------------------
+
+
+def _describe(route: routing.BaseRoute) -> str:
+    name = getattr(route, "name", None)
+    methods = methods_of(route)
+    shown = "any method" if methods is None else ", ".join(sorted(methods))
+    return f"{shown} {getattr(route, 'path', '')!r}" + (f" (name {name!r})" if name else "")
+
+
+def _explicit(methods: frozenset[str] | None) -> frozenset[str] | None:
+    """``methods`` without the HEAD Starlette adds to GET routes: an explicit HEAD route is no duplicate."""
+    if methods is not None and "GET" in methods:
+        return methods - {"HEAD"}
+    return methods
+
+
+def _overlap(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str] | None:
+    """The methods both answer; None when both answer any method; empty when they share none."""
+    if a is None or b is None:
+        return None if a is b else frozenset()
+    return a & b
+
+
+def _caller_stacklevel() -> int:
+    """The ``stacklevel`` of the first frame outside fastcore and Starlette: the app's own code."""
+    level = 2  # the caller of warnings.warn's caller
+    frame = sys._getframe(2)
+    while frame.f_back is not None and frame.f_globals.get("__name__", "").split(".")[0] in (
+        "fastcore",
+        "starlette",
+    ):
+        frame = frame.f_back
+        level += 1
+    return level
+
+
+class DuplicateIndex:
+    """A router's registered routes by path shape, to warn when a new one can never match."""
+
+    def __init__(self) -> None:
+        self._by_shape: dict[Shape, list[routing.BaseRoute]] = {}
+
+    def note(self, route: routing.BaseRoute, routes: Sequence[routing.BaseRoute]) -> None:
+        """Record ``route`` (about to join ``routes``); warn if an earlier route shadows it."""
+        template = template_of(route)
+        if template is None:
+            return
+        shape = _shape(template)
+        earlier = self._by_shape.setdefault(shape, [])
+        methods = _explicit(methods_of(route))
+        for other in earlier:
+            overlap = _overlap(_explicit(methods_of(other)), methods)
+            if overlap is not None and not overlap:
+                continue
+            # Rare: only then is it worth checking the earlier route is still registered.
+            if not any(other is candidate for candidate in routes):
+                continue
+            shared = "any method" if overlap is None else ", ".join(sorted(overlap))
+            warnings.warn(
+                f"route {_describe(route)} can never match for {shared}: {_describe(other)}, "
+                "registered before it, has the same path shape",
+                DuplicateRouteWarning,
+                stacklevel=_caller_stacklevel(),
+            )
+            break
+        earlier.append(route)
+
+
 # --- dispatch -----------------------------------------------------------------------------------
 
 
@@ -228,11 +300,24 @@ class FallbackTree:
 def _dispatch_methods(
     routes: Sequence[routing.BaseRoute],
 ) -> list[tuple[str, frozenset[str] | None] | None]:
-    """Each route's (template, methods) for dispatch, None for routes without a template."""
+    """Each route's (template, methods) for dispatch, None for routes without a template.
+
+    A GET route answers HEAD too (Starlette's rule) unless a route of the same shape declares HEAD
+    itself: that one answers it, as it does in FastAPI, whatever the declaration order.
+    """
     placed: list[tuple[str, frozenset[str] | None] | None] = []
+    explicit_head: set[Shape] = set()
     for route in routes:
         template = template_of(route)
-        placed.append(None if template is None else (template, methods_of(route)))
+        methods = methods_of(route)
+        placed.append(None if template is None else (template, methods))
+        if template is not None and methods is not None and "HEAD" in methods and "GET" not in methods:
+            explicit_head.add(_shape(template))
+    if explicit_head:
+        for i, entry in enumerate(placed):
+            if entry is not None and entry[1] is not None and "GET" in entry[1]:
+                if _shape(entry[0]) in explicit_head:
+                    placed[i] = (entry[0], entry[1] - {"HEAD"})
     return placed
 
 

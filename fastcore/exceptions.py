@@ -9,6 +9,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.exceptions import WebSocketException as StarletteWebSocketException
 
 __all__ = [
+    "DuplicateRouteWarning",
     "FastCoreError",
     "HTTPException",
     "RequestValidationError",
@@ -21,6 +22,10 @@ __all__ = [
 
 class FastCoreError(RuntimeError):
     """A usage error in the application's code (bad route or parameter declaration)."""
+
+
+class DuplicateRouteWarning(UserWarning):
+    """A route can never match: an earlier route of the same router has its path shape and method."""
 
 
 class HTTPException(StarletteHTTPException):

@@ -501,8 +501,10 @@ class APIRouter(routing.Router):
         self._tree: _router.Router | _route_table.FallbackTree = _router.Router()
         self._unplaced: list[routing.BaseRoute] = []
         self._indexed = -1
+        self._shapes = _route_table.DuplicateIndex()
         for route in self.routes:
             _route_table.check(route)
+            self._shapes.note(route, self.routes)
 
     # -- the tree ----------------------------------------------------------------------------------
 
@@ -512,8 +514,9 @@ class APIRouter(routing.Router):
         self._indexed = len(self.routes)
 
     def _register(self, route: routing.BaseRoute) -> None:
-        """Add ``route`` once its template is known to be routable."""
+        """Add ``route`` once its template is known to be routable; warn if it can never match."""
         _route_table.check(route)
+        self._shapes.note(route, self.routes)
         self.routes.append(route)
 
     def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:  # type: ignore[override]

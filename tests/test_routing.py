@@ -436,6 +436,7 @@ def test_websocket_scope_to_http_route_closes() -> None:
 # Templates the tree cannot hold (issue 12): routed by Starlette's regex, as FastAPI routes them.
 
 import re  # noqa: E402
+import warnings  # noqa: E402
 from collections.abc import Callable, Iterator  # noqa: E402
 
 import fastapi  # noqa: E402
@@ -445,6 +446,7 @@ from starlette.routing import Route  # noqa: E402
 from starlette.websockets import WebSocket  # noqa: E402
 
 from fastcore import _router  # noqa: E402
+from fastcore.exceptions import DuplicateRouteWarning  # noqa: E402
 
 Build = Callable[[Any], None]  # registers the same routes on a FastAPI or a FastCore app
 
@@ -812,3 +814,111 @@ def test_apps_without_fallbacks_dispatch_on_the_bare_tree() -> None:
     client = TestClient(make_app())
     assert client.get("/items/1").status_code == 200
     assert type(client.app.router._tree) is _router.Router
+
+
+# --------------------------------------------------------------------------------------------------
+# Routes that can never match warn at registration
+
+
+def _register_get(app: Any, path: str, name: str) -> None:
+    app.add_api_route(path, lambda: name, methods=["GET"], name=name)
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("/u/{a}", "/u/{b}"),
+        ("/u/{a}", "/u/{b:str}"),
+        ("/u/{a:int}", "/u/{b:int}"),
+        ("/u", "/u"),
+        ("/f/{p:path}/m", "/f/{q:path}/m"),  # fallback templates too
+        ("/r/{a}-{b}", "/r/{c}-{d}"),
+    ],
+)
+def test_same_method_and_shape_warns_naming_both(first: str, second: str) -> None:
+    app = FastCore()
+    _register_get(app, first, "first")
+    with pytest.warns(DuplicateRouteWarning) as caught:
+        _register_get(app, second, "second")
+    message = str(caught[0].message)
+    assert repr(first) in message and repr(second) in message
+    assert "'first'" in message and "'second'" in message
+    assert caught[0].filename == __file__  # points at the app's code, not fastcore's
+
+    # Parity: the later route is dead in FastAPI as well.
+    def build(target: Any) -> None:
+        _register_get(target, first, "first")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DuplicateRouteWarning)
+            _register_get(target, second, "second")
+
+    url = re.sub(r"\{[^}]*\}", "1", first)
+    assert assert_same_routing(build, [("GET", url)])["fastcore"].get(url).json() == "first"
+
+
+def test_duplicates_warn_for_other_registrations() -> None:
+    app = FastCore()
+    REGISTRARS["websocket"](app, "/ws/{a}")
+    with pytest.warns(DuplicateRouteWarning):
+        REGISTRARS["add_websocket_route"](app, "/ws/{b}")
+    REGISTRARS["mount"](app, "/static")
+    with pytest.warns(DuplicateRouteWarning, match="any method"):
+        REGISTRARS["mount"](app, "/static")
+    app.add_route("/plain", _plain_endpoint, methods=["GET", "POST"])
+    with pytest.warns(DuplicateRouteWarning, match="for POST"):
+        app.add_route("/plain", _plain_endpoint, methods=["PUT", "POST"])
+    router = APIRouter()
+    _register_get(router, "/items/{x}", "included")
+    _register_get(app, "/api/items/{y}", "own")
+    with pytest.warns(DuplicateRouteWarning, match="'included'"):
+        app.include_router(router, prefix="/api")
+
+
+def test_not_duplicates() -> None:
+    app = FastCore()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _register_get(app, "/x", "get")
+        app.add_api_route("/x", lambda: "head", methods=["HEAD"])  # HEAD-on-GET is implicit
+        app.add_api_route("/x", lambda: "post", methods=["POST"])
+        REGISTRARS["websocket"](app, "/x")  # a WebSocket route and an APIRoute
+        _register_get(app, "/u/{a}", "str")
+        _register_get(app, "/u/{a:int}", "int")
+        _register_get(app, "/u/me", "static")
+        _register_get(app, "/files/{p:path}", "files")
+        _register_get(app, "/files/{p:path}/meta", "meta")
+        REGISTRARS["mount"](app, "/static")
+        router = APIRouter()
+        _register_get(router, "/x", "included")
+        app.include_router(router, prefix="/other")
+        app.include_router(router, prefix="/another")
+
+
+def test_removed_route_is_not_a_duplicate() -> None:
+    app = FastCore()
+    _register_get(app, "/x", "old")
+    app.router.routes.clear()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _register_get(app, "/x", "new")
+    assert TestClient(app).get("/x").json() == "new"
+
+
+@pytest.mark.parametrize("head_first", [False, True])
+def test_explicit_head_route_answers_head_as_in_fastapi(head_first: bool) -> None:
+    def build(app: Any) -> None:
+        def get() -> Any:
+            return "get"
+
+        def head() -> Any:
+            return "head-route"
+
+        for handler, method in [(get, "GET"), (head, "HEAD")][:: -1 if head_first else 1]:
+            app.add_api_route("/x", handler, methods=[method])
+
+    clients = both(build)
+    expected = clients["fastapi"].head("/x")
+    actual = clients["fastcore"].head("/x")
+    assert actual.status_code == expected.status_code == 200
+    assert actual.headers["content-length"] == expected.headers["content-length"] == str(len('"head-route"'))
+    assert clients["fastcore"].get("/x").json() == "get"
