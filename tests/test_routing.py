@@ -5,14 +5,22 @@ must get a 2xx or 4xx with a JSON body where one is due — never a 500, never a
 """
 
 import asyncio
+import re
+import warnings
+from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 
+import fastapi
+import fastapi.testclient
 import pytest
+from starlette.convertors import CONVERTOR_TYPES, Convertor, register_url_convertor
 from starlette.responses import PlainTextResponse
+from starlette.routing import Route
 from starlette.types import Message
+from starlette.websockets import WebSocket
 
-from fastcore import APIRoute, APIRouter, FastCore, Header, HTTPException, Path, Query
-from fastcore.exceptions import FastCoreError
+from fastcore import APIRoute, APIRouter, FastCore, Header, HTTPException, Path, Query, _router
+from fastcore.exceptions import DuplicateRouteWarning, FastCoreError
 from fastcore.responses import HTMLResponse
 from fastcore.testclient import TestClient
 
@@ -434,19 +442,6 @@ def test_websocket_scope_to_http_route_closes() -> None:
 
 # --------------------------------------------------------------------------------------------------
 # Templates the tree cannot hold (issue 12): routed by Starlette's regex, as FastAPI routes them.
-
-import re  # noqa: E402
-import warnings  # noqa: E402
-from collections.abc import Callable, Iterator  # noqa: E402
-
-import fastapi  # noqa: E402
-import fastapi.testclient  # noqa: E402
-from starlette.convertors import CONVERTOR_TYPES, Convertor, register_url_convertor  # noqa: E402
-from starlette.routing import Route  # noqa: E402
-from starlette.websockets import WebSocket  # noqa: E402
-
-from fastcore import _router  # noqa: E402
-from fastcore.exceptions import DuplicateRouteWarning  # noqa: E402
 
 Build = Callable[[Any], None]  # registers the same routes on a FastAPI or a FastCore app
 
