@@ -10,6 +10,7 @@ from starlette.exceptions import WebSocketException as StarletteWebSocketExcepti
 
 __all__ = [
     "DependencyScopeError",
+    "DuplicateRouteWarning",
     "EndpointContext",
     "FastAPIDeprecationWarning",
     "FastAPIError",
@@ -51,6 +52,10 @@ class EndpointContext(TypedDict, total=False):
     path: str
     file: str
     line: int
+
+
+class DuplicateRouteWarning(UserWarning):
+    """A route can never match: an earlier route of the same router has its path shape and method."""
 
 
 class HTTPException(StarletteHTTPException):

@@ -3,7 +3,9 @@
 Dispatch is ``fastcore._router``: ``match(method, path)`` gives the route and its path values, or a
 404/405, in time that depends on the path's depth, not on how many routes exist.  Static segments win
 over parameters whatever the registration order (``/users/me`` beats ``/users/{id}``) — the one
-deliberate difference from FastAPI, which tries routes in registration order.
+deliberate difference from FastAPI, which tries routes in registration order.  Templates the tree
+cannot hold (``/files/{p:path}/meta``, custom convertors) are matched by Starlette's regex, and every
+template is checked when its route is added: see ``fastcore._route_table``.
 
 Each ``APIRoute`` owns the compiled plan of its handler (``fastcore.dependencies``); per request it
 executes that plan, calls the handler, and writes the result with ``fastcore._respond``.  Handled
@@ -30,7 +32,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketClose, WebSocketState
 
-from fastcore import _router
+from fastcore import _route_table, _router
 from fastcore._params import Conn
 from fastcore._respond import render_json
 from fastcore.bodies import BodyPlan
@@ -53,7 +55,7 @@ DecoratedCallable = TypeVar("DecoratedCallable", bound=Callable[..., Any])
 
 _FOUND = _router.FOUND
 _METHOD_NOT_ALLOWED = _router.METHOD_NOT_ALLOWED
-_WEBSOCKET = "WEBSOCKET"  # the tree's pseudo-method for WebSocket routes
+_WEBSOCKET = _route_table.WEBSOCKET  # the tree's pseudo-method for WebSocket routes
 _CONNECTING = WebSocketState.CONNECTING
 _UNSET: Any = object()
 _RESPONSE_CALL = Response.__call__
@@ -435,17 +437,6 @@ def _docstring(endpoint: Callable[..., Any]) -> str | None:
     return doc.split("\f")[0].strip() if doc else None
 
 
-def _route_template(route: routing.BaseRoute) -> tuple[str, list[str] | None] | None:
-    """Where the tree files a route: (path template, methods) — None for routes it cannot place."""
-    if isinstance(route, routing.Route):
-        return route.path, sorted(route.methods) if route.methods else None
-    if isinstance(route, routing.WebSocketRoute):
-        return route.path, [_WEBSOCKET]
-    if isinstance(route, routing.Mount):
-        return route.path.rstrip("/") + "/{path:path}", None
-    return None
-
-
 class APIRouter(routing.Router):
     """A group of routes with shared prefix, tags, dependencies and responses (FastAPI's APIRouter).
 
@@ -487,25 +478,27 @@ class APIRouter(routing.Router):
         self.generate_unique_id_function = generate_unique_id_function
         self.max_body_size = max_body_size
         self._custom_default = default is not None
-        self._tree = _router.Router()
+        # The compiled tree, wrapped with the routes it cannot hold when there are any.
+        self._tree: _router.Router | _route_table.FallbackTree = _router.Router()
         self._unplaced: list[routing.BaseRoute] = []
         self._indexed = -1
+        self._shapes = _route_table.DuplicateIndex()
+        for route in self.routes:
+            _route_table.check(route)
+            self._shapes.note(route, self.routes)
 
     # -- the tree ----------------------------------------------------------------------------------
 
     def _index(self) -> None:
         """(Re)build the tree from ``self.routes`` — also picks up routes appended to the list directly."""
-        tree = _router.Router()
-        unplaced = []
-        for route in self.routes:
-            placed = _route_template(route)
-            if placed is None:
-                unplaced.append(route)
-            else:
-                tree.add(placed[0], placed[1], route)
-        self._tree = tree
-        self._unplaced = unplaced
+        self._tree, self._unplaced = _route_table.build(self.routes)
         self._indexed = len(self.routes)
+
+    def _register(self, route: routing.BaseRoute) -> None:
+        """Add ``route`` once its template is known to be routable; warn if it can never match."""
+        _route_table.check(route)
+        self._shapes.note(route, self.routes)
+        self.routes.append(route)
 
     def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:  # type: ignore[override]
         # PERF: a plain function that returns the matched route's coroutine, so a request runs in
@@ -666,7 +659,7 @@ class APIRouter(routing.Router):
         )
         if expression:
             route.path = route.path_format = path
-        self.routes.append(route)
+        self._register(route)
 
     def api_route(self, path: str, **kwargs: Any) -> Callable[[DecoratedCallable], DecoratedCallable]:
         def decorator(func: DecoratedCallable) -> DecoratedCallable:
@@ -713,11 +706,23 @@ class APIRouter(routing.Router):
         include_in_schema: bool = True,
     ) -> None:
         """A plain Starlette endpoint (``endpoint(request) -> Response``), outside the plan machinery."""
-        self.routes.append(
+        self._register(
             routing.Route(
                 self.prefix + path, endpoint, methods=methods, name=name, include_in_schema=include_in_schema
             )
         )
+
+    # Starlette's three, checked like the others; like Starlette's and FastAPI's, without the prefix.
+    def add_websocket_route(
+        self, path: str, endpoint: Callable[[WebSocket], Awaitable[None]], name: str | None = None
+    ) -> None:
+        self._register(routing.WebSocketRoute(path, endpoint, name=name))
+
+    def mount(self, path: str, app: ASGIApp, name: str | None = None) -> None:
+        self._register(routing.Mount(path, app=app, name=name))
+
+    def host(self, host: str, app: ASGIApp, name: str | None = None) -> None:
+        self._register(routing.Host(host, app=app, name=name))
 
     def include_router(
         self,
@@ -790,15 +795,13 @@ class APIRouter(routing.Router):
                     dependencies=[*(dependencies or []), *route.dependencies],
                 )
             elif isinstance(route, routing.WebSocketRoute):
-                self.routes.append(
-                    routing.WebSocketRoute(self.prefix + prefix + route.path, route.endpoint, name=route.name)
-                )
+                path = self.prefix + prefix + route.path
+                self._register(routing.WebSocketRoute(path, route.endpoint, name=route.name))
             elif isinstance(route, routing.Mount):
-                self.routes.append(
-                    routing.Mount(self.prefix + prefix + route.path, app=route.app, name=route.name)
-                )
+                path = self.prefix + prefix + route.path
+                self._register(routing.Mount(path, app=route.app, name=route.name))
             else:
-                self.routes.append(route)
+                self._register(route)
         default_lifespan = getattr(routing, "_DefaultLifespan", ())
         if not isinstance(router.lifespan_context, default_lifespan):
             # FastAPI merges an included router's lifespan into the app's; its state joins the app's.
@@ -817,7 +820,7 @@ class APIRouter(routing.Router):
         *,
         dependencies: Sequence[Depends] | None = None,
     ) -> None:
-        self.routes.append(
+        self._register(
             APIWebSocketRoute(
                 self.prefix + path,
                 endpoint,

@@ -6,14 +6,22 @@ must get a 2xx or 4xx with a JSON body where one is due — never a 500, never a
 
 import asyncio
 import json
+import re
+import warnings
+from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 
+import fastapi
+import fastapi.testclient
 import pytest
+from starlette.convertors import CONVERTOR_TYPES, Convertor, register_url_convertor
 from starlette.responses import PlainTextResponse
+from starlette.routing import Route
 from starlette.types import Message
+from starlette.websockets import WebSocket
 
-from fastcore import APIRoute, APIRouter, FastCore, Header, HTTPException, Path, Query
-from fastcore.exceptions import FastCoreError
+from fastcore import APIRoute, APIRouter, FastCore, Header, HTTPException, Path, Query, _router
+from fastcore.exceptions import DuplicateRouteWarning, FastCoreError
 from fastcore.responses import HTMLResponse
 from fastcore.testclient import TestClient
 
@@ -432,3 +440,482 @@ def test_websocket_scope_to_http_route_closes() -> None:
 
     asyncio.run(run())
     assert messages[0]["type"] == "websocket.close"
+
+
+# --------------------------------------------------------------------------------------------------
+# Templates the tree cannot hold (issue 12): routed by Starlette's regex, as FastAPI routes them.
+
+Build = Callable[[Any], None]  # registers the same routes on a FastAPI or a FastCore app
+
+
+def both(build: Build) -> dict[str, Any]:
+    """The app ``build`` fills, as FastAPI and as FastCore, each behind its TestClient."""
+    fa_app, fc_app = fastapi.FastAPI(), FastCore()
+    build(fa_app)
+    build(fc_app)
+    return {
+        "fastapi": fastapi.testclient.TestClient(fa_app, raise_server_exceptions=False),
+        "fastcore": TestClient(fc_app, raise_server_exceptions=False),
+    }
+
+
+def assert_same_routing(build: Build, requests: list[tuple[str, str]]) -> dict[str, Any]:
+    """Each request gets FastAPI's status and body (so its route and converted path values)."""
+    clients = both(build)
+    for method, url in requests:
+        expected = clients["fastapi"].request(method, url)
+        actual = clients["fastcore"].request(method, url)
+        assert (actual.status_code, actual.content) == (expected.status_code, expected.content), (method, url)
+    return clients
+
+
+def allow(response: Any) -> list[str]:
+    return [m.strip() for m in response.headers["allow"].split(",")]
+
+
+class HexConvertor(Convertor[int]):
+    regex = "[0-9a-f]+"
+
+    def convert(self, value: str) -> int:
+        return int(value, 16)
+
+    def to_string(self, value: int) -> str:
+        return format(value, "x")
+
+
+class PickyConvertor(Convertor[str]):
+    """Its regex accepts what its ``convert`` refuses: a request for "no" must not be a 500."""
+
+    regex = "[a-z]+"
+
+    def convert(self, value: str) -> str:
+        if value == "no":
+            raise ValueError("no")
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+class NamedGroupConvertor(Convertor[str]):
+    regex = "(?P<inner>[a-z]+)"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+@pytest.fixture
+def convertors() -> Iterator[None]:
+    """Custom convertors registered in Starlette's (process-wide) table for one test."""
+    added = {"fc_hex": HexConvertor(), "fc_picky": PickyConvertor(), "fc_named": NamedGroupConvertor()}
+    for name, convertor in added.items():
+        register_url_convertor(name, convertor)
+    yield
+    for name in added:
+        CONVERTOR_TYPES.pop(name, None)
+
+
+def test_path_parameter_before_the_end_routes_as_in_fastapi() -> None:
+    def build(app: Any) -> None:
+        @app.get("/files/{p:path}/meta")
+        def meta(p: str) -> Any:
+            return {"meta": p}
+
+        @app.get("/files/{p:path}")
+        def files(p: str) -> Any:
+            return {"files": p}
+
+        @app.get("/t/{name:path}.txt")
+        def txt(name: str) -> Any:
+            return {"txt": name}
+
+        @app.get("/ok")
+        def ok() -> Any:
+            return "ok"
+
+    clients = assert_same_routing(
+        build,
+        [
+            ("GET", "/ok"),  # was a 500, as was every request of the app
+            ("GET", "/files/a/meta"),
+            ("GET", "/files/a/b/meta"),
+            ("GET", "/files//meta"),
+            ("GET", "/files/meta"),
+            ("GET", "/files/a/b"),
+            ("GET", "/t/a/b.txt"),
+            ("GET", "/t/.txt"),
+            ("GET", "/t/a.txt/"),
+            ("GET", "/nothing"),
+        ],
+    )
+    assert clients["fastcore"].get("/files/a/b/meta").json() == {"meta": "a/b"}
+    app = clients["fastcore"].app
+    assert app.url_path_for("meta", p="x/y") == "/files/x/y/meta"
+    assert app.url_path_for("txt", name="a/b") == "/t/a/b.txt"
+
+
+def test_custom_convertor_routes_as_in_fastapi(convertors: None) -> None:
+    def build(app: Any) -> None:
+        @app.get("/n/{v:fc_hex}")
+        def hexed(v: int) -> Any:
+            return {"v": v}
+
+        @app.get("/n/{v:fc_hex}/{w:fc_hex}")
+        def two(v: int, w: int) -> Any:
+            return {"sum": v + w}
+
+        @app.get("/n/plain")
+        def plain() -> Any:
+            return "plain"
+
+    clients = assert_same_routing(
+        build,
+        [
+            ("GET", "/n/ff"),
+            ("GET", "/n/10/f"),
+            ("GET", "/n/FF"),
+            ("GET", "/n/xyz"),
+            ("GET", "/n/plain"),
+            ("POST", "/n/ff"),
+        ],
+    )
+    assert clients["fastcore"].get("/n/ff").json() == {"v": 255}  # converted by HexConvertor.convert
+    app = clients["fastcore"].app
+    assert app.url_path_for("hexed", v=255) == "/n/ff"  # and written by its to_string
+    assert app.url_path_for("two", v=16, w=1) == "/n/10/1"
+
+
+def test_builtin_convertor_registered_over_is_used(convertors: None) -> None:
+    # A built-in name registered over is the new convertor's, in FastAPI as here.
+    original = CONVERTOR_TYPES["int"]
+    register_url_convertor("int", HexConvertor())
+    try:
+
+        def build(app: Any) -> None:
+            @app.get("/i/{v:int}")
+            def hexed(v: int) -> Any:
+                return {"v": v}
+
+        assert_same_routing(build, [("GET", "/i/ff"), ("GET", "/i/10"), ("GET", "/i/FF")])
+    finally:
+        CONVERTOR_TYPES["int"] = original
+
+
+def test_fallback_and_tree_routes_keep_declaration_order_as_in_fastapi() -> None:
+    def build(app: Any) -> None:
+        @app.get("/a/{p:path}/x")  # fallback, declared before the tree route it overlaps
+        def first(p: str) -> Any:
+            return {"fallback": p}
+
+        @app.get("/a/{b}/x")
+        def tree(b: str) -> Any:
+            return {"tree": b}
+
+        @app.get("/b/{c}/x")
+        def tree_first(c: str) -> Any:
+            return {"tree": c}
+
+        @app.get("/b/{p:path}/x")  # declared after: the tree route wins where both match
+        def later(p: str) -> Any:
+            return {"fallback": p}
+
+        @app.post("/c/{c}/x")
+        def tree_post(c: str) -> Any:
+            return {"tree": c}
+
+        @app.get("/c/{p:path}/x")  # the tree route 405s on GET: this one answers it
+        def fallback_get(p: str) -> Any:
+            return {"fallback": p}
+
+    assert_same_routing(
+        build,
+        [
+            ("GET", "/a/1/x"),
+            ("GET", "/a/1/2/x"),
+            ("GET", "/b/1/x"),
+            ("GET", "/b/1/2/x"),
+            ("GET", "/c/1/x"),
+            ("POST", "/c/1/x"),
+            ("POST", "/c/1/2/x"),
+            ("PUT", "/c/1/x"),
+        ],
+    )
+
+
+def test_fallback_405_allow_merges_tree_and_fallback_methods() -> None:
+    def build(app: Any) -> None:
+        @app.get("/files/{p:path}")
+        def files(p: str) -> Any:
+            return {"files": p}
+
+        @app.put("/files/{p:path}/meta")
+        def put_meta(p: str) -> Any:
+            return {"put": p}
+
+        @app.post("/only/{p:path}/meta")
+        def post_meta(p: str) -> Any:
+            return {"post": p}
+
+    clients = assert_same_routing(
+        build, [("PUT", "/files/a/meta"), ("DELETE", "/files/a/meta"), ("GET", "/only/a/meta")]
+    )
+    fastcore_client = clients["fastcore"]
+    # Every method of the path (see README), the tree's first; FastAPI lists the first route's.
+    assert allow(fastcore_client.delete("/files/a/meta")) == ["GET", "HEAD", "PUT"]
+    assert allow(fastcore_client.get("/only/a/meta")) == ["POST"]
+    assert allow(fastcore_client.delete("/files/a")) == ["GET", "HEAD"]
+
+
+def test_fallback_starlette_routes_websockets_and_mounts_as_in_fastapi(convertors: None) -> None:
+    async def plain(request: Any) -> PlainTextResponse:
+        return PlainTextResponse(f"plain {dict(request.path_params)}")
+
+    def build(app: Any) -> None:
+        app.add_route("/plain/{p:path}/x", plain, methods=["GET"])
+
+        @app.websocket("/ws/{p:path}/end")
+        async def ws(websocket: WebSocket, p: str) -> None:
+            await websocket.accept()
+            await websocket.send_json({"p": p})
+            await websocket.close()
+
+        inner = type(app)()
+
+        @inner.get("/inner")
+        def inner_route() -> Any:
+            return "inner"
+
+        app.mount("/m/{tenant:fc_hex}", inner)
+
+    clients = assert_same_routing(
+        build,
+        [
+            ("GET", "/plain/a/b/x"),
+            ("POST", "/plain/a/b/x"),
+            ("GET", "/m/ff/inner"),
+            ("GET", "/m/ff/other"),
+            ("GET", "/m/zz/inner"),
+        ],
+    )
+    for client in clients.values():
+        with client.websocket_connect("/ws/a/b/end") as websocket:
+            assert websocket.receive_json() == {"p": "a/b"}
+
+
+def test_failing_convertor_is_no_match_not_a_500(convertors: None) -> None:
+    app = FastCore()
+
+    @app.get("/p/{v:fc_picky}")
+    def picky(v: str) -> Any:
+        return {"v": v}
+
+    @app.get("/p/{v}")
+    def any_value(v: str) -> Any:
+        return {"any": v}
+
+    client = TestClient(app, raise_server_exceptions=False)
+    assert client.get("/p/yes").json() == {"v": "yes"}
+    # FastAPI answers 500 (the convertor raises inside its router); here the route does not match.
+    assert client.get("/p/no").json() == {"any": "no"}
+
+
+REGISTRARS: dict[str, Callable[[Any, str], None]] = {
+    "api_route": lambda app, path: app.get(path)(lambda: None),
+    "websocket": lambda app, path: app.websocket(path)(_websocket_endpoint),
+    "add_route": lambda app, path: app.add_route(path, _plain_endpoint),
+    "add_websocket_route": lambda app, path: getattr(app, "router", app).add_websocket_route(
+        path, _websocket_endpoint
+    ),
+    "mount": lambda app, path: app.mount(path, fastapi.FastAPI()),
+}
+
+
+async def _websocket_endpoint(websocket: WebSocket) -> None:
+    await websocket.close()
+
+
+async def _plain_endpoint(request: Any) -> PlainTextResponse:
+    return PlainTextResponse("")
+
+
+def _registration_error(app: Any, registrar: str, path: str) -> tuple[type[BaseException], str] | None:
+    try:
+        REGISTRARS[registrar](app, path)
+    except Exception as exc:
+        return type(exc), str(exc)
+    return None
+
+
+@pytest.mark.parametrize("registrar", list(REGISTRARS))
+@pytest.mark.parametrize("path", ["/a/{x:nope}", "/a/{x}/{x}", "/a/{x}/{y}/{x:int}/{y}"])
+def test_registration_errors_are_fastapis(registrar: str, path: str) -> None:
+    expected = _registration_error(fastapi.FastAPI(), registrar, path)
+    assert expected is not None
+    assert _registration_error(FastCore(), registrar, path) == expected
+    if registrar != "add_route":  # fastcore's APIRouter.add_route prefixes the path, FastAPI's does not
+        router_expected = _registration_error(fastapi.APIRouter(prefix="/p"), registrar, path)
+        assert _registration_error(APIRouter(prefix="/p"), registrar, path) == router_expected
+
+
+@pytest.mark.parametrize("registrar", list(REGISTRARS))
+def test_unroutable_template_is_a_registration_error(convertors: None, registrar: str) -> None:
+    # FastAPI accepts it and answers every request that reaches it with a 500 (a KeyError).
+    app = FastCore()
+    with pytest.raises(FastCoreError, match=re.escape("named groups ['inner']")):
+        REGISTRARS[registrar](app, "/a/{x:fc_named}")
+    assert len(app.routes) == len(FastCore().routes)
+
+
+def test_unroutable_template_through_include_router_is_a_registration_error(convertors: None) -> None:
+    router = APIRouter()
+    router.routes.append(Route("/a/{x:fc_named}", _plain_endpoint))  # appended: not checked
+    with pytest.raises(FastCoreError, match="cannot be routed"):
+        FastCore().include_router(router)
+    with pytest.raises(FastCoreError, match="cannot be routed"):
+        FastCore(routes=[Route("/a/{x:fc_named}", _plain_endpoint)])
+
+
+def test_bad_routes_appended_directly_do_not_break_the_others(
+    convertors: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = FastCore()
+
+    @app.get("/ok")
+    def ok() -> Any:
+        return "ok"
+
+    changed = APIRoute("/changed/{x}", lambda x: x)
+    changed.path = "/changed/{x:path}/{"  # no tree template, and no longer what its regex says
+    named = Route("/named/{x:fc_named}", _plain_endpoint)
+    no_path = Route("/no-path", _plain_endpoint)
+    no_path.path = None  # type: ignore[assignment]
+    no_regex = Route("/no-regex/{x:path}/y", _plain_endpoint)
+    del no_regex.path_regex
+    late = APIRoute("/late/{p:path}/end", lambda p: {"late": p})
+    app.router.routes.extend([changed, named, no_path, no_regex, late])
+    client = TestClient(app, raise_server_exceptions=False)
+    assert client.get("/ok").json() == "ok"
+    assert client.get("/late/a/b/end").json() == {"late": "a/b"}
+    assert client.get("/changed/v").json() == "v"  # its own regex, compiled when it was built
+    assert client.get("/nothing").status_code == 404
+    assert client.get("/no-regex/a/y").status_code == 404
+    ignored = [r.getMessage() for r in caplog.records if "cannot be routed" in r.getMessage()]
+    assert len(ignored) == 2
+    assert "'/named/{x:fc_named}'" in ignored[0] and "'/no-regex/{x:path}/y'" in ignored[1]
+
+
+def test_apps_without_fallbacks_dispatch_on_the_bare_tree() -> None:
+    client = TestClient(make_app())
+    assert client.get("/items/1").status_code == 200
+    assert type(client.app.router._tree) is _router.Router
+
+
+# --------------------------------------------------------------------------------------------------
+# Routes that can never match warn at registration
+
+
+def _register_get(app: Any, path: str, name: str) -> None:
+    app.add_api_route(path, lambda: name, methods=["GET"], name=name)
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("/u/{a}", "/u/{b}"),
+        ("/u/{a}", "/u/{b:str}"),
+        ("/u/{a:int}", "/u/{b:int}"),
+        ("/u", "/u"),
+        ("/f/{p:path}/m", "/f/{q:path}/m"),  # fallback templates too
+        ("/r/{a}-{b}", "/r/{c}-{d}"),
+    ],
+)
+def test_same_method_and_shape_warns_naming_both(first: str, second: str) -> None:
+    app = FastCore()
+    _register_get(app, first, "first")
+    with pytest.warns(DuplicateRouteWarning) as caught:
+        _register_get(app, second, "second")
+    message = str(caught[0].message)
+    assert repr(first) in message and repr(second) in message
+    assert "'first'" in message and "'second'" in message
+    assert caught[0].filename == __file__  # points at the app's code, not fastcore's
+
+    # Parity: the later route is dead in FastAPI as well.
+    def build(target: Any) -> None:
+        _register_get(target, first, "first")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DuplicateRouteWarning)
+            _register_get(target, second, "second")
+
+    url = re.sub(r"\{[^}]*\}", "1", first)
+    assert assert_same_routing(build, [("GET", url)])["fastcore"].get(url).json() == "first"
+
+
+def test_duplicates_warn_for_other_registrations() -> None:
+    app = FastCore()
+    REGISTRARS["websocket"](app, "/ws/{a}")
+    with pytest.warns(DuplicateRouteWarning):
+        REGISTRARS["add_websocket_route"](app, "/ws/{b}")
+    REGISTRARS["mount"](app, "/static")
+    with pytest.warns(DuplicateRouteWarning, match="any method"):
+        REGISTRARS["mount"](app, "/static")
+    app.add_route("/plain", _plain_endpoint, methods=["GET", "POST"])
+    with pytest.warns(DuplicateRouteWarning, match="for POST"):
+        app.add_route("/plain", _plain_endpoint, methods=["PUT", "POST"])
+    router = APIRouter()
+    _register_get(router, "/items/{x}", "included")
+    _register_get(app, "/api/items/{y}", "own")
+    with pytest.warns(DuplicateRouteWarning, match="'included'"):
+        app.include_router(router, prefix="/api")
+
+
+def test_not_duplicates() -> None:
+    app = FastCore()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _register_get(app, "/x", "get")
+        app.add_api_route("/x", lambda: "head", methods=["HEAD"])  # HEAD-on-GET is implicit
+        app.add_api_route("/x", lambda: "post", methods=["POST"])
+        REGISTRARS["websocket"](app, "/x")  # a WebSocket route and an APIRoute
+        _register_get(app, "/u/{a}", "str")
+        _register_get(app, "/u/{a:int}", "int")
+        _register_get(app, "/u/me", "static")
+        _register_get(app, "/files/{p:path}", "files")
+        _register_get(app, "/files/{p:path}/meta", "meta")
+        REGISTRARS["mount"](app, "/static")
+        router = APIRouter()
+        _register_get(router, "/x", "included")
+        app.include_router(router, prefix="/other")
+        app.include_router(router, prefix="/another")
+
+
+def test_removed_route_is_not_a_duplicate() -> None:
+    app = FastCore()
+    _register_get(app, "/x", "old")
+    app.router.routes.clear()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _register_get(app, "/x", "new")
+    assert TestClient(app).get("/x").json() == "new"
+
+
+@pytest.mark.parametrize("head_first", [False, True])
+def test_explicit_head_route_answers_head_as_in_fastapi(head_first: bool) -> None:
+    def build(app: Any) -> None:
+        def get() -> Any:
+            return "get"
+
+        def head() -> Any:
+            return "head-route"
+
+        for handler, method in [(get, "GET"), (head, "HEAD")][:: -1 if head_first else 1]:
+            app.add_api_route("/x", handler, methods=[method])
+
+    clients = both(build)
+    expected = clients["fastapi"].head("/x")
+    actual = clients["fastcore"].head("/x")
+    assert actual.status_code == expected.status_code == 200
+    assert actual.headers["content-length"] == expected.headers["content-length"] == str(len('"head-route"'))
+    assert clients["fastcore"].get("/x").json() == "get"
