@@ -294,9 +294,9 @@ class FastCore(Starlette):
         return self._overrides
 
     @dependency_overrides.setter
-    def dependency_overrides(self, value: Mapping[Callable[..., Any], Callable[..., Any]]) -> None:
-        # ``app.dependency_overrides = {}`` is how FastAPI's docs reset overrides.
-        self._overrides = DependencyOverrides(value)
+    def dependency_overrides(self, value: Mapping[Callable[..., Any], Callable[..., Any]] | None) -> None:
+        # ``app.dependency_overrides = {}`` is how FastAPI's docs reset overrides (``None`` works too).
+        self._overrides = DependencyOverrides(value or {})
 
     # -- ASGI --------------------------------------------------------------------------------------
 

@@ -469,6 +469,8 @@ def test_override_mutations_all_replan() -> None:
     assert client.get("/").json() == "real"
     app.dependency_overrides = {dep: lambda: "f"}
     assert client.get("/").json() == "f"
+    app.dependency_overrides = None  # FastAPI accepts it: no overrides
+    assert client.get("/").json() == "real"
 
 
 def test_override_with_different_parameters() -> None:

@@ -183,3 +183,19 @@ def test_encode_escapes_lone_surrogates() -> None:
     start, message = render_json(["\ud800"], 200, False, None)
     assert message["body"] == b'["\\ud800"]'
     assert dict(start["headers"])[b"content-length"] == b"10"
+
+
+def test_other_objects_encode_as_fastapis_jsonable_encoder_does() -> None:
+    from fastapi.encoders import jsonable_encoder
+
+    class Point:
+        def __init__(self) -> None:
+            self.x = 1
+            self.tags = ["a", "b"]
+
+    class Pairs:
+        def __iter__(self) -> Any:
+            return iter([("k", 1), ("v", "w")])
+
+    for value in (Point(), Pairs(), {"nested": Point()}):
+        assert json.loads(encode(value)) == jsonable_encoder(value)

@@ -23,7 +23,16 @@ cdef object enc_hook(object obj):
         return dump(mode="json")
     if isinstance(obj, (set, frozenset)):
         return list(obj)
-    raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
+    # Any other object: its mapping, else its attributes, as FastAPI's jsonable_encoder falls back
+    # (a handler returning, say, an OAuth2PasswordRequestForm gets its fields as a JSON object).
+    try:
+        return dict(obj)
+    except Exception:
+        pass
+    try:
+        return vars(obj)
+    except TypeError:
+        raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable") from None
 
 
 def _enc_hook(obj):
