@@ -3,6 +3,13 @@
 cimport cython
 
 
+cdef struct _Buf:
+    # A growable byte buffer (malloc'ed) in which a response is built; see _http_response.pxi.
+    char *data
+    Py_ssize_t len
+    Py_ssize_t cap
+
+
 @cython.final
 @cython.auto_pickle(False)
 cdef class HttpConfig:
@@ -43,7 +50,12 @@ cdef class ServerState:
     cdef double interval
     cdef list unflushed                # connections holding output until the loop iteration ends
     cdef bint flush_scheduled
+    cdef _Buf out                      # scratch buffer responses are built in (_http_response.pxi)
+    cdef bint out_busy                 # `out` holds a response being built
+    cdef bytes date_line               # "date: ...\r\n" for date_second
+    cdef long long date_second
 
+    cdef bytes date_header(self)
     cdef void _start_sweep(self, HttpConfig cfg)
     cdef void _defer_flush(self, HttpProtocol proto)
 
@@ -147,6 +159,7 @@ cdef class RequestCycle:
 
     cdef void wake(self)
     cdef void on_body(self, bytes data)
+    cdef bytes _render(self, _Buf *out, bytes body, bint more_body)
 
 
 @cython.final

@@ -137,20 +137,9 @@ cdef inline str _method_str(bytes method):
     return method.decode("ascii") if name is None else name
 
 
-cdef dict LENGTHS = {}
 cdef bytes CONTINUE_100 = b"HTTP/1.1 100 Continue\r\n\r\n"
 cdef bytes CHUNK_END = b"0\r\n\r\n"
 cdef bytes CRLF = b"\r\n"
-
-
-cdef inline bytes clen(Py_ssize_t n):
-    # PERF: "content-length: N\r\n" lines for small bodies are built once.
-    line = LENGTHS.get(n)
-    if line is None:
-        line = b"content-length: %d\r\n" % n
-        if n < 65536:
-            LENGTHS[n] = line
-    return <bytes>line
 
 
 cdef inline bint _has_byte(bytes data, char byte):
@@ -233,18 +222,21 @@ cdef bint _bad_header(bytes name, bytes value):
     return _has_ctl(name) or _has_ctl(value) or _has_byte(name, b":")
 
 
-def error_response(int status, str detail, bint close=True):
-    """The bytes of a small JSON error response, e.g. ``{"detail":"Bad Request"}``."""
+cdef bytes _error_bytes(int status, str detail, bint close, bytes date_line):
     body = b'{"detail":"%s"}' % detail.replace("\\", "\\\\").replace('"', '\\"').encode("ascii", "replace")
     return b"".join((
         status_line(status),
-        b"content-type: application/json\r\n",
-        clen(len(body)),
+        b"content-type: application/json\r\ncontent-length: %d\r\n" % len(body),
         b"connection: close\r\n" if close else b"",
-        date_header(),
+        date_line,
         CRLF,
         body,
     ))
+
+
+def error_response(int status, str detail, bint close=True):
+    """The bytes of a small JSON error response, e.g. ``{"detail":"Bad Request"}``."""
+    return _error_bytes(status, detail, close, _format_date_line(c_time(NULL)))
 
 
 @cython.final
@@ -290,6 +282,19 @@ cdef class ServerState:
         self.in_flight = 0
         self.clock = 0.0
         self.unflushed = []
+        self.date_second = -1
+
+    def __dealloc__(self):
+        _free_buf(&self.out)
+
+    cdef bytes date_header(self):
+        # PERF: the Date line is formatted at most once a second; libc's time() is read per
+        # response (a vDSO call, no Python).
+        cdef long long now = c_time(NULL)
+        if now != self.date_second:
+            self.date_line = _format_date_line(now)
+            self.date_second = now
+        return self.date_line
 
     cdef void _start_sweep(self, HttpConfig cfg):
         # PERF: one timer per server instead of two per request.  A timeout fires between
@@ -768,7 +773,7 @@ cdef class HttpProtocol:
     cdef void _write_error(self, int status, str detail):
         if not self.closing:
             if self.transport is not None and not self.transport.is_closing():
-                self._write_now(error_response(status, detail))
+                self._write_now(_error_bytes(status, detail, True, self.srv.date_header()))
             self._close()
 
     cdef void _check_timeouts(self, double now):
@@ -933,7 +938,7 @@ cdef class RequestCycle:
     def send(self, message):
         """ASGI ``send``: writes at once; the awaitable it returns waits only while writes are paused."""
         cdef HttpProtocol proto = self.proto
-        cdef Py_ssize_t n
+        cdef bytes data
         mtype = message["type"]
         if not self.response_started:
             if mtype != "http.response.start":
@@ -949,35 +954,27 @@ cdef class RequestCycle:
             raise RuntimeError(f"expected 'http.response.body', got {mtype!r}")
         body = _as_bytes(_get(message, "body", b""))
         cdef bint more_body = _get(message, "more_body", False)
-        n = PyBytes_GET_SIZE(body)
-        if not self.head_written:
-            _put_head(self, more_body, n)  # into OUT
-            self.head_written = True
+        # The response is built in the server's scratch buffer, or, should Python code run while
+        # building it (a generator of headers) send on another connection, in one of its own.
+        cdef ServerState srv = proto.srv
+        cdef _Buf spare
+        if srv.out_busy:
+            spare.data = NULL
+            spare.len = spare.cap = 0
+            try:
+                data = self._render(&spare, body, more_body)
+            finally:
+                _free_buf(&spare)
         else:
-            OUT.len = 0
-        data = None
-        if not (self.is_head or self.no_body):
-            if self.content_length >= 0:
-                self.body_sent += n
-                if self.body_sent > self.content_length:
-                    raise RuntimeError("response body longer than its content-length")
-            if self.chunked:
-                if n <= INLINE_BODY_MAX:
-                    _put_chunk(body, more_body)
-                else:
-                    _put_int(n, 16)
-                    _put("\r\n", 2)
-                    data = b"".join((_take_out(), body, CRLF if more_body else CRLF + CHUNK_END))
-            elif n <= INLINE_BODY_MAX:
-                # PERF: a small, complete response leaves in one write (and one bytes object).
-                _put_bytes(body)
-            else:
-                data = _take_out() + body if OUT.len else body
-        small = data is None  # all of it is in OUT
-        if small and OUT.len:
-            data = _take_out()
+            srv.out_busy = True
+            srv.out.len = 0
+            try:
+                data = self._render(&srv.out, body, more_body)
+            finally:
+                srv.out_busy = False
         if data is not None and not self.disconnected:
-            if small and not more_body and proto.cfg.coalesce_writes and len(proto.srv.connections) > 1:
+            if not more_body and PyBytes_GET_SIZE(data) <= INLINE_BODY_MAX and proto.cfg.coalesce_writes \
+                    and len(srv.connections) > 1:
                 proto._hold(data)  # see "output" in HttpProtocol
             else:
                 proto._write_now(data)
@@ -993,6 +990,33 @@ cdef class RequestCycle:
             # Flow control: the bytes are buffered; the app waits for the buffer to drain.
             return proto.drain()
         return DONE
+
+    cdef bytes _render(self, _Buf *out, bytes body, bint more_body):
+        # The bytes `send` writes for one http.response.body (with the head before the first):
+        # None when there are none.  `out` is empty on entry.
+        cdef Py_ssize_t n = PyBytes_GET_SIZE(body)
+        if not self.head_written:
+            _put_head(out, self, more_body, n)
+            self.head_written = True
+        if self.is_head or self.no_body:
+            return _take_out(out) if out.len else None
+        if self.content_length >= 0:
+            self.body_sent += n
+            if self.body_sent > self.content_length:
+                raise RuntimeError("response body longer than its content-length")
+        if self.chunked:
+            if n <= INLINE_BODY_MAX:
+                _put_chunk(out, body, more_body)
+            else:
+                _put_int(out, n, 16)
+                _put(out, "\r\n", 2)
+                return b"".join((_take_out(out), body, CRLF if more_body else CRLF + CHUNK_END))
+        elif n <= INLINE_BODY_MAX:
+            # PERF: a small, complete response leaves in one write (and one bytes object).
+            _put_bytes(out, body)
+        else:
+            return _take_out(out) + body if out.len else body
+        return _take_out(out) if out.len else None
 
 
 include "_http_runner.pxi"

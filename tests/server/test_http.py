@@ -554,3 +554,48 @@ def test_idle_keep_alive_connection_keeps_no_request() -> None:
             time.sleep(0.05)
             gc.collect()
             assert refs[-1]() is None
+
+
+# -- state per server, not per module ------------------------------------------------------------
+
+
+def test_two_servers_in_threads_never_mix_responses() -> None:
+    # Each server builds its responses in a buffer of its own.  The app's headers are a generator
+    # (ASGI allows any iterable) that lets the other server's thread run while a head is half built.
+    def make_app(tag: bytes) -> Any:
+        async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+            if scope["type"] != "http":
+                return
+            value = tag + b"-" + scope["query_string"]
+
+            def headers() -> Any:
+                for i in range(8):
+                    time.sleep(0)  # releases the GIL: the other server runs mid-head
+                    yield (b"x-%d" % i, value)
+
+            await send({"type": "http.response.start", "status": 200, "headers": headers()})
+            await send({"type": "http.response.body", "body": value})
+
+        return app
+
+    wrong: list[Any] = []
+
+    def hammer(port: int, tag: bytes) -> None:
+        try:
+            with Client(port) as c:
+                for i in range(150):
+                    c.send(b"GET /?%d HTTP/1.1\r\nHost: t\r\n\r\n" % i)
+                    _status, headers, body = c.read_response()
+                    want = tag + b"-%d" % i
+                    if body != want or {headers.get(f"x-{k}") for k in range(8)} != {want.decode()}:
+                        wrong.append((tag, i, headers, body))
+        except Exception as exc:  # a mixed-up head cannot even be parsed
+            wrong.append((tag, exc))
+
+    with running(make_app(b"A")) as (_, port_a), running(make_app(b"B")) as (_, port_b):
+        threads = [threading.Thread(target=hammer, args=pt) for pt in [(port_a, b"A"), (port_b, b"B")] * 2]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(20)
+    assert wrong == []
