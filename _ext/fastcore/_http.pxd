@@ -110,6 +110,7 @@ cdef class HttpProtocol:
     cdef double head_since      # ... when the request head being read began
     cdef _Runner runner         # runs this connection's app calls (created at its first request)
     cdef bint closing
+    cdef bint lost              # connection_lost has run: nothing written now reaches the client
     cdef bint shutting_down
 
     cdef void _feed(self, object data)

@@ -49,6 +49,9 @@ import sys
 import urllib.parse
 
 import httptools
+from starlette.requests import ClientDisconnect
+
+from fastcore.exceptions import ClientDisconnected
 
 # PERF: hot-path Python lookups bound once as module globals.
 cdef object HttpRequestParser = httptools.HttpRequestParser
@@ -194,6 +197,22 @@ cdef tuple _request_line_hint(bytes data):
 
 
 cdef tuple NO_HINT = (None, None)
+
+
+cdef bint _client_gone(object exc):
+    # `exc`, or an exception it was raised from or while handling, says the client went away: our
+    # send's ClientDisconnected, or Starlette's ClientDisconnect (raised by StreamingResponse
+    # from ours, by Request.stream on http.disconnect).  Exception groups: if all of theirs do.
+    cdef int depth = 0
+    while exc is not None and depth < 16:
+        if isinstance(exc, (ClientDisconnected, ClientDisconnect)):
+            return True
+        group = getattr(exc, "exceptions", None)
+        if type(group) is tuple and group and isinstance(exc, BaseException):
+            return all(_client_gone(e) for e in <tuple>group)
+        exc = exc.__cause__ if exc.__cause__ is not None else exc.__context__
+        depth += 1
+    return False
 
 
 cdef inline object _get(object message, str key, object default):
@@ -398,6 +417,7 @@ cdef class HttpProtocol:
     def connection_lost(self, exc):
         cdef RequestCycle cycle
         self.closing = True
+        self.lost = True
         self.held = None
         self.srv.connections.discard(self)
         for c in (self.current, self.active, *self.pipeline):
@@ -939,6 +959,10 @@ cdef class RequestCycle:
         """ASGI ``send``: writes at once; the awaitable it returns waits only while writes are paused."""
         cdef HttpProtocol proto = self.proto
         cdef bytes data
+        if self.disconnected:
+            # ASGI 2.4: a send on a closed connection raises an OSError subclass, so a streaming
+            # app stops producing for nobody.
+            raise ClientDisconnected("the client has disconnected")
         mtype = message["type"]
         if not self.response_started:
             if mtype != "http.response.start":
@@ -988,8 +1012,13 @@ cdef class RequestCycle:
                 proto._cycle_done(self)
         if proto.write_paused and not proto.closing:
             # Flow control: the bytes are buffered; the app waits for the buffer to drain.
-            return proto.drain()
+            return self._drained()
         return DONE
+
+    async def _drained(self):
+        await self.proto.drain()
+        if self.disconnected or self.proto.lost:
+            raise ClientDisconnected("the client disconnected before the response was sent")
 
     cdef bytes _render(self, _Buf *out, bytes body, bint more_body):
         # The bytes `send` writes for one http.response.body (with the head before the first):

@@ -151,6 +151,11 @@ cdef class _Runner:
                 if not cycle.response_complete:
                     cycle.keep_alive = False
                     proto._close()
+            elif (cycle.disconnected or proto.lost) and _client_gone(exc):
+                # The app stopped because the client went away (ASGI 2.4: send raised): not an
+                # error of the app's, and there is nobody left to answer.
+                error_log.debug("client disconnected; the app ended with %r", exc)
+                proto._close()
             else:
                 error_log.error("Exception in ASGI application", exc_info=exc)
                 if not cycle.head_written and not cycle.disconnected:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import socket
 import threading
 import time
@@ -599,3 +600,81 @@ def test_two_servers_in_threads_never_mix_responses() -> None:
         for t in threads:
             t.join(20)
     assert wrong == []
+
+
+# -- send() after the client has gone (ASGI 2.4) -------------------------------------------------
+
+
+def _streaming_apps(ended: dict[str, Any]) -> dict[str, Any]:
+    """An endless stream three ways: raw ASGI letting send's error propagate, Starlette's
+    StreamingResponse, fastcore's StreamingResponse and EventSourceResponse."""
+    from starlette.applications import Starlette
+    from starlette.responses import StreamingResponse as StarletteStreamingResponse
+    from starlette.routing import Route
+
+    from fastcore import FastCore
+    from fastcore.responses import EventSourceResponse, StreamingResponse
+
+    async def forever() -> Any:
+        while True:
+            yield b"x" * 100
+            await asyncio.sleep(0.01)
+
+    async def raw(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        async for chunk in forever():
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+
+    async def starlette_stream(request: Any) -> Any:
+        return StarletteStreamingResponse(forever())
+
+    fastcore_app = FastCore()
+
+    @fastcore_app.get("/")
+    async def fastcore_stream() -> Any:
+        return StreamingResponse(forever())
+
+    @fastcore_app.get("/sse")
+    async def fastcore_sse() -> Any:
+        return EventSourceResponse(forever())
+
+    def watched(name: str, app: Any) -> Any:
+        async def wrapper(scope: dict[str, Any], receive: Any, send: Any) -> None:
+            if scope["type"] != "http":
+                await app(scope, receive, send)
+                return
+            key = name + scope["path"]
+            try:
+                await app(scope, receive, send)
+            except BaseException as exc:
+                ended[key] = exc
+                raise
+            ended[key] = None
+
+        return wrapper
+
+    return {
+        "raw": watched("raw", raw),
+        "starlette": watched("starlette", Starlette(routes=[Route("/", starlette_stream)])),
+        "fastcore": watched("fastcore", fastcore_app),
+    }
+
+
+@pytest.mark.parametrize(("name", "path"), [("raw", "/"), ("starlette", "/"), ("fastcore", "/"),
+                                             ("fastcore", "/sse")])
+def test_send_after_disconnect_raises_and_is_not_logged(
+    name: str, path: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    from fastcore.exceptions import ClientDisconnected
+
+    ended: dict[str, Any] = {}
+    with running(_streaming_apps(ended)[name]) as (_, port):
+        with Client(port) as c:
+            c.send(b"GET " + path.encode() + b" HTTP/1.1\r\nHost: t\r\n\r\n")
+            assert c.sock.recv(65536).startswith(b"HTTP/1.1 200")
+        assert wait_for(lambda: name + path in ended), "the app kept streaming for nobody"
+        exc = ended[name + path]
+        if name == "raw":
+            assert isinstance(exc, ClientDisconnected) and isinstance(exc, OSError)
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == []
