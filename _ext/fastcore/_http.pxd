@@ -24,6 +24,8 @@ cdef class HttpConfig:
     cdef public long long max_body_size    # 0 = unlimited
     cdef public double timeout_keep_alive
     cdef public double timeout_request_head
+    cdef public double timeout_request_body  # 0 = off
+    cdef public double timeout_send          # 0 = off
     cdef public Py_ssize_t limit_concurrency  # 0 = unlimited
     cdef public bint access_log
     cdef public bint server_header
@@ -108,6 +110,8 @@ cdef class HttpProtocol:
     cdef object drain_waiter
     cdef double idle_since      # ServerState.clock when the connection last became idle
     cdef double head_since      # ... when the request head being read began
+    cdef double body_since      # ... when request body bytes last arrived (or could have)
+    cdef double write_paused_since  # ... when the transport last paused writing
     cdef _Runner runner         # runs this connection's app calls (created at its first request)
     cdef bint closing
     cdef bint lost              # connection_lost has run: nothing written now reaches the client
@@ -126,6 +130,7 @@ cdef class HttpProtocol:
     cdef void _maybe_resume(self)
     cdef void _check_timeouts(self, double now)
     cdef void _close(self)
+    cdef void _abort(self)
     cdef void _hold(self, bytes data)
     cdef void _flush(self)
     cdef void _write_now(self, bytes data)

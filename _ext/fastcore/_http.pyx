@@ -24,8 +24,8 @@ so a request always runs in one Task from start to end.  Apps that keep running 
 response (background work) do not hold up the next request on the connection: that one gets a
 one-shot ``_Runner`` Task of its own.
 
-Timeouts (keep-alive, request head) are checked by one sweep per server, every quarter of the
-shortest timeout, instead of a timer per request.
+Timeouts (keep-alive, request head, request body, send) are checked by one sweep per server,
+every quarter of the shortest timeout, instead of a timer per request.
 
 Output: a response's head and a small body leave as one bytes object built in a C buffer
 (``_http_response.pxi``), and, while several connections are open, small complete responses are
@@ -265,6 +265,7 @@ cdef class HttpConfig:
                  Py_ssize_t max_header_bytes=16384, Py_ssize_t max_header_count=100,
                  Py_ssize_t max_url_length=8192, long long max_body_size=0,
                  double timeout_keep_alive=5.0, double timeout_request_head=10.0,
+                 double timeout_request_body=30.0, double timeout_send=60.0,
                  Py_ssize_t limit_concurrency=0, bint access_log=False, bint server_header=False,
                  list default_headers=None, ws_factory=None, bint coalesce_writes=True):
         self.app = app
@@ -277,6 +278,8 @@ cdef class HttpConfig:
         self.max_body_size = max_body_size
         self.timeout_keep_alive = timeout_keep_alive
         self.timeout_request_head = timeout_request_head
+        self.timeout_request_body = timeout_request_body
+        self.timeout_send = timeout_send
         self.limit_concurrency = limit_concurrency
         self.access_log = access_log
         self.server_header = server_header
@@ -319,7 +322,8 @@ cdef class ServerState:
         # PERF: one timer per server instead of two per request.  A timeout fires between
         # (timeout - interval) and (timeout + interval) after its start: `clock` lags by <= interval.
         cdef double shortest = 0.0
-        for t in (cfg.timeout_keep_alive, cfg.timeout_request_head):
+        for t in (cfg.timeout_keep_alive, cfg.timeout_request_head, cfg.timeout_request_body,
+                  cfg.timeout_send):
             if t > 0 and (shortest == 0.0 or t < shortest):
                 shortest = t
         if shortest == 0.0:
@@ -438,6 +442,7 @@ cdef class HttpProtocol:
 
     def pause_writing(self):
         self.write_paused = True
+        self.write_paused_since = self.srv.clock
 
     def resume_writing(self):
         self.write_paused = False
@@ -614,6 +619,7 @@ cdef class HttpProtocol:
         if not cycle.keep_alive:
             self.after_close = True
         self.current = cycle
+        self.body_since = self.srv.clock
         self.pipeline.append(cycle)
         self.srv.total_requests += 1
 
@@ -621,6 +627,7 @@ cdef class HttpProtocol:
         cdef RequestCycle cycle = self.current
         if cycle is None:
             return
+        self.body_since = self.srv.clock
         cycle.body_received += len(body)
         if self.cfg.max_body_size and cycle.body_received > self.cfg.max_body_size:
             self.reject_status = 413
@@ -731,6 +738,7 @@ cdef class HttpProtocol:
             return
         if len(self.pipeline) < PIPELINE_HIGH_WATER and (cycle is None or _buffered(cycle) <= BODY_HIGH_WATER):
             self.read_paused = False
+            self.body_since = self.srv.clock  # the body timeout counts from here, not from the pause
             self.transport.resume_reading()
 
     cdef void _cycle_done(self, RequestCycle cycle):
@@ -799,6 +807,14 @@ cdef class HttpProtocol:
     cdef void _check_timeouts(self, double now):
         # Called by the server's sweep.
         cdef HttpConfig cfg = self.cfg
+        cdef RequestCycle cycle = self.current
+        if self.write_paused and cfg.timeout_send > 0 and now - self.write_paused_since >= cfg.timeout_send:
+            # A reader that takes nothing for timeout_send seconds: drop the connection and what
+            # it buffers (also one already closing: close() waits for the buffer to drain).  The
+            # app's pending send raises ClientDisconnected.
+            error_log.debug("send timeout: the client read nothing for %.1f s", now - self.write_paused_since)
+            self._abort()
+            return
         if self.closing:
             return
         if self.in_head:
@@ -806,7 +822,18 @@ cdef class HttpProtocol:
                 # RFC 9110 §15.5.9: the client took too long to send the request head.
                 self.in_head = False
                 self._reject(408, "Request Timeout")
-        elif self.active is None and self.current is None and not self.pipeline \
+        elif cycle is not None:
+            # A request body is being received.  Its clock stops while we hold the client back:
+            # reading paused (flow control), or a 100 Continue not sent yet (RFC 9110 §10.1.1).
+            if cfg.timeout_request_body > 0 and not self.read_paused and not cycle.expect_continue \
+                    and now - self.body_since >= cfg.timeout_request_body:
+                if cycle.response_complete:
+                    self._close()  # answered already: only the rest of the body was awaited
+                else:
+                    # 408 if the app has not started its response (else just close); the app's
+                    # receive() gets http.disconnect, its send() raises ClientDisconnected.
+                    self._reject(408, "Request Timeout")
+        elif self.active is None and not self.pipeline \
                 and cfg.timeout_keep_alive > 0 and now - self.idle_since >= cfg.timeout_keep_alive:
             self._close()
 
@@ -816,6 +843,13 @@ cdef class HttpProtocol:
             self.closing = True
             if self.transport is not None:
                 self.transport.close()
+
+    cdef void _abort(self):
+        # Close without writing what is buffered; connection_lost follows.
+        self.closing = True
+        self.held = None
+        if self.transport is not None:
+            self.transport.abort()
 
     # -- output ----------------------------------------------------------------------------------
     #
@@ -937,6 +971,7 @@ cdef class RequestCycle:
             self.expect_continue = False
             if not proto.closing:
                 proto._write_now(CONTINUE_100)
+                proto.body_since = proto.srv.clock  # the client starts sending now
         while True:
             if self.disconnected or self.response_complete:
                 return {"type": "http.disconnect"}

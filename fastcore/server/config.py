@@ -61,6 +61,12 @@ class Config:
     max_body_size: int = 100 * 1024 * 1024  # request body bytes -> 413 (0 = no limit)
     timeout_keep_alive: float = 5.0  # idle seconds before a keep-alive connection is closed
     timeout_request_head: float = 10.0  # seconds to receive a whole request head -> 408
+    # Seconds a request body may go without a byte -> 408 (0 = off); not counted while the server
+    # holds the client back (flow control, 100 Continue not sent).
+    timeout_request_body: float = 30.0
+    # Seconds a client may read nothing of a response while the server has more to write (the
+    # write buffer stays above its high-water mark) -> the connection is dropped (0 = off).
+    timeout_send: float = 60.0
     timeout_graceful_shutdown: float = 30.0  # seconds in-flight requests get on SIGTERM
     ws: Literal["auto", "websockets", "none"] = "auto"
     ws_max_size: int = 16 * 1024 * 1024  # WebSocket message bytes -> close 1009

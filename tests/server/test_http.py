@@ -678,3 +678,81 @@ def test_send_after_disconnect_raises_and_is_not_logged(
             assert isinstance(exc, ClientDisconnected) and isinstance(exc, OSError)
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert errors == []
+
+
+# -- request body and send timeouts --------------------------------------------------------------
+
+STALLED_UPLOAD = b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\nabc"
+
+
+def test_stalled_request_body_times_out_with_408(caplog: pytest.LogCaptureFixture) -> None:
+    from .apps import raw_app
+
+    EVENTS.clear()
+    with running(raw_app, timeout_request_body=1.0) as (_, port), Client(port) as c:
+        c.send(STALLED_UPLOAD)
+        started = time.monotonic()
+        status, headers, body = c.read_response()
+        assert (status, json.loads(body)) == (408, {"detail": "Request Timeout"})
+        assert 0.7 < time.monotonic() - started < 3.5
+        assert headers["connection"] == "close" and c.closed()
+    assert EVENTS.get("disconnect-while-reading")  # the app's receive() got http.disconnect
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []  # nor did its send fail loudly
+
+
+def test_request_body_timeout_counts_from_the_last_byte() -> None:
+    from .apps import raw_app
+
+    with running(raw_app, timeout_request_body=1.0) as (_, port), Client(port) as c:
+        c.send(b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 6\r\n\r\n")
+        for byte in b"abcdef":  # 2.4 s in all, never 1 s without a byte
+            time.sleep(0.4)
+            c.send(bytes([byte]))
+        assert c.read_response()[:3:2] == (200, b"abcdef")
+
+
+def test_stalled_upload_does_not_hold_up_shutdown() -> None:
+    from .apps import raw_app
+
+    with running(raw_app, timeout_request_body=1.0, timeout_graceful_shutdown=10.0) as (server, port):
+        with Client(port) as c:
+            c.send(STALLED_UPLOAD)
+            time.sleep(0.1)
+            started = time.monotonic()
+            server.handle_exit()  # what SIGTERM does
+            assert c.read_response()[0] == 408
+            assert wait_for(lambda: not server.state.connections and not server.state.tasks, 5.0)
+            assert time.monotonic() - started < 3.5
+
+
+def test_client_that_reads_nothing_is_dropped_after_send_timeout() -> None:
+    from fastcore.exceptions import ClientDisconnected
+
+    ended: list[BaseException] = []
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        if scope["path"] == "/ok":
+            await send({"type": "http.response.body", "body": b"ok"})
+            return
+        try:
+            while True:
+                await send({"type": "http.response.body", "body": b"x" * 262144, "more_body": True})
+        except BaseException as exc:
+            ended.append(exc)
+            raise
+
+    with running(app, timeout_send=1.0) as (server, port):
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.connect(("127.0.0.1", port))
+        try:
+            sock.sendall(GET)  # and never read
+            assert wait_for(lambda: ended, 10.0), "a client that reads nothing holds the response forever"
+            assert isinstance(ended[0], ClientDisconnected)
+            assert wait_for(lambda: not server.state.connections, 2.0)
+        finally:
+            sock.close()
+        assert request(port, b"GET /ok HTTP/1.1\r\nHost: t\r\n\r\n")[2] == b"ok"  # still serving
