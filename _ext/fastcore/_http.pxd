@@ -134,6 +134,7 @@ cdef class HttpProtocol:
     cdef void _hold(self, bytes data)
     cdef void _flush(self)
     cdef void _write_now(self, bytes data)
+    cdef bytes _use_absolute(self, tuple absolute)
     cdef dict _build_scope(self, bytes target, str method, str version)
     cdef void _start_upgrade(self)
 

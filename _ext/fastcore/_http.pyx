@@ -199,6 +199,34 @@ cdef tuple _request_line_hint(bytes data):
 cdef tuple NO_HINT = (None, None)
 
 
+cdef object _split_absolute(bytes target, str method):
+    # RFC 9112 §3.2.2 absolute-form, "http(s)://authority[/path][?query]": (authority, the
+    # origin-form "/path?query", "/" for an empty path) or None when target is not that (another
+    # scheme, no authority, userinfo, an authority that is no valid host[:port]).  RFC 9110
+    # §4.2.1: an http(s) URI with an empty host is invalid; §4.2.4: userinfo is treated as an error.
+    cdef Py_ssize_t start, end, n = PyBytes_GET_SIZE(target)
+    head = target[:8].lower()
+    if head.startswith(b"http://"):
+        start = 7
+    elif head == b"https://":
+        start = 8
+    else:
+        return None
+    end = start
+    while end < n and target[end] != 47 and target[end] != 63:  # up to "/" or "?"
+        end += 1
+    authority = target[start:end]
+    if not authority or authority[0] == 58 or _has_byte(authority, b"@") or HOST_RE(authority) is None:
+        return None
+    origin = target[end:]
+    if not origin:
+        # §3.2.4: an empty path with no query, on OPTIONS, means the server itself ("*").
+        origin = b"*" if method == "OPTIONS" else b"/"
+    elif PyBytes_AS_STRING(origin)[0] == b"?":
+        origin = b"/" + origin
+    return (authority, origin)
+
+
 cdef bint _client_gone(object exc):
     # `exc`, or an exception it was raised from or while handling, says the client went away: our
     # send's ClientDisconnected, or Starlette's ClientDisconnect (raised by StreamingResponse
@@ -561,6 +589,9 @@ cdef class HttpProtocol:
         version = self.version if self.version is not None else parser.get_http_version()
         method = self.method if self.method is not None else _method_str(parser.get_method())
         target = self.url
+        absolute = None
+        if PyBytes_GET_SIZE(target) and PyBytes_AS_STRING(target)[0] != b"/" and target != b"*":
+            absolute = _split_absolute(target, method)
         status = 0
         detail = ""
         if version != "1.1" and version != "1.0":
@@ -575,8 +606,10 @@ cdef class HttpProtocol:
         elif self.te_seen and version == "1.0":
             status, detail = 400, "Bad Request"  # RFC 9112 §6.1: faulty framing
         elif not (PyBytes_GET_SIZE(target) and PyBytes_AS_STRING(target)[0] == b"/") \
-                and not (target == b"*" and method == "OPTIONS"):
-            status, detail = 400, "Bad Request: invalid request target"  # RFC 9112 §3.2
+                and not (target == b"*" and method == "OPTIONS") and absolute is None:
+            # RFC 9112 §3.2: origin-form, absolute-form (http/https), or "*" for OPTIONS only;
+            # authority-form is CONNECT's (refused above).
+            status, detail = 400, "Bad Request: invalid request target"
         elif _has_byte(target, b"#"):
             status, detail = 400, "Bad Request: invalid request target"
         elif cfg.limit_concurrency and (self.srv.in_flight >= cfg.limit_concurrency
@@ -590,6 +623,8 @@ cdef class HttpProtocol:
             self.reject_detail = detail
             raise _Rejected()
         self.last_host = self.host
+        if absolute is not None:
+            target = self._use_absolute(<tuple>absolute)
 
         scope = self._build_scope(target, method, version)
         upgrade = b""
@@ -645,6 +680,24 @@ cdef class HttpProtocol:
         cycle.wake()
 
     # -- connection state ------------------------------------------------------------------------
+
+    cdef bytes _use_absolute(self, tuple absolute):
+        # An absolute-form request (RFC 9112 §3.2.2), its Host header checked like any other:
+        # it is routed by the target's path and query, and, as §3.2.2 says an origin server
+        # MUST, the target's authority is the request's host: the scope's "host" header is
+        # replaced (added on HTTP/1.0 without one), so the app (url_for, TrustedHostMiddleware)
+        # sees the host the client addressed.  uvicorn routes the path too but keeps the Host
+        # header; we follow the RFC, which also keeps a proxy routing by the target's authority
+        # and the app from disagreeing about the host.  The scheme stays the connection's.
+        authority, origin = absolute
+        headers = self.headers
+        for i in range(len(headers)):
+            if (<tuple>headers[i])[0] == b"host":
+                headers[i] = (b"host", authority)
+                break
+        else:
+            headers.append((b"host", authority))
+        return origin
 
     cdef dict _build_scope(self, bytes target, str method, str version):
         cdef str root = self.cfg.root_path

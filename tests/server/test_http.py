@@ -168,7 +168,14 @@ BAD = {
     "two-hosts": (b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
     "bad-host": (b"GET / HTTP/1.1\r\nHost: a b/c\r\n\r\n", 400),
     "bad-host-port": (b"GET / HTTP/1.1\r\nHost: a:x\r\n\r\n", 400),
-    "absolute-form": (b"GET http://t/ HTTP/1.1\r\nHost: t\r\n\r\n", 400),
+    "absolute-other-scheme": (b"GET ftp://t/ HTTP/1.1\r\nHost: t\r\n\r\n", 400),
+    "absolute-no-host": (b"GET http:///a HTTP/1.1\r\nHost: t\r\n\r\n", 400),
+    "absolute-port-only": (b"GET http://:80/a HTTP/1.1\r\nHost: t\r\n\r\n", 400),
+    "absolute-userinfo": (b"GET http://u@t/a HTTP/1.1\r\nHost: t\r\n\r\n", 400),
+    "absolute-bad-authority": (b"GET http://t%20x:y/a HTTP/1.1\r\nHost: t\r\n\r\n", 400),
+    "absolute-no-slashes": (b"GET http:t/a HTTP/1.1\r\nHost: t\r\n\r\n", 400),
+    "absolute-no-host-header": (b"GET http://t/ HTTP/1.1\r\n\r\n", 400),
+    "absolute-fragment": (b"GET http://t/a#b HTTP/1.1\r\nHost: t\r\n\r\n", 400),
     "star-not-options": (b"GET * HTTP/1.1\r\nHost: t\r\n\r\n", 400),
     "relative-target": (b"GET foo HTTP/1.1\r\nHost: t\r\n\r\n", 400),
     "fragment": (b"GET /a#b HTTP/1.1\r\nHost: t\r\n\r\n", 400),
@@ -270,6 +277,49 @@ def test_scope_is_complete(raw_port: int) -> None:
     assert scope["headers"] == [["host", "t:1"], ["x-a", "B"]]
     assert scope["client"][0] == "127.0.0.1" and scope["server"] == ["127.0.0.1", raw_port]
     assert scope["state"] == {"started": "yes"}
+
+
+@pytest.mark.parametrize(
+    ("target", "query", "host"),
+    [
+        (b"http://t:1/scope?a=1&b=%20", "a=1&b=%20", "t:1"),
+        (b"HTTPS://other.example/scope", "", "other.example"),  # the target's authority wins
+    ],
+)
+def test_absolute_form_is_routed_by_its_path(raw_port: int, target: bytes, query: str, host: str) -> None:
+    # RFC 9112 §3.2.2: a server MUST accept absolute-form; the target's authority is the host.
+    with Client(raw_port) as c:
+        c.send(b"GET " + target + b" HTTP/1.1\r\nHost: t:1\r\nX-A: B\r\n\r\n")
+        status, _, body = c.read_response()
+        scope = json.loads(body)
+        assert status == 200 and scope["scheme"] == "http"  # the connection's scheme
+        assert (scope["path"], scope["raw_path"], scope["query_string"]) == ("/scope", "/scope", query)
+        assert scope["headers"] == [["host", host], ["x-a", "B"]]
+        c.send(b"GET /scope HTTP/1.1\r\nHost: t:1\r\n\r\n")  # the connection goes on
+        assert json.loads(c.read_response()[2])["headers"] == [["host", "t:1"]]
+
+
+def test_absolute_form_scope_through_the_app() -> None:
+    # Paths that are not /scope: checked through an app that reports what it was given.
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        seen = [scope["method"], scope["path"], scope["raw_path"].decode(), scope["query_string"].decode(),
+                dict(scope["headers"]).get(b"host", b"").decode()]
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": json.dumps(seen).encode()})
+
+    cases = [
+        (b"GET http://[::1]:8000/sc%C3%A9ne HTTP/1.1\r\nHost: t\r\n\r\n",
+         ["GET", "/sc\u00e9ne", "/sc%C3%A9ne", "", "[::1]:8000"]),
+        (b"GET http://t?x=1 HTTP/1.1\r\nHost: t\r\n\r\n", ["GET", "/", "/", "x=1", "t"]),
+        (b"POST http://a.example HTTP/1.0\r\nContent-Length: 0\r\n\r\n", ["POST", "/", "/", "", "a.example"]),
+        (b"OPTIONS http://t HTTP/1.1\r\nHost: t\r\n\r\n", ["OPTIONS", "*", "*", "", "t"]),
+    ]
+    with running(app, root_path="") as (_, port):
+        for raw, expected in cases:
+            status, _, body = request(port, raw)
+            assert (status, json.loads(body)) == (200, expected), raw
 
 
 def test_http_version_per_request_when_pipelined_or_split(raw_port: int) -> None:
