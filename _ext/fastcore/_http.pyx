@@ -290,7 +290,7 @@ def error_response(int status, str detail, bint close=True):
 @cython.auto_pickle(False)
 cdef class HttpConfig:
     def __init__(self, app, loop, *, str root_path="", dict state=None,
-                 Py_ssize_t max_header_bytes=16384, Py_ssize_t max_header_count=100,
+                 Py_ssize_t max_header_bytes=65536, Py_ssize_t max_header_count=1000,
                  Py_ssize_t max_url_length=8192, long long max_body_size=0,
                  double timeout_keep_alive=5.0, double timeout_request_head=10.0,
                  double timeout_request_body=30.0, double timeout_send=60.0,

@@ -806,3 +806,23 @@ def test_client_that_reads_nothing_is_dropped_after_send_timeout() -> None:
         finally:
             sock.close()
         assert request(port, b"GET /ok HTTP/1.1\r\nHost: t\r\n\r\n")[2] == b"ok"  # still serving
+
+
+# -- default head limits -------------------------------------------------------------------------
+
+
+def test_default_head_limits_admit_proxy_chains_and_big_tokens() -> None:
+    from .apps import raw_app
+
+    def head(*lines: bytes) -> bytes:
+        return b"GET /scope HTTP/1.1\r\nHost: t\r\n" + b"".join(line + b"\r\n" for line in lines) + b"\r\n"
+
+    many = [b"X-Hop-%d: 10.0.%d.1" % (i, i % 250) for i in range(300)]
+    token = b"Authorization: Bearer " + b"a" * 30000  # SSO tokens with group claims get this big
+    with running(raw_app) as (_, port):
+        status, _, body = request(port, head(*many))
+        assert status == 200 and len(json.loads(body)["headers"]) == 301
+        assert request(port, head(token, b"Cookie: " + b"c" * 20000))[0] == 200
+        # Still bounded: 1000 fields, 64 KiB of head.
+        assert request(port, head(*(b"X-%d: v" % i for i in range(1001))))[0] == 431
+        assert request(port, head(b"X: " + b"a" * 70000))[0] == 431
