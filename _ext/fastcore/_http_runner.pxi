@@ -23,6 +23,22 @@ cdef class _Done:
         pass
 
 
+cdef bint _client_gone(object exc):
+    # `exc`, or an exception it was raised from or while handling, says the client went away: our
+    # send's ClientDisconnected, or Starlette's ClientDisconnect (raised by StreamingResponse
+    # from ours, by Request.stream on http.disconnect).  Exception groups: if all of theirs do.
+    cdef int depth = 0
+    while exc is not None and depth < 16:
+        if isinstance(exc, (ClientDisconnected, ClientDisconnect)):
+            return True
+        group = getattr(exc, "exceptions", None)
+        if type(group) is tuple and group and isinstance(exc, BaseException):
+            return all(_client_gone(e) for e in <tuple>group)
+        exc = exc.__cause__ if exc.__cause__ is not None else exc.__context__
+        depth += 1
+    return False
+
+
 cdef _Done DONE = _Done()
 cdef object IDLE = object()  # _Runner._step: nothing left to drive
 
