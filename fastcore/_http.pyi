@@ -19,6 +19,8 @@ class HttpConfig:
     max_body_size: int
     timeout_keep_alive: float
     timeout_request_head: float
+    timeout_request_body: float
+    timeout_send: float
     limit_concurrency: int
     access_log: bool
     server_header: bool
@@ -32,12 +34,14 @@ class HttpConfig:
         *,
         root_path: str = "",
         state: dict[str, Any] | None = None,
-        max_header_bytes: int = 16384,
-        max_header_count: int = 100,
+        max_header_bytes: int = 65536,
+        max_header_count: int = 1000,
         max_url_length: int = 8192,
         max_body_size: int = 0,
         timeout_keep_alive: float = 5.0,
         timeout_request_head: float = 10.0,
+        timeout_request_body: float = 30.0,
+        timeout_send: float = 60.0,
         limit_concurrency: int = 0,
         access_log: bool = False,
         server_header: bool = False,

@@ -9,6 +9,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.exceptions import WebSocketException as StarletteWebSocketException
 
 __all__ = [
+    "ClientDisconnected",
     "DependencyScopeError",
     "DuplicateRouteWarning",
     "EndpointContext",
@@ -23,6 +24,13 @@ __all__ = [
     "WebSocketException",
     "WebSocketRequestValidationError",
 ]
+
+
+class ClientDisconnected(OSError):
+    """Raised by the built-in server's ASGI ``send`` once the client has gone (ASGI spec 2.4).
+
+    An app that lets it propagate is not logged as failing: the server knows why it stopped.
+    """
 
 
 class FastCoreError(RuntimeError):

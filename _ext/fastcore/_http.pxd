@@ -3,6 +3,13 @@
 cimport cython
 
 
+cdef struct _Buf:
+    # A growable byte buffer (malloc'ed) in which a response is built; see _http_response.pxi.
+    char *data
+    Py_ssize_t len
+    Py_ssize_t cap
+
+
 @cython.final
 @cython.auto_pickle(False)
 cdef class HttpConfig:
@@ -17,6 +24,8 @@ cdef class HttpConfig:
     cdef public long long max_body_size    # 0 = unlimited
     cdef public double timeout_keep_alive
     cdef public double timeout_request_head
+    cdef public double timeout_request_body  # 0 = off
+    cdef public double timeout_send          # 0 = off
     cdef public Py_ssize_t limit_concurrency  # 0 = unlimited
     cdef public bint access_log
     cdef public bint server_header
@@ -43,7 +52,12 @@ cdef class ServerState:
     cdef double interval
     cdef list unflushed                # connections holding output until the loop iteration ends
     cdef bint flush_scheduled
+    cdef _Buf out                      # scratch buffer responses are built in (_http_response.pxi)
+    cdef bint out_busy                 # `out` holds a response being built
+    cdef bytes date_line               # "date: ...\r\n" for date_second
+    cdef long long date_second
 
+    cdef bytes date_header(self)
     cdef void _start_sweep(self, HttpConfig cfg)
     cdef void _defer_flush(self, HttpProtocol proto)
 
@@ -96,8 +110,11 @@ cdef class HttpProtocol:
     cdef object drain_waiter
     cdef double idle_since      # ServerState.clock when the connection last became idle
     cdef double head_since      # ... when the request head being read began
+    cdef double body_since      # ... when request body bytes last arrived (or could have)
+    cdef double write_paused_since  # ... when the transport last paused writing
     cdef _Runner runner         # runs this connection's app calls (created at its first request)
     cdef bint closing
+    cdef bint lost              # connection_lost has run: nothing written now reaches the client
     cdef bint shutting_down
 
     cdef void _feed(self, object data)
@@ -113,9 +130,11 @@ cdef class HttpProtocol:
     cdef void _maybe_resume(self)
     cdef void _check_timeouts(self, double now)
     cdef void _close(self)
+    cdef void _abort(self)
     cdef void _hold(self, bytes data)
     cdef void _flush(self)
     cdef void _write_now(self, bytes data)
+    cdef bytes _use_absolute(self, tuple absolute)
     cdef dict _build_scope(self, bytes target, str method, str version)
     cdef void _start_upgrade(self)
 
@@ -147,6 +166,7 @@ cdef class RequestCycle:
 
     cdef void wake(self)
     cdef void on_body(self, bytes data)
+    cdef bytes _render(self, _Buf *out, bytes body, bint more_body)
 
 
 @cython.final

@@ -24,8 +24,8 @@ so a request always runs in one Task from start to end.  Apps that keep running 
 response (background work) do not hold up the next request on the connection: that one gets a
 one-shot ``_Runner`` Task of its own.
 
-Timeouts (keep-alive, request head) are checked by one sweep per server, every quarter of the
-shortest timeout, instead of a timer per request.
+Timeouts (keep-alive, request head, request body, send) are checked by one sweep per server,
+every quarter of the shortest timeout, instead of a timer per request.
 
 Output: a response's head and a small body leave as one bytes object built in a C buffer
 (``_http_response.pxi``), and, while several connections are open, small complete responses are
@@ -49,6 +49,9 @@ import sys
 import urllib.parse
 
 import httptools
+from starlette.requests import ClientDisconnect
+
+from fastcore.exceptions import ClientDisconnected
 
 # PERF: hot-path Python lookups bound once as module globals.
 cdef object HttpRequestParser = httptools.HttpRequestParser
@@ -83,12 +86,8 @@ cdef extern from "Python.h":
 cdef object error_log = logging.getLogger("fastcore.error")
 cdef object access_log = logging.getLogger("fastcore.access")
 
+# Each connection's scopes share a copy (apps may write to scope["asgi"]; no module state).
 cdef dict ASGI_VERSION = {"version": "3.0", "spec_version": "2.4"}
-
-# RFC 9110 §7.2 / RFC 3986 §3.2.2: Host = uri-host [ ":" port ]; IP-literal or reg-name / IPv4.
-cdef object HOST_RE = re.compile(
-    rb"(?:\[[0-9A-Fa-f:.]+(?:%25[A-Za-z0-9._~-]+)?\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::[0-9]{0,5})?"
-).fullmatch
 
 # Read-side flow control: pause reading above this much unread body, or this many queued requests.
 cdef Py_ssize_t BODY_HIGH_WATER = 65536
@@ -114,97 +113,17 @@ cdef bytes status_line(int status):
 
 
 include "_http_response.pxi"
+include "_http_request.pxi"
 
 
-# PERF: the common method names as str constants, so the scope's "method" is not decoded (or
-# hashed) per request.
-cdef tuple METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "TRACE")
-cdef tuple METHOD_BYTES = tuple(m.encode("ascii") for m in METHODS)
-
-
-cdef str _known_method(const char *name, Py_ssize_t n):
-    cdef Py_ssize_t i
-    cdef bytes known
-    for i in range(8):
-        known = <bytes>METHOD_BYTES[i]
-        if PyBytes_GET_SIZE(known) == n and memcmp(PyBytes_AS_STRING(known), name, n) == 0:
-            return <str>METHODS[i]
-    return None
-
-
-cdef inline str _method_str(bytes method):
-    name = _known_method(PyBytes_AS_STRING(method), PyBytes_GET_SIZE(method))
-    return method.decode("ascii") if name is None else name
-
-
-cdef dict LENGTHS = {}
 cdef bytes CONTINUE_100 = b"HTTP/1.1 100 Continue\r\n\r\n"
 cdef bytes CHUNK_END = b"0\r\n\r\n"
 cdef bytes CRLF = b"\r\n"
 
 
-cdef inline bytes clen(Py_ssize_t n):
-    # PERF: "content-length: N\r\n" lines for small bodies are built once.
-    line = LENGTHS.get(n)
-    if line is None:
-        line = b"content-length: %d\r\n" % n
-        if n < 65536:
-            LENGTHS[n] = line
-    return <bytes>line
-
-
 cdef inline bint _has_byte(bytes data, char byte):
     # PERF: `b"x" in data` first tries b"x" as an int and raises (and clears) a TypeError.
     return memchr(<const char *>data, byte, len(data)) != NULL
-
-
-cdef bytes _lower(bytes name):
-    # ASGI header names are lower-case; most clients send them so already (HTTP/1.1 "Host" aside).
-    cdef const unsigned char *p = <const unsigned char *>PyBytes_AS_STRING(name)
-    cdef Py_ssize_t i, n = PyBytes_GET_SIZE(name)
-    cdef unsigned char *dst
-    for i in range(n):
-        if 65 <= p[i] <= 90:
-            break
-    else:
-        return name
-    lowered = PyBytes_FromStringAndSize(NULL, n)
-    dst = <unsigned char *>PyBytes_AS_STRING(lowered)
-    for i in range(n):
-        dst[i] = p[i] + 32 if 65 <= p[i] <= 90 else p[i]
-    return lowered
-
-
-cdef tuple _request_line_hint(bytes data):
-    # (method, version) if data's first line is "METHOD target HTTP/1.x\r\n" with one of the common
-    # methods and x 0 or 1, else (None, None).  llhttp parses the same line; it still rejects
-    # what is malformed.  PERF: spares httptools' get_http_version() (a str.format per call) and
-    # get_method() for the request that begins a read: every request but pipelined ones.
-    cdef const char *p = PyBytes_AS_STRING(data)
-    cdef const char *nl = <const char *>memchr(p, b"\n", PyBytes_GET_SIZE(data))
-    cdef const char *sp
-    cdef Py_ssize_t end
-    if nl == NULL:
-        return NO_HINT
-    end = nl - p
-    if end < 11 or memcmp(p + end - 10, b" HTTP/1.", 8) != 0 or p[end - 1] != b"\r":
-        return NO_HINT
-    if p[end - 2] == b"1":
-        version = "1.1"
-    elif p[end - 2] == b"0":
-        version = "1.0"
-    else:
-        return NO_HINT
-    sp = <const char *>memchr(p, b" ", end)
-    if sp == NULL:
-        return NO_HINT
-    method = _known_method(p, sp - p)
-    if method is None:
-        return NO_HINT
-    return (method, version)
-
-
-cdef tuple NO_HINT = (None, None)
 
 
 cdef inline object _get(object message, str key, object default):
@@ -233,27 +152,31 @@ cdef bint _bad_header(bytes name, bytes value):
     return _has_ctl(name) or _has_ctl(value) or _has_byte(name, b":")
 
 
-def error_response(int status, str detail, bint close=True):
-    """The bytes of a small JSON error response, e.g. ``{"detail":"Bad Request"}``."""
+cdef bytes _error_bytes(int status, str detail, bint close, bytes date_line):
     body = b'{"detail":"%s"}' % detail.replace("\\", "\\\\").replace('"', '\\"').encode("ascii", "replace")
     return b"".join((
         status_line(status),
-        b"content-type: application/json\r\n",
-        clen(len(body)),
+        b"content-type: application/json\r\ncontent-length: %d\r\n" % len(body),
         b"connection: close\r\n" if close else b"",
-        date_header(),
+        date_line,
         CRLF,
         body,
     ))
+
+
+def error_response(int status, str detail, bint close=True):
+    """The bytes of a small JSON error response, e.g. ``{"detail":"Bad Request"}``."""
+    return _error_bytes(status, detail, close, _format_date_line(c_time(NULL)))
 
 
 @cython.final
 @cython.auto_pickle(False)
 cdef class HttpConfig:
     def __init__(self, app, loop, *, str root_path="", dict state=None,
-                 Py_ssize_t max_header_bytes=16384, Py_ssize_t max_header_count=100,
+                 Py_ssize_t max_header_bytes=65536, Py_ssize_t max_header_count=1000,
                  Py_ssize_t max_url_length=8192, long long max_body_size=0,
                  double timeout_keep_alive=5.0, double timeout_request_head=10.0,
+                 double timeout_request_body=30.0, double timeout_send=60.0,
                  Py_ssize_t limit_concurrency=0, bint access_log=False, bint server_header=False,
                  list default_headers=None, ws_factory=None, bint coalesce_writes=True):
         self.app = app
@@ -266,6 +189,8 @@ cdef class HttpConfig:
         self.max_body_size = max_body_size
         self.timeout_keep_alive = timeout_keep_alive
         self.timeout_request_head = timeout_request_head
+        self.timeout_request_body = timeout_request_body
+        self.timeout_send = timeout_send
         self.limit_concurrency = limit_concurrency
         self.access_log = access_log
         self.server_header = server_header
@@ -290,12 +215,26 @@ cdef class ServerState:
         self.in_flight = 0
         self.clock = 0.0
         self.unflushed = []
+        self.date_second = -1
+
+    def __dealloc__(self):
+        _free_buf(&self.out)
+
+    cdef bytes date_header(self):
+        # PERF: the Date line is formatted at most once a second; libc's time() is read per
+        # response (a vDSO call, no Python).
+        cdef long long now = c_time(NULL)
+        if now != self.date_second:
+            self.date_line = _format_date_line(now)
+            self.date_second = now
+        return self.date_line
 
     cdef void _start_sweep(self, HttpConfig cfg):
         # PERF: one timer per server instead of two per request.  A timeout fires between
         # (timeout - interval) and (timeout + interval) after its start: `clock` lags by <= interval.
         cdef double shortest = 0.0
-        for t in (cfg.timeout_keep_alive, cfg.timeout_request_head):
+        for t in (cfg.timeout_keep_alive, cfg.timeout_request_head, cfg.timeout_request_body,
+                  cfg.timeout_send):
             if t > 0 and (shortest == 0.0 or t < shortest):
                 shortest = t
         if shortest == 0.0:
@@ -376,7 +315,7 @@ cdef class HttpProtocol:
         # overwritten); the key order is the one documented by the ASGI spec.
         self.scope_base = {
             "type": "http",
-            "asgi": ASGI_VERSION,
+            "asgi": ASGI_VERSION.copy(),
             "http_version": "1.1",
             "method": "GET",
             "scheme": self.scheme,
@@ -393,6 +332,7 @@ cdef class HttpProtocol:
     def connection_lost(self, exc):
         cdef RequestCycle cycle
         self.closing = True
+        self.lost = True
         self.held = None
         self.srv.connections.discard(self)
         for c in (self.current, self.active, *self.pipeline):
@@ -413,6 +353,7 @@ cdef class HttpProtocol:
 
     def pause_writing(self):
         self.write_paused = True
+        self.write_paused_since = self.srv.clock
 
     def resume_writing(self):
         self.write_paused = False
@@ -531,6 +472,9 @@ cdef class HttpProtocol:
         version = self.version if self.version is not None else parser.get_http_version()
         method = self.method if self.method is not None else _method_str(parser.get_method())
         target = self.url
+        absolute = None
+        if PyBytes_GET_SIZE(target) and PyBytes_AS_STRING(target)[0] != b"/" and target != b"*":
+            absolute = _split_absolute(target, method)
         status = 0
         detail = ""
         if version != "1.1" and version != "1.0":
@@ -545,8 +489,10 @@ cdef class HttpProtocol:
         elif self.te_seen and version == "1.0":
             status, detail = 400, "Bad Request"  # RFC 9112 §6.1: faulty framing
         elif not (PyBytes_GET_SIZE(target) and PyBytes_AS_STRING(target)[0] == b"/") \
-                and not (target == b"*" and method == "OPTIONS"):
-            status, detail = 400, "Bad Request: invalid request target"  # RFC 9112 §3.2
+                and not (target == b"*" and method == "OPTIONS") and absolute is None:
+            # RFC 9112 §3.2: origin-form, absolute-form (http/https), or "*" for OPTIONS only;
+            # authority-form is CONNECT's (refused above).
+            status, detail = 400, "Bad Request: invalid request target"
         elif _has_byte(target, b"#"):
             status, detail = 400, "Bad Request: invalid request target"
         elif cfg.limit_concurrency and (self.srv.in_flight >= cfg.limit_concurrency
@@ -560,6 +506,8 @@ cdef class HttpProtocol:
             self.reject_detail = detail
             raise _Rejected()
         self.last_host = self.host
+        if absolute is not None:
+            target = self._use_absolute(<tuple>absolute)
 
         scope = self._build_scope(target, method, version)
         upgrade = b""
@@ -589,6 +537,7 @@ cdef class HttpProtocol:
         if not cycle.keep_alive:
             self.after_close = True
         self.current = cycle
+        self.body_since = self.srv.clock
         self.pipeline.append(cycle)
         self.srv.total_requests += 1
 
@@ -596,6 +545,7 @@ cdef class HttpProtocol:
         cdef RequestCycle cycle = self.current
         if cycle is None:
             return
+        self.body_since = self.srv.clock
         cycle.body_received += len(body)
         if self.cfg.max_body_size and cycle.body_received > self.cfg.max_body_size:
             self.reject_status = 413
@@ -613,6 +563,24 @@ cdef class HttpProtocol:
         cycle.wake()
 
     # -- connection state ------------------------------------------------------------------------
+
+    cdef bytes _use_absolute(self, tuple absolute):
+        # An absolute-form request (RFC 9112 §3.2.2), its Host header checked like any other:
+        # it is routed by the target's path and query, and, as §3.2.2 says an origin server
+        # MUST, the target's authority is the request's host: the scope's "host" header is
+        # replaced (added on HTTP/1.0 without one), so the app (url_for, TrustedHostMiddleware)
+        # sees the host the client addressed.  uvicorn routes the path too but keeps the Host
+        # header; we follow the RFC, which also keeps a proxy routing by the target's authority
+        # and the app from disagreeing about the host.  The scheme stays the connection's.
+        authority, origin = absolute
+        headers = self.headers
+        for i in range(len(headers)):
+            if (<tuple>headers[i])[0] == b"host":
+                headers[i] = (b"host", authority)
+                break
+        else:
+            headers.append((b"host", authority))
+        return origin
 
     cdef dict _build_scope(self, bytes target, str method, str version):
         cdef str root = self.cfg.root_path
@@ -706,6 +674,7 @@ cdef class HttpProtocol:
             return
         if len(self.pipeline) < PIPELINE_HIGH_WATER and (cycle is None or _buffered(cycle) <= BODY_HIGH_WATER):
             self.read_paused = False
+            self.body_since = self.srv.clock  # the body timeout counts from here, not from the pause
             self.transport.resume_reading()
 
     cdef void _cycle_done(self, RequestCycle cycle):
@@ -768,12 +737,20 @@ cdef class HttpProtocol:
     cdef void _write_error(self, int status, str detail):
         if not self.closing:
             if self.transport is not None and not self.transport.is_closing():
-                self._write_now(error_response(status, detail))
+                self._write_now(_error_bytes(status, detail, True, self.srv.date_header()))
             self._close()
 
     cdef void _check_timeouts(self, double now):
         # Called by the server's sweep.
         cdef HttpConfig cfg = self.cfg
+        cdef RequestCycle cycle = self.current
+        if self.write_paused and cfg.timeout_send > 0 and now - self.write_paused_since >= cfg.timeout_send:
+            # A reader that takes nothing for timeout_send seconds: drop the connection and what
+            # it buffers (also one already closing: close() waits for the buffer to drain).  The
+            # app's pending send raises ClientDisconnected.
+            error_log.debug("send timeout: the client read nothing for %.1f s", now - self.write_paused_since)
+            self._abort()
+            return
         if self.closing:
             return
         if self.in_head:
@@ -781,7 +758,18 @@ cdef class HttpProtocol:
                 # RFC 9110 §15.5.9: the client took too long to send the request head.
                 self.in_head = False
                 self._reject(408, "Request Timeout")
-        elif self.active is None and self.current is None and not self.pipeline \
+        elif cycle is not None:
+            # A request body is being received.  Its clock stops while we hold the client back:
+            # reading paused (flow control), or a 100 Continue not sent yet (RFC 9110 §10.1.1).
+            if cfg.timeout_request_body > 0 and not self.read_paused and not cycle.expect_continue \
+                    and now - self.body_since >= cfg.timeout_request_body:
+                if cycle.response_complete:
+                    self._close()  # answered already: only the rest of the body was awaited
+                else:
+                    # 408 if the app has not started its response (else just close); the app's
+                    # receive() gets http.disconnect, its send() raises ClientDisconnected.
+                    self._reject(408, "Request Timeout")
+        elif self.active is None and not self.pipeline \
                 and cfg.timeout_keep_alive > 0 and now - self.idle_since >= cfg.timeout_keep_alive:
             self._close()
 
@@ -791,6 +779,13 @@ cdef class HttpProtocol:
             self.closing = True
             if self.transport is not None:
                 self.transport.close()
+
+    cdef void _abort(self):
+        # Close without writing what is buffered; connection_lost follows.
+        self.closing = True
+        self.held = None
+        if self.transport is not None:
+            self.transport.abort()
 
     # -- output ----------------------------------------------------------------------------------
     #
@@ -912,6 +907,7 @@ cdef class RequestCycle:
             self.expect_continue = False
             if not proto.closing:
                 proto._write_now(CONTINUE_100)
+                proto.body_since = proto.srv.clock  # the client starts sending now
         while True:
             if self.disconnected or self.response_complete:
                 return {"type": "http.disconnect"}
@@ -933,7 +929,11 @@ cdef class RequestCycle:
     def send(self, message):
         """ASGI ``send``: writes at once; the awaitable it returns waits only while writes are paused."""
         cdef HttpProtocol proto = self.proto
-        cdef Py_ssize_t n
+        cdef bytes data
+        if self.disconnected:
+            # ASGI 2.4: a send on a closed connection raises an OSError subclass, so a streaming
+            # app stops producing for nobody.
+            raise ClientDisconnected("the client has disconnected")
         mtype = message["type"]
         if not self.response_started:
             if mtype != "http.response.start":
@@ -949,35 +949,27 @@ cdef class RequestCycle:
             raise RuntimeError(f"expected 'http.response.body', got {mtype!r}")
         body = _as_bytes(_get(message, "body", b""))
         cdef bint more_body = _get(message, "more_body", False)
-        n = PyBytes_GET_SIZE(body)
-        if not self.head_written:
-            _put_head(self, more_body, n)  # into OUT
-            self.head_written = True
+        # The response is built in the server's scratch buffer, or, should Python code run while
+        # building it (a generator of headers) send on another connection, in one of its own.
+        cdef ServerState srv = proto.srv
+        cdef _Buf spare
+        if srv.out_busy:
+            spare.data = NULL
+            spare.len = spare.cap = 0
+            try:
+                data = self._render(&spare, body, more_body)
+            finally:
+                _free_buf(&spare)
         else:
-            OUT.len = 0
-        data = None
-        if not (self.is_head or self.no_body):
-            if self.content_length >= 0:
-                self.body_sent += n
-                if self.body_sent > self.content_length:
-                    raise RuntimeError("response body longer than its content-length")
-            if self.chunked:
-                if n <= INLINE_BODY_MAX:
-                    _put_chunk(body, more_body)
-                else:
-                    _put_int(n, 16)
-                    _put("\r\n", 2)
-                    data = b"".join((_take_out(), body, CRLF if more_body else CRLF + CHUNK_END))
-            elif n <= INLINE_BODY_MAX:
-                # PERF: a small, complete response leaves in one write (and one bytes object).
-                _put_bytes(body)
-            else:
-                data = _take_out() + body if OUT.len else body
-        small = data is None  # all of it is in OUT
-        if small and OUT.len:
-            data = _take_out()
+            srv.out_busy = True
+            srv.out.len = 0
+            try:
+                data = self._render(&srv.out, body, more_body)
+            finally:
+                srv.out_busy = False
         if data is not None and not self.disconnected:
-            if small and not more_body and proto.cfg.coalesce_writes and len(proto.srv.connections) > 1:
+            if not more_body and PyBytes_GET_SIZE(data) <= INLINE_BODY_MAX and proto.cfg.coalesce_writes \
+                    and len(srv.connections) > 1:
                 proto._hold(data)  # see "output" in HttpProtocol
             else:
                 proto._write_now(data)
@@ -991,8 +983,40 @@ cdef class RequestCycle:
                 proto._cycle_done(self)
         if proto.write_paused and not proto.closing:
             # Flow control: the bytes are buffered; the app waits for the buffer to drain.
-            return proto.drain()
+            return self._drained()
         return DONE
+
+    async def _drained(self):
+        await self.proto.drain()
+        if self.disconnected or self.proto.lost:
+            raise ClientDisconnected("the client disconnected before the response was sent")
+
+    cdef bytes _render(self, _Buf *out, bytes body, bint more_body):
+        # The bytes `send` writes for one http.response.body (with the head before the first):
+        # None when there are none.  `out` is empty on entry.
+        cdef Py_ssize_t n = PyBytes_GET_SIZE(body)
+        if not self.head_written:
+            _put_head(out, self, more_body, n)
+            self.head_written = True
+        if self.is_head or self.no_body:
+            return _take_out(out) if out.len else None
+        if self.content_length >= 0:
+            self.body_sent += n
+            if self.body_sent > self.content_length:
+                raise RuntimeError("response body longer than its content-length")
+        if self.chunked:
+            if n <= INLINE_BODY_MAX:
+                _put_chunk(out, body, more_body)
+            else:
+                _put_int(out, n, 16)
+                _put(out, "\r\n", 2)
+                return b"".join((_take_out(out), body, CRLF if more_body else CRLF + CHUNK_END))
+        elif n <= INLINE_BODY_MAX:
+            # PERF: a small, complete response leaves in one write (and one bytes object).
+            _put_bytes(out, body)
+        else:
+            return _take_out(out) + body if out.len else body
+        return _take_out(out) if out.len else None
 
 
 include "_http_runner.pxi"

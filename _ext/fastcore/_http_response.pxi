@@ -2,86 +2,77 @@
 #
 # PERF: a response head used to be ~10 small bytes objects (one per header line, each lower-cased
 # and checked by Python methods) joined, then concatenated with the body.  Here every part is
-# copied once into a scratch buffer owned by the module, checked and lower-cased on the way, and
-# the head plus a small body leave as one bytes object: one allocation per response.  The buffer
-# is reset at the start of every response and nothing between reset and copy-out runs Python code
-# that could re-enter it.
+# copied once into a scratch buffer, checked and lower-cased on the way, and the head plus a small
+# body leave as one bytes object: one allocation per response.
+#
+# The scratch buffer (a _Buf, declared in _http.pxd) belongs to the ServerState: one per server,
+# used only by the thread running that server's event loop, so two servers in threads (or a
+# free-threaded build) never share one.  Python code can run while a response is being built (an
+# app's headers may be any iterable, a generator included) and could send on another connection of
+# the same server: RequestCycle.send then builds in a buffer of its own (ServerState.out_busy).
 
-from libc.stdlib cimport realloc
+from libc.stdlib cimport free, realloc
 from libc.string cimport memcpy
-from libc.time cimport time as c_time, time_t
-
-
-cdef struct _Buf:
-    char *data
-    Py_ssize_t len
-    Py_ssize_t cap
-
-
-cdef _Buf OUT  # the scratch buffer (module state: one event loop thread runs the protocol)
+from libc.time cimport time as c_time
 
 # A body up to this size is copied into the response's one write; a larger one is written after
 # the head on its own, so the scratch buffer never grows to the size of a big body.
 cdef Py_ssize_t INLINE_BODY_MAX = 65536
 
 
-cdef int _reserve(Py_ssize_t extra) except -1:
-    cdef Py_ssize_t cap = OUT.cap * 2 if OUT.cap else 4096
+cdef int _reserve(_Buf *out, Py_ssize_t extra) except -1:
+    cdef Py_ssize_t cap = out.cap * 2 if out.cap else 4096
     cdef char *grown
-    while cap < OUT.len + extra:
+    while cap < out.len + extra:
         cap *= 2
-    grown = <char *>realloc(OUT.data, cap)
+    grown = <char *>realloc(out.data, cap)
     if grown == NULL:
         raise MemoryError()
-    OUT.data = grown
-    OUT.cap = cap
+    out.data = grown
+    out.cap = cap
     return 0
 
 
-cdef inline int _put(const char *src, Py_ssize_t n) except -1:
-    if OUT.len + n > OUT.cap:
-        _reserve(n)
-    memcpy(OUT.data + OUT.len, src, n)
-    OUT.len += n
+cdef inline void _free_buf(_Buf *out):
+    free(out.data)
+    out.data = NULL
+    out.len = out.cap = 0
+
+
+cdef inline int _put(_Buf *out, const char *src, Py_ssize_t n) except -1:
+    if out.len + n > out.cap:
+        _reserve(out, n)
+    memcpy(out.data + out.len, src, n)
+    out.len += n
     return 0
 
 
-cdef inline int _put_bytes(bytes b) except -1:
-    return _put(PyBytes_AS_STRING(b), PyBytes_GET_SIZE(b))
+cdef inline int _put_bytes(_Buf *out, bytes b) except -1:
+    return _put(out, PyBytes_AS_STRING(b), PyBytes_GET_SIZE(b))
 
 
-cdef int _put_int(long long n, int base) except -1:
+cdef int _put_int(_Buf *out, long long n, int base) except -1:
     # Decimal (base 10) or lower-case hex (base 16) digits of n >= 0.
     cdef char digits[24]
     cdef int i = 24
     cdef int d
     if n == 0:
-        return _put("0", 1)
+        return _put(out, "0", 1)
     while n > 0 and i > 0:
         d = <int>(n % base)
         i -= 1
         digits[i] = <char>(48 + d if d < 10 else 87 + d)
         n //= base
-    return _put(digits + i, 24 - i)
+    return _put(out, digits + i, 24 - i)
 
 
-cdef inline bytes _take_out():
-    return PyBytes_FromStringAndSize(OUT.data, OUT.len)
+cdef inline bytes _take_out(_Buf *out):
+    return PyBytes_FromStringAndSize(out.data, out.len)
 
 
-# PERF: the Date header (RFC 9110 §6.6.1) is formatted at most once a second; libc's time() is read
-# per response (a vDSO call, no Python).
-cdef bytes _date_line = b""
-cdef time_t _date_second = -1
-
-
-cdef bytes date_header():
-    global _date_line, _date_second
-    cdef time_t now = c_time(NULL)
-    if now != _date_second:
-        _date_second = now
-        _date_line = b"date: " + format_date(<double>now, usegmt=True).encode("ascii") + b"\r\n"
-    return _date_line
+cdef bytes _format_date_line(long long now):
+    # The Date header line (RFC 9110 §6.6.1) for the second `now`; ServerState.date_line caches it.
+    return b"date: " + format_date(<double>now, usegmt=True).encode("ascii") + b"\r\n"
 
 
 cdef inline bint _ieq(const unsigned char *lowered, Py_ssize_t n, const char *name, Py_ssize_t name_len):
@@ -125,25 +116,25 @@ cdef inline bytes _as_bytes(object value):
     return bytes(memoryview(value))
 
 
-cdef int _put_app_header(RequestCycle cycle, object item) except -1:
+cdef int _put_app_header(_Buf *out, RequestCycle cycle, object item) except -1:
     # One header of http.response.start: checked, its name lower-cased, written as "name: value\r\n"
     # unless the server frames it itself (Connection; Transfer-Encoding on HTTP/1.0).
     cdef bytes name, value
     cdef const unsigned char *src
     cdef unsigned char *dst
     cdef unsigned char c
-    cdef Py_ssize_t i, n, start = OUT.len
+    cdef Py_ssize_t i, n, start = out.len
     name_obj, value_obj = item
     name = _as_bytes(name_obj)
     value = _as_bytes(value_obj)
     n = PyBytes_GET_SIZE(name)
     if n == 0:
         raise RuntimeError("invalid response header: empty name")
-    if OUT.len + n + PyBytes_GET_SIZE(value) + 4 > OUT.cap:
-        _reserve(n + PyBytes_GET_SIZE(value) + 4)
+    if out.len + n + PyBytes_GET_SIZE(value) + 4 > out.cap:
+        _reserve(out, n + PyBytes_GET_SIZE(value) + 4)
     # Response splitting guard (RFC 9110 §5.5): no CR, LF or NUL anywhere, no colon in the name.
     src = <const unsigned char *>PyBytes_AS_STRING(name)
-    dst = <unsigned char *>OUT.data + start
+    dst = <unsigned char *>out.data + start
     for i in range(n):
         c = src[i]
         if c == 13 or c == 10 or c == 0 or c == 58:
@@ -166,21 +157,21 @@ cdef int _put_app_header(RequestCycle cycle, object item) except -1:
         if value.lower() == b"close":
             cycle.keep_alive = False
         return 0
-    OUT.len += n
-    _put(": ", 2)
-    _put_bytes(value)
-    _put("\r\n", 2)
+    out.len += n
+    _put(out, ": ", 2)
+    _put_bytes(out, value)
+    _put(out, "\r\n", 2)
     return 0
 
 
-cdef int _put_head(RequestCycle cycle, bint more_body, Py_ssize_t first_len) except -1:
-    # The status line and headers of cycle's response, framing decided, into OUT (reset first).
+cdef int _put_head(_Buf *out, RequestCycle cycle, bint more_body, Py_ssize_t first_len) except -1:
+    # The status line and headers of cycle's response, framing decided, appended to `out`.
     cdef int status = cycle.status
-    OUT.len = 0
-    _put_bytes(status_line(status))
+    cdef ServerState srv = cycle.proto.srv
+    _put_bytes(out, status_line(status))
     cycle.no_body = status < 200 or status == 204 or status == 304
     for item in cycle.headers_out:
-        _put_app_header(cycle, item)
+        _put_app_header(out, cycle, item)
     if cycle.chunked and (cycle.content_length >= 0 or cycle.no_body):
         raise RuntimeError("response has both content-length and transfer-encoding")
     if cycle.http10 and cycle.chunked:
@@ -188,33 +179,33 @@ cdef int _put_head(RequestCycle cycle, bint more_body, Py_ssize_t first_len) exc
         cycle.keep_alive = False  # HTTP/1.0 has no chunked coding: the close ends the body
     if not cycle.no_body and cycle.content_length < 0 and not cycle.chunked:
         if not more_body:
-            _put("content-length: ", 16)
-            _put_int(first_len, 10)
-            _put("\r\n", 2)
+            _put(out, "content-length: ", 16)
+            _put_int(out, first_len, 10)
+            _put(out, "\r\n", 2)
             cycle.content_length = first_len
         elif not cycle.http10:
-            _put("transfer-encoding: chunked\r\n", 28)
+            _put(out, "transfer-encoding: chunked\r\n", 28)
             cycle.chunked = True
         else:
             cycle.keep_alive = False
     if not cycle.keep_alive:
-        _put("connection: close\r\n", 19)
+        _put(out, "connection: close\r\n", 19)
     elif cycle.http10:
-        _put("connection: keep-alive\r\n", 24)
-    _put_bytes(date_header())
-    _put_bytes(cycle.proto.cfg.extra_headers)
-    _put("\r\n", 2)
+        _put(out, "connection: keep-alive\r\n", 24)
+    _put_bytes(out, srv.date_header())
+    _put_bytes(out, cycle.proto.cfg.extra_headers)
+    _put(out, "\r\n", 2)
     return 0
 
 
-cdef int _put_chunk(bytes body, bint more_body) except -1:
+cdef int _put_chunk(_Buf *out, bytes body, bint more_body) except -1:
     # One chunk (RFC 9112 §7.1) and, for the last one, the terminating zero chunk.
     cdef Py_ssize_t n = PyBytes_GET_SIZE(body)
     if n:
-        _put_int(n, 16)
-        _put("\r\n", 2)
-        _put_bytes(body)
-        _put("\r\n", 2)
+        _put_int(out, n, 16)
+        _put(out, "\r\n", 2)
+        _put_bytes(out, body)
+        _put(out, "\r\n", 2)
     if not more_body:
-        _put("0\r\n\r\n", 5)
+        _put(out, "0\r\n\r\n", 5)
     return 0

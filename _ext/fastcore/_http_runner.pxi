@@ -23,6 +23,22 @@ cdef class _Done:
         pass
 
 
+cdef bint _client_gone(object exc):
+    # `exc`, or an exception it was raised from or while handling, says the client went away: our
+    # send's ClientDisconnected, or Starlette's ClientDisconnect (raised by StreamingResponse
+    # from ours, by Request.stream on http.disconnect).  Exception groups: if all of theirs do.
+    cdef int depth = 0
+    while exc is not None and depth < 16:
+        if isinstance(exc, (ClientDisconnected, ClientDisconnect)):
+            return True
+        group = getattr(exc, "exceptions", None)
+        if type(group) is tuple and group and isinstance(exc, BaseException):
+            return all(_client_gone(e) for e in <tuple>group)
+        exc = exc.__cause__ if exc.__cause__ is not None else exc.__context__
+        depth += 1
+    return False
+
+
 cdef _Done DONE = _Done()
 cdef object IDLE = object()  # _Runner._step: nothing left to drive
 
@@ -151,6 +167,11 @@ cdef class _Runner:
                 if not cycle.response_complete:
                     cycle.keep_alive = False
                     proto._close()
+            elif (cycle.disconnected or proto.lost) and _client_gone(exc):
+                # The app stopped because the client went away (ASGI 2.4: send raised): not an
+                # error of the app's, and there is nobody left to answer.
+                error_log.debug("client disconnected; the app ended with %r", exc)
+                proto._close()
             else:
                 error_log.error("Exception in ASGI application", exc_info=exc)
                 if not cycle.head_written and not cycle.disconnected:

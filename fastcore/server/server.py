@@ -116,6 +116,8 @@ class Server:
             max_body_size=config.max_body_size,
             timeout_keep_alive=config.timeout_keep_alive,
             timeout_request_head=config.timeout_request_head,
+            timeout_request_body=config.timeout_request_body,
+            timeout_send=config.timeout_send,
             limit_concurrency=config.limit_concurrency,
             access_log=config.access_log,
             server_header=config.server_header,

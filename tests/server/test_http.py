@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import socket
 import threading
 import time
@@ -167,7 +168,14 @@ BAD = {
     "two-hosts": (b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
     "bad-host": (b"GET / HTTP/1.1\r\nHost: a b/c\r\n\r\n", 400),
     "bad-host-port": (b"GET / HTTP/1.1\r\nHost: a:x\r\n\r\n", 400),
-    "absolute-form": (b"GET http://t/ HTTP/1.1\r\nHost: t\r\n\r\n", 400),
+    "absolute-other-scheme": (b"GET ftp://t/ HTTP/1.1\r\nHost: t\r\n\r\n", 400),
+    "absolute-no-host": (b"GET http:///a HTTP/1.1\r\nHost: t\r\n\r\n", 400),
+    "absolute-port-only": (b"GET http://:80/a HTTP/1.1\r\nHost: t\r\n\r\n", 400),
+    "absolute-userinfo": (b"GET http://u@t/a HTTP/1.1\r\nHost: t\r\n\r\n", 400),
+    "absolute-bad-authority": (b"GET http://t%20x:y/a HTTP/1.1\r\nHost: t\r\n\r\n", 400),
+    "absolute-no-slashes": (b"GET http:t/a HTTP/1.1\r\nHost: t\r\n\r\n", 400),
+    "absolute-no-host-header": (b"GET http://t/ HTTP/1.1\r\n\r\n", 400),
+    "absolute-fragment": (b"GET http://t/a#b HTTP/1.1\r\nHost: t\r\n\r\n", 400),
     "star-not-options": (b"GET * HTTP/1.1\r\nHost: t\r\n\r\n", 400),
     "relative-target": (b"GET foo HTTP/1.1\r\nHost: t\r\n\r\n", 400),
     "fragment": (b"GET /a#b HTTP/1.1\r\nHost: t\r\n\r\n", 400),
@@ -269,6 +277,49 @@ def test_scope_is_complete(raw_port: int) -> None:
     assert scope["headers"] == [["host", "t:1"], ["x-a", "B"]]
     assert scope["client"][0] == "127.0.0.1" and scope["server"] == ["127.0.0.1", raw_port]
     assert scope["state"] == {"started": "yes"}
+
+
+@pytest.mark.parametrize(
+    ("target", "query", "host"),
+    [
+        (b"http://t:1/scope?a=1&b=%20", "a=1&b=%20", "t:1"),
+        (b"HTTPS://other.example/scope", "", "other.example"),  # the target's authority wins
+    ],
+)
+def test_absolute_form_is_routed_by_its_path(raw_port: int, target: bytes, query: str, host: str) -> None:
+    # RFC 9112 §3.2.2: a server MUST accept absolute-form; the target's authority is the host.
+    with Client(raw_port) as c:
+        c.send(b"GET " + target + b" HTTP/1.1\r\nHost: t:1\r\nX-A: B\r\n\r\n")
+        status, _, body = c.read_response()
+        scope = json.loads(body)
+        assert status == 200 and scope["scheme"] == "http"  # the connection's scheme
+        assert (scope["path"], scope["raw_path"], scope["query_string"]) == ("/scope", "/scope", query)
+        assert scope["headers"] == [["host", host], ["x-a", "B"]]
+        c.send(b"GET /scope HTTP/1.1\r\nHost: t:1\r\n\r\n")  # the connection goes on
+        assert json.loads(c.read_response()[2])["headers"] == [["host", "t:1"]]
+
+
+def test_absolute_form_scope_through_the_app() -> None:
+    # Paths that are not /scope: checked through an app that reports what it was given.
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        seen = [scope["method"], scope["path"], scope["raw_path"].decode(), scope["query_string"].decode(),
+                dict(scope["headers"]).get(b"host", b"").decode()]
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": json.dumps(seen).encode()})
+
+    cases = [
+        (b"GET http://[::1]:8000/sc%C3%A9ne HTTP/1.1\r\nHost: t\r\n\r\n",
+         ["GET", "/sc\u00e9ne", "/sc%C3%A9ne", "", "[::1]:8000"]),
+        (b"GET http://t?x=1 HTTP/1.1\r\nHost: t\r\n\r\n", ["GET", "/", "/", "x=1", "t"]),
+        (b"POST http://a.example HTTP/1.0\r\nContent-Length: 0\r\n\r\n", ["POST", "/", "/", "", "a.example"]),
+        (b"OPTIONS http://t HTTP/1.1\r\nHost: t\r\n\r\n", ["OPTIONS", "*", "*", "", "t"]),
+    ]
+    with running(app, root_path="") as (_, port):
+        for raw, expected in cases:
+            status, _, body = request(port, raw)
+            assert (status, json.loads(body)) == (200, expected), raw
 
 
 def test_http_version_per_request_when_pipelined_or_split(raw_port: int) -> None:
@@ -554,3 +605,224 @@ def test_idle_keep_alive_connection_keeps_no_request() -> None:
             time.sleep(0.05)
             gc.collect()
             assert refs[-1]() is None
+
+
+# -- state per server, not per module ------------------------------------------------------------
+
+
+def test_two_servers_in_threads_never_mix_responses() -> None:
+    # Each server builds its responses in a buffer of its own.  The app's headers are a generator
+    # (ASGI allows any iterable) that lets the other server's thread run while a head is half built.
+    def make_app(tag: bytes) -> Any:
+        async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+            if scope["type"] != "http":
+                return
+            value = tag + b"-" + scope["query_string"]
+
+            def headers() -> Any:
+                for i in range(8):
+                    time.sleep(0)  # releases the GIL: the other server runs mid-head
+                    yield (b"x-%d" % i, value)
+
+            await send({"type": "http.response.start", "status": 200, "headers": headers()})
+            await send({"type": "http.response.body", "body": value})
+
+        return app
+
+    wrong: list[Any] = []
+
+    def hammer(port: int, tag: bytes) -> None:
+        try:
+            with Client(port) as c:
+                for i in range(150):
+                    c.send(b"GET /?%d HTTP/1.1\r\nHost: t\r\n\r\n" % i)
+                    _status, headers, body = c.read_response()
+                    want = tag + b"-%d" % i
+                    if body != want or {headers.get(f"x-{k}") for k in range(8)} != {want.decode()}:
+                        wrong.append((tag, i, headers, body))
+        except Exception as exc:  # a mixed-up head cannot even be parsed
+            wrong.append((tag, exc))
+
+    with running(make_app(b"A")) as (_, port_a), running(make_app(b"B")) as (_, port_b):
+        threads = [threading.Thread(target=hammer, args=pt) for pt in [(port_a, b"A"), (port_b, b"B")] * 2]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(20)
+    assert wrong == []
+
+
+# -- send() after the client has gone (ASGI 2.4) -------------------------------------------------
+
+
+def _streaming_apps(ended: dict[str, Any]) -> dict[str, Any]:
+    """An endless stream three ways: raw ASGI letting send's error propagate, Starlette's
+    StreamingResponse, fastcore's StreamingResponse and EventSourceResponse."""
+    from starlette.applications import Starlette
+    from starlette.responses import StreamingResponse as StarletteStreamingResponse
+    from starlette.routing import Route
+
+    from fastcore import FastCore
+    from fastcore.responses import EventSourceResponse, StreamingResponse
+
+    async def forever() -> Any:
+        while True:
+            yield b"x" * 100
+            await asyncio.sleep(0.01)
+
+    async def raw(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        async for chunk in forever():
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+
+    async def starlette_stream(request: Any) -> Any:
+        return StarletteStreamingResponse(forever())
+
+    fastcore_app = FastCore()
+
+    @fastcore_app.get("/")
+    async def fastcore_stream() -> Any:
+        return StreamingResponse(forever())
+
+    @fastcore_app.get("/sse")
+    async def fastcore_sse() -> Any:
+        return EventSourceResponse(forever())
+
+    def watched(name: str, app: Any) -> Any:
+        async def wrapper(scope: dict[str, Any], receive: Any, send: Any) -> None:
+            if scope["type"] != "http":
+                await app(scope, receive, send)
+                return
+            key = name + scope["path"]
+            try:
+                await app(scope, receive, send)
+            except BaseException as exc:
+                ended[key] = exc
+                raise
+            ended[key] = None
+
+        return wrapper
+
+    return {
+        "raw": watched("raw", raw),
+        "starlette": watched("starlette", Starlette(routes=[Route("/", starlette_stream)])),
+        "fastcore": watched("fastcore", fastcore_app),
+    }
+
+
+@pytest.mark.parametrize(("name", "path"), [("raw", "/"), ("starlette", "/"), ("fastcore", "/"),
+                                             ("fastcore", "/sse")])
+def test_send_after_disconnect_raises_and_is_not_logged(
+    name: str, path: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    from fastcore.exceptions import ClientDisconnected
+
+    ended: dict[str, Any] = {}
+    with running(_streaming_apps(ended)[name]) as (_, port):
+        with Client(port) as c:
+            c.send(b"GET " + path.encode() + b" HTTP/1.1\r\nHost: t\r\n\r\n")
+            assert c.sock.recv(65536).startswith(b"HTTP/1.1 200")
+        assert wait_for(lambda: name + path in ended), "the app kept streaming for nobody"
+        exc = ended[name + path]
+        if name == "raw":
+            assert isinstance(exc, ClientDisconnected) and isinstance(exc, OSError)
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == []
+
+
+# -- request body and send timeouts --------------------------------------------------------------
+
+STALLED_UPLOAD = b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\nabc"
+
+
+def test_stalled_request_body_times_out_with_408(caplog: pytest.LogCaptureFixture) -> None:
+    from .apps import raw_app
+
+    EVENTS.clear()
+    with running(raw_app, timeout_request_body=1.0) as (_, port), Client(port) as c:
+        c.send(STALLED_UPLOAD)
+        started = time.monotonic()
+        status, headers, body = c.read_response()
+        assert (status, json.loads(body)) == (408, {"detail": "Request Timeout"})
+        assert 0.7 < time.monotonic() - started < 3.5
+        assert headers["connection"] == "close" and c.closed()
+    assert EVENTS.get("disconnect-while-reading")  # the app's receive() got http.disconnect
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []  # nor did its send fail loudly
+
+
+def test_request_body_timeout_counts_from_the_last_byte() -> None:
+    from .apps import raw_app
+
+    with running(raw_app, timeout_request_body=1.0) as (_, port), Client(port) as c:
+        c.send(b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 6\r\n\r\n")
+        for byte in b"abcdef":  # 2.4 s in all, never 1 s without a byte
+            time.sleep(0.4)
+            c.send(bytes([byte]))
+        assert c.read_response()[:3:2] == (200, b"abcdef")
+
+
+def test_stalled_upload_does_not_hold_up_shutdown() -> None:
+    from .apps import raw_app
+
+    with running(raw_app, timeout_request_body=1.0, timeout_graceful_shutdown=10.0) as (server, port):
+        with Client(port) as c:
+            c.send(STALLED_UPLOAD)
+            time.sleep(0.1)
+            started = time.monotonic()
+            server.handle_exit()  # what SIGTERM does
+            assert c.read_response()[0] == 408
+            assert wait_for(lambda: not server.state.connections and not server.state.tasks, 5.0)
+            assert time.monotonic() - started < 3.5
+
+
+def test_client_that_reads_nothing_is_dropped_after_send_timeout() -> None:
+    from fastcore.exceptions import ClientDisconnected
+
+    ended: list[BaseException] = []
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        if scope["path"] == "/ok":
+            await send({"type": "http.response.body", "body": b"ok"})
+            return
+        try:
+            while True:
+                await send({"type": "http.response.body", "body": b"x" * 262144, "more_body": True})
+        except BaseException as exc:
+            ended.append(exc)
+            raise
+
+    with running(app, timeout_send=1.0) as (server, port):
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.connect(("127.0.0.1", port))
+        try:
+            sock.sendall(GET)  # and never read
+            assert wait_for(lambda: ended, 10.0), "a client that reads nothing holds the response forever"
+            assert isinstance(ended[0], ClientDisconnected)
+            assert wait_for(lambda: not server.state.connections, 2.0)
+        finally:
+            sock.close()
+        assert request(port, b"GET /ok HTTP/1.1\r\nHost: t\r\n\r\n")[2] == b"ok"  # still serving
+
+
+# -- default head limits -------------------------------------------------------------------------
+
+
+def test_default_head_limits_admit_proxy_chains_and_big_tokens() -> None:
+    from .apps import raw_app
+
+    def head(*lines: bytes) -> bytes:
+        return b"GET /scope HTTP/1.1\r\nHost: t\r\n" + b"".join(line + b"\r\n" for line in lines) + b"\r\n"
+
+    many = [b"X-Hop-%d: 10.0.%d.1" % (i, i % 250) for i in range(300)]
+    token = b"Authorization: Bearer " + b"a" * 30000  # SSO tokens with group claims get this big
+    with running(raw_app) as (_, port):
+        status, _, body = request(port, head(*many))
+        assert status == 200 and len(json.loads(body)["headers"]) == 301
+        assert request(port, head(token, b"Cookie: " + b"c" * 20000))[0] == 200
+        # Still bounded: 1000 fields, 64 KiB of head.
+        assert request(port, head(*(b"X-%d: v" % i for i in range(1001))))[0] == 431
+        assert request(port, head(b"X: " + b"a" * 70000))[0] == 431

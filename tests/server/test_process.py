@@ -61,6 +61,19 @@ def serve(*options: str, module: str = "fastcore") -> Iterator[tuple[Proc, int]]
         proc.popen.stderr.close()
 
 
+
+def test_sigterm_not_held_up_by_a_stalled_upload() -> None:
+    # The upload stops sending; the request body timeout, not the grace period, bounds the exit.
+    with serve("--timeout-request-body", "1", "--timeout-graceful-shutdown", "20") as (proc, port):
+        with Client(port) as c:
+            c.send(b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\nabc")
+            time.sleep(0.2)
+            started = time.monotonic()
+            proc.popen.send_signal(signal.SIGTERM)
+            assert c.read_response()[0] == 408
+            assert proc.popen.wait(10) == 0
+            assert time.monotonic() - started < 4.0
+
 def test_sigterm_under_load_loses_no_in_flight_request() -> None:
     with serve("--timeout-graceful-shutdown", "10") as (proc, port):
         results: list[bytes] = []
