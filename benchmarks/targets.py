@@ -69,7 +69,7 @@ TARGETS: dict[str, Target] = {
         "routing cost independent of route count: last of 1,000 routes within 1.3x of first",
     ),
     # Issue 13: the code a FastAPI app ported by an import change is made of (pydantic models,
-    # plain ``def`` handlers and dependencies).  Missed today; reported, not gated (``.ci/run``).
+    # plain ``def`` handlers and dependencies).  Work in progress: reported, not gated (``.ci/run``).
     "sync-speedup": Target(
         ("fastcore", "sync"),
         ("fastapi", "sync"),
