@@ -325,6 +325,160 @@ def routing_starlette() -> ASGIApp:
     return Starlette(routes=routes)
 
 
+# -- ported apps: sync, sync-deps, pyd-body, pyd-list100 --------------------------------------
+# The code a FastAPI app is made of, ported by changing imports: plain ``def`` handlers and
+# dependencies, pydantic ``BaseModel``s.  Every framework, fastcore included, runs the same source
+# with the same (pydantic) models; there is no ``msgspec.Struct`` variant of these scenarios.
+
+
+def sync_fastapi(fw: Kit) -> ASGIApp:
+    app = fw.App()
+
+    @app.get("/sync")
+    def hello():
+        return {"message": "Hello, world!"}
+
+    return app  # type: ignore[no-any-return]
+
+
+def sync_starlette() -> ASGIApp:
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    def hello(request: Request) -> JSONResponse:  # Starlette runs it in its thread pool
+        return JSONResponse({"message": "Hello, world!"})
+
+    return Starlette(routes=[Route("/sync", hello)])
+
+
+class FakeSession:
+    """A stand-in for a synchronous database session (SQLAlchemy's ``Session``, say)."""
+
+    def __init__(self, users: dict[str, dict[str, Any]]) -> None:
+        self._users = users
+
+    def user_by_token(self, token: str) -> dict[str, Any] | None:
+        return self._users.get(token)
+
+
+def sync_deps_fastapi(fw: Kit) -> ASGIApp:
+    app = fw.App()
+
+    def get_db():
+        return FakeSession(_USERS)  # a new session per request, as an app's session factory does
+
+    def current_user(db=fw.Depends(get_db), x_token: str = fw.Header()):
+        user = db.user_by_token(x_token)
+        if user is None:
+            raise fw.HTTPException(status_code=401, detail="bad token")
+        return user
+
+    # A ``def`` handler too: an app with a synchronous database layer is synchronous throughout.
+    @app.get("/sync/me")
+    def me(user=fw.Depends(current_user)):
+        return {"user": user}
+
+    return app  # type: ignore[no-any-return]
+
+
+def sync_deps_starlette() -> ASGIApp:
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    # Starlette has no dependency injection: the endpoint calls the same two functions itself, all
+    # in the one thread-pool hop Starlette gives a ``def`` endpoint.
+    def get_db() -> FakeSession:
+        return FakeSession(_USERS)
+
+    def current_user(db: FakeSession, x_token: str | None) -> dict[str, Any] | None:
+        return None if x_token is None else db.user_by_token(x_token)
+
+    def me(request: Request) -> JSONResponse:
+        user = current_user(get_db(), request.headers.get("x-token"))
+        if user is None:
+            return JSONResponse({"detail": "bad token"}, status_code=401)
+        return JSONResponse({"user": user})
+
+    return Starlette(routes=[Route("/sync/me", me)])
+
+
+# Sent without ``note``: the optional field takes its default, and the echo shows it as null.
+ORDER: dict[str, Any] = {
+    "id": 1042,
+    "customer": "alice",
+    "total": 59.9,
+    "shipping": {"street": "1 Main Street", "city": "Springfield", "postcode": "12345"},
+    "tags": ["gift", "express"],
+}
+ORDER_ECHO: dict[str, Any] = {**ORDER, "note": None}
+
+
+def order_model() -> Any:
+    """A 6-field pydantic ``Order`` with a nested ``Address``, an optional and a defaulted field."""
+    from pydantic import BaseModel
+
+    class Address(BaseModel):
+        street: str
+        city: str
+        postcode: str
+
+    class Order(BaseModel):
+        id: int
+        customer: str
+        total: float
+        note: str | None = None
+        shipping: Address
+        tags: list[str] = []
+
+    return Order
+
+
+def pyd_body_fastapi(fw: Kit) -> ASGIApp:
+    app = fw.App()
+    Order = order_model()
+
+    @app.post("/orders", response_model=Order)
+    async def create_order(order: Order):
+        return order
+
+    return app  # type: ignore[no-any-return]
+
+
+def pyd_body_starlette() -> ASGIApp:
+    from pydantic import ValidationError
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, Response
+    from starlette.routing import Route
+
+    Order = order_model()
+
+    async def create_order(request: Request) -> Response:
+        try:
+            order = Order.model_validate_json(await request.body())
+        except ValidationError as exc:
+            return JSONResponse({"detail": exc.errors(include_url=False)}, status_code=422)
+        return Response(order.model_dump_json(), media_type="application/json")
+
+    return Starlette(routes=[Route("/orders", create_order, methods=["POST"])])
+
+
+def pyd_list100_fastapi(fw: Kit) -> ASGIApp:
+    app = fw.App()
+    Item = item_model("pydantic")  # on every framework: this is the code a port keeps
+    items = [Item(**item) for item in ITEMS]
+
+    @app.get("/items", response_model=list[Item])
+    async def list_items():
+        return items
+
+    return app  # type: ignore[no-any-return]
+
+
 # -- the raw-ASGI baseline --------------------------------------------------------------------
 
 
@@ -394,6 +548,41 @@ SCENARIOS: dict[str, Scenario] = {
             list100_fastapi,
             list100_starlette,
             models=True,
+        ),
+        Scenario(
+            "sync",
+            "GET /sync -> small JSON object from a plain def handler",
+            "/sync",
+            {"message": "Hello, world!"},
+            sync_fastapi,
+            sync_starlette,
+        ),
+        Scenario(
+            "sync-deps",
+            "def handler + two def dependencies (session -> user from a header)",
+            "/sync/me",
+            {"user": {"id": 7, "name": "alice"}},
+            sync_deps_fastapi,
+            sync_deps_starlette,
+            headers=((b"x-token", b"secret-token"),),
+        ),
+        Scenario(
+            "pyd-body",
+            "POST a pydantic model (nested, optional) -> response_model, on every framework",
+            "/orders",
+            ORDER_ECHO,
+            pyd_body_fastapi,
+            pyd_body_starlette,
+            method="POST",
+            body=json.dumps(ORDER).encode(),
+        ),
+        Scenario(
+            "pyd-list100",
+            "GET 100 pydantic models through response_model=list[Item], on every framework",
+            "/items",
+            ITEMS,
+            pyd_list100_fastapi,
+            list100_starlette,  # already pydantic
         ),
         Scenario(
             "security",

@@ -38,6 +38,8 @@ class NetScenario:
     websocket: bool = False
     models: bool = False
     source: str = ""  # the in-process scenario whose apps are reused ("" = defined here)
+    # Only these ``network.NET_FRAMEWORKS`` run it (empty: every one with an app for it).
+    frameworks: tuple[str, ...] = ()
 
     @property
     def target(self) -> str:
@@ -50,7 +52,9 @@ class NetScenario:
         return b"application/json", json.dumps(self.expected, separators=(",", ":")).encode()
 
 
-def _from_inprocess(name: str, scenario: Scenario, description: str = "") -> NetScenario:
+def _from_inprocess(
+    name: str, scenario: Scenario, description: str = "", frameworks: tuple[str, ...] = ()
+) -> NetScenario:
     headers = tuple((k.decode(), v.decode()) for k, v in scenario.request_headers)
     return NetScenario(
         name,
@@ -63,7 +67,14 @@ def _from_inprocess(name: str, scenario: Scenario, description: str = "") -> Net
         body=scenario.body,
         models=scenario.models,
         source=scenario.name,
+        frameworks=frameworks,
     )
+
+
+# Issue 13's ported-app scenarios compare the frameworks, each on its usual server; the server
+# variants (fastcore on uvicorn, FastAPI on granian) are measured by the scenarios above, and
+# leaving them out keeps ``--quick`` short.
+PORTED = ("ceiling", "fastcore", "fastapi", "starlette")
 
 
 NET_SCENARIOS: dict[str, NetScenario] = {
@@ -77,6 +88,10 @@ NET_SCENARIOS: dict[str, NetScenario] = {
         _from_inprocess("list100", SCENARIOS["list100"]),
         _from_inprocess(
             "routing", SCENARIOS["routing-last"], "last of 1,000 parametrised routes"
+        ),
+        *(
+            _from_inprocess(name, SCENARIOS[name], frameworks=PORTED)
+            for name in ("sync", "sync-deps", "pyd-body", "pyd-list100")
         ),
         NetScenario(
             "ws",

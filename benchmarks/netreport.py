@@ -46,6 +46,7 @@ def results(
     from .network import BASELINE, CEILING, NET_FRAMEWORKS
 
     medians = {(c.framework, c.scenario): _median(c.rps) for c in cells if c.status == "ok"}
+    p99s = {(c.framework, c.scenario): _median(c.p99_ms) for c in cells if c.status == "ok"}
     rows = []
     for c in cells:
         fw, scenario = NET_FRAMEWORKS[c.framework], NET_SCENARIOS[c.scenario]
@@ -67,7 +68,8 @@ def results(
     planned = {(c.framework, c.scenario) for c in cells}
     targets = {}
     for name, t in NETWORK_TARGETS.items():
-        value = _ratio(medians.get(t.numerator), medians.get(t.denominator))
+        of = medians if t.metric == "rps" else p99s
+        value = _ratio(of.get(t.numerator), of.get(t.denominator))
         if value is not None:
             status = "met" if t.met(value) else "MISSED"
         elif {t.numerator, t.denominator} <= planned:
@@ -164,10 +166,12 @@ def notes(doc: dict[str, Any]) -> str:
 
 
 def targets_text(doc: dict[str, Any]) -> str:
+    name_w = max(map(len, doc["targets"]), default=0)
+    target_w = max((len(t["target"]) for t in doc["targets"].values()), default=0)
     lines = []
     for name, t in doc["targets"].items():
         value = "-" if t["value"] is None else f"{t['value']:.2f}"
-        lines.append(f"  {name:<18} {t['target']:<58} got {value:>6}  {t['status']}")
+        lines.append(f"  {name:<{name_w}} {t['target']:<{target_w}} got {value:>6}  {t['status']}")
     return "\n".join(lines)
 
 

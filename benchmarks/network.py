@@ -144,6 +144,9 @@ def unavailable(fw: NetFramework) -> str:
 
 
 def exists(fw: NetFramework, scenario: str) -> bool:
+    only = NET_SCENARIOS[scenario].frameworks
+    if only and fw.name not in only:
+        return False
     if fw.app == "ceiling":
         return True
     return has_app(fw.app, scenario)

@@ -105,7 +105,9 @@ def section(net: dict[str, Any], inproc: dict[str, Any] | None, chart: str, note
         f"{opts['connections']} keep-alive connections, median of {opts['rounds']} interleaved "
         f"rounds of {opts['duration']:g} s (ws\\*: built-in uvloop load generator, wrk has no "
         "WebSocket). \"vs ceiling\" is the share of bare uvloop+httptools answering the same "
-        "bytes with no framework.",
+        "bytes with no framework. `sync`, `sync-deps`, `pyd-body` and `pyd-list100` are the code "
+        "of a FastAPI app ported by an import change (plain `def` handlers and dependencies, "
+        "pydantic models): the same source on every framework, fastcore included.",
         "",
         f"![requests per second by scenario and framework]({chart})",
         "",
