@@ -11,29 +11,21 @@ decides to answer 422.
 from __future__ import annotations
 
 import contextlib
-import datetime
-import decimal
-import enum
 import functools
 import inspect
 import re
 import sys
-import types
 import typing
-import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from starlette.background import BackgroundTasks
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import HTTPConnection
-from starlette.responses import Response
 
 from fastcore import _params
 from fastcore._params import Coercer, Conn, Field, Plan
-from fastcore.bodies import BodyParam, BodyPlan, form_item_type, upload_type
+from fastcore.bodies import BodyParam, BodyPlan
 from fastcore.concurrency import contextmanager_in_threadpool
 from fastcore.exceptions import FastCoreError
 from fastcore.params import (
@@ -48,7 +40,9 @@ from fastcore.params import (
     PathInfo,
     QueryInfo,
     Security,
+    SecurityScopes,
 )
+from fastcore.typemodel import CHOICE, INJECTED, SCALAR_KINDS, SEQUENCE, UPLOAD, Node, node_of
 
 __all__ = ["Dependant", "ParamDecl", "SecurityScopes", "build_dependant", "path_param_names", "solve"]
 
@@ -62,37 +56,6 @@ _SOURCES = {
 }
 # FastAPI validates (and reports errors) by source group: path, query, header, cookie.
 _SOURCE_ORDER = {_params.S_PATH: 0, _params.S_QUERY: 1, _params.S_HEADER: 2, _params.S_COOKIE: 3}
-
-_SCALARS: dict[Any, int] = {
-    str: _params.K_STR,
-    bool: _params.K_BOOL,
-    int: _params.K_INT,
-    float: _params.K_FLOAT,
-    decimal.Decimal: _params.K_DECIMAL,
-    uuid.UUID: _params.K_UUID,
-    datetime.datetime: _params.K_DATETIME,
-    datetime.date: _params.K_DATE,
-    datetime.time: _params.K_TIME,
-    bytes: _params.K_BYTES,
-    Any: _params.K_ANY,
-}
-_SEQUENCES: dict[Any, Callable[[list[Any]], Any] | None] = {
-    list: None,
-    typing.List: None,  # noqa: UP006
-    Sequence: None,
-    tuple: tuple,
-    set: set,
-    frozenset: frozenset,
-}
-
-
-class SecurityScopes:
-    """Injected into a dependency: the OAuth2 scopes required by every ``Security`` above it."""
-
-    def __init__(self, scopes: Sequence[str] | None = None) -> None:
-        self.scopes: list[str] = list(scopes or ())
-        self.scope_str: str = " ".join(self.scopes)
-
 
 class ParamDecl(typing.NamedTuple):
     """How a path/query/header/cookie parameter was declared, for the OpenAPI document only.
@@ -217,24 +180,6 @@ def _signature(call: Callable[..., Any]) -> tuple[inspect.Signature, dict[str, A
     return signature, hints
 
 
-def unwrap_optional(tp: Any) -> tuple[Any, bool]:
-    """``(T, True)`` for ``Optional[T]`` or ``T | None`` (the union of the rest, for wider unions);
-    ``(tp, False)`` for anything else."""
-    origin = get_origin(tp)
-    if origin is Union or origin is types.UnionType:
-        args = [a for a in get_args(tp) if a is not type(None)]
-        if len(args) < len(get_args(tp)):
-            return (args[0] if len(args) == 1 else Union[tuple(args)]), True  # noqa: UP007
-    return tp, False
-
-
-def supertype(tp: Any) -> Any:
-    """The type a ``typing.NewType`` (or a chain of them) stands for; ``tp`` itself otherwise."""
-    while hasattr(tp, "__supertype__"):  # typing.NewType
-        tp = tp.__supertype__
-    return tp
-
-
 class EndAnchoredPattern:
     """A regex whose ``$`` means what it means to pydantic (Rust's regex): the end of the text.
 
@@ -287,9 +232,8 @@ def _end_anchored(source: str) -> str:
     return "".join(out)
 
 
-def _coercer(tp: Any, info: ParamInfo | None, *, for_list: bool) -> Coercer | None:
-    """The compiled coercer for a scalar type, or None if ``tp`` is not a scalar we read from text."""
-    tp = supertype(tp)
+def _coercer(node: Node, info: ParamInfo | None, *, for_list: bool) -> Coercer | None:
+    """The compiled coercer for a node read from text, or None if it is not read from text."""
     constraints: dict[str, Any] = {}
     if info is not None:
         pattern = info.pattern
@@ -304,42 +248,12 @@ def _coercer(tp: Any, info: ParamInfo | None, *, for_list: bool) -> Coercer | No
         if not for_list:
             constraints["min_length"] = info.min_length
             constraints["max_length"] = info.max_length
-    if get_origin(tp) is Literal:
-        return Coercer(_params.K_CHOICE, None, choices=list(get_args(tp)), **constraints)
-    if inspect.isclass(tp) and get_origin(tp) is None and issubclass(tp, enum.Enum):
-        return Coercer(_params.K_CHOICE, tp, choices=list(tp), **constraints)
-    kind = _SCALARS.get(tp)
-    if kind is None and tp is inspect.Parameter.empty:
-        kind = _params.K_STR
-    if kind is None:
+    if node.kind == CHOICE:
+        target = None if get_origin(node.tp) is Literal else node.tp  # an Enum's errors say "enum"
+        return Coercer(_params.K_CHOICE, target, choices=node.choices, **constraints)
+    if not node.readable:
         return None
-    return Coercer(kind, tp, **constraints)
-
-
-def _sequence_item(tp: Any) -> tuple[Any, Callable[[list[Any]], Any] | None] | None:
-    origin = get_origin(tp)
-    if origin is None and tp in _SEQUENCES:
-        return Any, _SEQUENCES[tp]
-    if origin in _SEQUENCES or origin in (list, tuple, set, frozenset):
-        args = [a for a in get_args(tp) if a is not Ellipsis]
-        container = _SEQUENCES.get(origin)
-        return (args[0] if args else Any), container
-    return None
-
-
-def _special_source(tp: Any) -> int | None:
-    # get_origin: on Python 3.10 ``list[int]`` passes inspect.isclass, but issubclass rejects it.
-    if not inspect.isclass(tp) or get_origin(tp) is not None:
-        return None
-    if issubclass(tp, HTTPConnection):
-        return _params.S_REQUEST
-    if issubclass(tp, Response):
-        return _params.S_RESPONSE
-    if issubclass(tp, BackgroundTasks):
-        return _params.S_BACKGROUND
-    if issubclass(tp, SecurityScopes):
-        return _params.S_VALUE
-    return None
+    return Coercer(SCALAR_KINDS[node.scalar], node.scalar, **constraints)
 
 
 def _describe(call: Callable[..., Any]) -> str:
@@ -355,7 +269,7 @@ def _param_field(
     path_params: frozenset[str],
 ) -> Field:
     """The plan field for one path/query/header/cookie parameter."""
-    tp, _optional = unwrap_optional(annotation)
+    node = node_of(annotation).base
     if info is None:
         info = PathInfo() if name in path_params else QueryInfo()
     if info.source is ParamSource.BODY:
@@ -371,18 +285,17 @@ def _param_field(
         required = True
     is_list = False
     container = None
-    item = _sequence_item(tp)
-    if item is not None and source in (_params.S_QUERY, _params.S_HEADER):
+    item = node
+    if node.kind == SEQUENCE and node.item is not None and source in (_params.S_QUERY, _params.S_HEADER):
         is_list = True
-        item_tp, container = item
-        coercer = _coercer(unwrap_optional(item_tp)[0], info, for_list=True)
+        item, container = node.item.base, node.container
+        coercer = _coercer(item, info, for_list=True)
     else:
-        coercer = _coercer(tp, info, for_list=False)
-        item_tp = tp
+        coercer = _coercer(node, info, for_list=False)
     if coercer is None:
         where = info.source.value
         raise FastCoreError(
-            f"{_describe(call)}: {where} parameter {name!r} has type {item_tp!r}, which cannot be read "
+            f"{_describe(call)}: {where} parameter {name!r} has type {item.tp!r}, which cannot be read "
             f"from a {where} string (use str, int, float, bool, Decimal, UUID, datetime, date, time, an "
             "Enum, a Literal, or a list of those)"
         )
@@ -442,13 +355,10 @@ def build_dependant(
                 "(a name defined inside a function, under `from __future__ import annotations`?)"
             )
         default = UNSET if param.default is inspect.Parameter.empty else param.default
-        marker: ParamInfo | Depends | None = None
-        if get_origin(annotation) is Annotated:
-            args = get_args(annotation)
-            annotation = args[0]
-            for meta in args[1:]:
-                if isinstance(meta, (ParamInfo, Depends)):
-                    marker = meta
+        node = node_of(annotation)
+        annotation = node.tp  # without Annotated, type aliases and NewTypes
+        marker = node.marker
+        if marker is not None:
             if isinstance(marker, ParamInfo) and marker.default is not UNSET and default is not UNSET:
                 raise FastCoreError(
                     f"{_describe(call)}: give {pname!r} its default either in Annotated or as the "
@@ -465,7 +375,7 @@ def build_dependant(
                 _sub_dependant(marker, pname, annotation, path, scopes, overrides, path_params)
             )
             continue
-        special = _special_source(annotation) if marker is None else None
+        special = node.source if marker is None and node.kind == INJECTED else None
         if special is not None:
             # A fresh SecurityScopes per request: a handler may mutate the one it gets.
             factory = functools.partial(SecurityScopes, tuple(scopes)) if special == _params.S_VALUE else None
@@ -502,10 +412,8 @@ def _is_body_type(annotation: Any, name: str, path_params: frozenset[str]) -> bo
     """FastAPI's rule for an undeclared parameter: anything not read from text is the body."""
     if name in path_params:
         return False
-    tp = unwrap_optional(annotation)[0]
-    if upload_type(form_item_type(annotation)[0]):
-        return True
-    return _sequence_item(tp) is not None or _coercer(tp, None, for_list=False) is None
+    node = node_of(annotation).base
+    return node.kind == SEQUENCE or not node.readable
 
 
 def _body_param(
@@ -513,9 +421,11 @@ def _body_param(
 ) -> BodyParam:
     if annotation is inspect.Parameter.empty:
         annotation = Any
-    item_tp, is_list = form_item_type(annotation)
+    node = node_of(annotation).base
+    is_list = node.kind == SEQUENCE and node.item is not None
+    item = node.item.base if is_list and node.item is not None else node
     if info is None:
-        info = FileInfo() if upload_type(item_tp) else BodyInfo()
+        info = FileInfo() if item.kind == UPLOAD else BodyInfo()
     required = (default is UNSET or default is Ellipsis) and info.default_factory is None
     param = BodyParam(
         name=name,
@@ -527,15 +437,16 @@ def _body_param(
     )
     if isinstance(info, FormInfo):
         param.is_list = is_list
-        param.is_file = isinstance(info, FileInfo) or upload_type(item_tp)
-        if upload_type(item_tp) or item_tp is bytes:
+        param.item = item
+        param.is_file = isinstance(info, FileInfo) or item.kind == UPLOAD
+        if item.kind == UPLOAD or item.scalar is bytes:
             return param
-        coercer = _coercer(unwrap_optional(item_tp)[0], info, for_list=is_list)
+        coercer = _coercer(item, info, for_list=is_list)
         if coercer is None and not is_list:
             param.is_model = True  # Annotated[Model, Form()]: the model's fields are the form's
         elif coercer is None:
             raise FastCoreError(
-                f"{_describe(call)}: form parameter {name!r} has unsupported type {item_tp!r}"
+                f"{_describe(call)}: form parameter {name!r} has unsupported type {item.tp!r}"
             )
         param.coercer = coercer
     return param
@@ -564,7 +475,7 @@ def _sub_dependant(
     call = marker.dependency
     if call is None:
         # ``Depends()`` with an annotated class: the class is the dependency.
-        call = unwrap_optional(annotation)[0] if annotation is not None else None
+        call = node_of(annotation).base.tp if annotation is not None else None
         if not callable(call) or annotation is inspect.Parameter.empty:
             raise FastCoreError(f"Depends() on {name!r} needs a dependency or a class annotation")
     own = marker.scopes if isinstance(marker, Security) else []

@@ -32,6 +32,7 @@ __all__ = [
     "Query",
     "QueryInfo",
     "Security",
+    "SecurityScopes",
 ]
 
 
@@ -172,6 +173,14 @@ class FileInfo(FormInfo):
         self, default: Any = UNSET, *, media_type: str = "multipart/form-data", **kwargs: Any
     ) -> None:
         super().__init__(default, media_type=media_type, **kwargs)
+
+
+class SecurityScopes:
+    """Injected into a dependency: the OAuth2 scopes required by every ``Security`` above it."""
+
+    def __init__(self, scopes: Sequence[str] | None = None) -> None:
+        self.scopes: list[str] = list(scopes or ())
+        self.scope_str: str = " ".join(self.scopes)
 
 
 class Depends:

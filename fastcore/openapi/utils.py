@@ -31,9 +31,9 @@ from starlette.responses import JSONResponse as StarletteJSONResponse
 from starlette.routing import BaseRoute
 
 from fastcore import _params
-from fastcore.bodies import BodyParam, form_item_type
+from fastcore.bodies import BodyParam
 from fastcore.datastructures import DefaultPlaceholder
-from fastcore.dependencies import Dependant, ParamDecl, _is_security_scheme, unwrap_optional
+from fastcore.dependencies import Dependant, ParamDecl, _is_security_scheme
 from fastcore.openapi.constants import METHODS_WITH_BODY, REF_PREFIX
 from fastcore.openapi.schemas import (
     TypeSchemas,
@@ -45,6 +45,7 @@ from fastcore.openapi.schemas import (
 from fastcore.params import CookieInfo, HeaderInfo, ParamInfo, PathInfo, QueryInfo
 from fastcore.responses import JSONResponse
 from fastcore.routing import APIRoute
+from fastcore.typemodel import OPTIONAL, SEQUENCE, node_of
 
 __all__ = ["METHODS_WITH_BODY", "generate_unique_id", "get_openapi"]
 _METHOD_ORDER = ("GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE")
@@ -290,10 +291,11 @@ class _Writer:
 
     def value_schema(self, annotation: Any, info: ParamInfo | None, is_list: bool) -> dict[str, Any]:
         """A parameter's or form field's schema, without title/default (see ``_decorate``)."""
-        tp, optional = unwrap_optional(annotation)
+        node = node_of(annotation)
+        base = node.base
         if is_list:
-            item_tp, _ = form_item_type(tp)
-            item = scalar_schema(unwrap_optional(item_tp)[0], self.types) or {}
+            item_node = base.item.base if base.kind == SEQUENCE and base.item is not None else base
+            item = scalar_schema(item_node, self.types) or {}
             apply_constraints(item, info, lengths=False)
             schema: dict[str, Any] = {"type": "array", "items": item}
             if info is not None:
@@ -302,9 +304,9 @@ class _Writer:
                 if info.max_length is not None:
                     schema["maxItems"] = info.max_length
         else:
-            schema = scalar_schema(tp, self.types) or {}
+            schema = scalar_schema(base, self.types) or {}
             apply_constraints(schema, info)
-        if optional:
+        if node.kind == OPTIONAL:
             schema = {"anyOf": [schema, {"type": "null"}]}
         return schema
 
@@ -327,11 +329,11 @@ class _Writer:
             schema = self.types.schema(handle)
             apply_constraints(schema, p.info)
         elif p.is_file:
-            is_list = form_item_type(p.annotation)[1]
+            node = node_of(p.annotation)
             schema = dict(_FILE_SCHEMA)
-            if is_list:
+            if node.base.kind == SEQUENCE:
                 schema = {"type": "array", "items": schema}
-            if unwrap_optional(p.annotation)[1]:
+            if node.kind == OPTIONAL:
                 schema = {"anyOf": [schema, {"type": "null"}]}
         else:
             schema = self.value_schema(p.annotation, p.info, p.is_list)
