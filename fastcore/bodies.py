@@ -59,6 +59,7 @@ __all__ = [
     "DEFAULT_MAX_BODY_SIZE",
     "BodyParam",
     "BodyPlan",
+    "Converter",
     "read_body",
     "read_form",
 ]
@@ -126,7 +127,7 @@ def _pydantic_adapter(tp: Any) -> Any | None:
         return None
 
 
-class _Converter:
+class Converter:
     """Decodes/validates one value of one type: msgspec first, pydantic for its own models."""
 
     def __init__(self, tp: Any, where: str) -> None:
@@ -204,7 +205,7 @@ def _has_defaulted_dataclass(tp: Any, seen: set[int]) -> bool:
 
 
 def _fill_dataclass_defaults(value: Any) -> None:
-    """Put every dataclass field's value on its instance (see ``_Converter.fill_defaults``)."""
+    """Put every dataclass field's value on its instance (see ``Converter.fill_defaults``)."""
     if isinstance(value, (list, tuple, set, frozenset)):
         for item in value:
             _fill_dataclass_defaults(item)
@@ -310,21 +311,21 @@ class BodyPlan:
         if self.is_form and not all(p.is_form for p in params):
             raise FastCoreError(f"{where}: a route cannot mix JSON Body() and Form()/File() parameters")
         self.single = len(params) == 1 and not params[0].info.embed and not self.is_form
-        self._converters: dict[str, _Converter] = {}
+        self._converters: dict[str, Converter] = {}
         if self.is_form:
             _require_multipart(where)
             self._form_fields: dict[str, dict[str, bool]] = {}
             for p in params:
                 if p.is_model:
-                    self._converters[p.name] = _Converter(p.annotation, where)
+                    self._converters[p.name] = Converter(p.annotation, where)
                     self._form_fields[p.name] = _form_model_fields(p.annotation)
             return
         for p in params:
             tp = _constrained(p.annotation, p.info)
             if not p.required and p.default is None:
                 tp = tp | None
-            self._converters[p.name] = _Converter(tp, where)
-        self._members: _Converter | None = None
+            self._converters[p.name] = Converter(tp, where)
+        self._members: Converter | None = None
         if not self.single:
             # PERF: embedded members decode in one pass into a Struct made for this route.
             fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
@@ -338,7 +339,7 @@ class BodyPlan:
                 struct = msgspec.defstruct(
                     "Body", fields, rename={p.name: p.alias for p in params}, kw_only=True
                 )
-                self._members = _Converter(struct, where)
+                self._members = Converter(struct, where)
             except (TypeError, FastCoreError):
                 self._members = None  # pydantic members: validated one by one
 

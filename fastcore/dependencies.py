@@ -11,6 +11,7 @@ decides to answer 422.
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
 import inspect
 import re
@@ -25,12 +26,13 @@ from starlette.concurrency import run_in_threadpool
 
 from fastcore import _params
 from fastcore._params import Coercer, Conn, Field, Plan
-from fastcore.bodies import BodyParam, BodyPlan
+from fastcore.bodies import BodyParam, BodyPlan, Converter
 from fastcore.concurrency import contextmanager_in_threadpool
 from fastcore.exceptions import FastCoreError
 from fastcore.params import (
     UNSET,
     BodyInfo,
+    CookieInfo,
     Depends,
     FileInfo,
     FormInfo,
@@ -42,7 +44,19 @@ from fastcore.params import (
     Security,
     SecurityScopes,
 )
-from fastcore.typemodel import CHOICE, INJECTED, SCALAR_KINDS, SEQUENCE, UPLOAD, Node, node_of
+from fastcore.typemodel import (
+    CHOICE,
+    INJECTED,
+    MODEL,
+    OPTIONAL,
+    SCALAR_KINDS,
+    SEQUENCE,
+    UPLOAD,
+    FieldNode,
+    Node,
+    model_fields,
+    node_of,
+)
 
 __all__ = ["Dependant", "ParamDecl", "SecurityScopes", "build_dependant", "path_param_names", "solve"]
 
@@ -84,6 +98,8 @@ class Dependant:
     own_scopes: tuple[str, ...] = ()
     # Field name -> its declaration (fastcore.openapi reads it; requests never do).
     param_decls: dict[str, ParamDecl] = field(default_factory=dict)
+    # Set on the sub-dependant standing for an ``Annotated[Model, Query()]`` parameter.
+    param_model: ParamModel | None = None
 
     # Derived once here (sub-dependants are built before their parents), read per request.
     cache_key: tuple[Any, tuple[str, ...]] = field(init=False)
@@ -101,7 +117,8 @@ class Dependant:
             or _is_security_scheme(self.call)
             or any(d.uses_scopes for d in self.dependencies)
         )
-        self.cache_key = (self.call, tuple(sorted(set(self.scopes))) if self.uses_scopes else ())
+        identity = self.call if self.param_model is None else self.param_model
+        self.cache_key = (identity, tuple(sorted(set(self.scopes))) if self.uses_scopes else ())
         self.has_yield = self.kind in (GEN_ASYNC, GEN_SYNC) or any(d.has_yield for d in self.dependencies)
 
     @property
@@ -256,6 +273,88 @@ def _coercer(node: Node, info: ParamInfo | None, *, for_list: bool) -> Coercer |
     return Coercer(SCALAR_KINDS[node.scalar], node.scalar, **constraints)
 
 
+class ModelKey(typing.NamedTuple):
+    """One field of a parameter model: the key pydantic validates and the key the request uses."""
+
+    field: FieldNode
+    key: str          # the field's (validation) alias, the key of the dict that is validated
+    request_key: str  # where the value is looked up (a header name, lower-case)
+    is_list: bool
+
+
+class ParamModel:
+    """``Annotated[Model, Query()]`` (``Header()``, ``Cookie()``): the model's fields are the parameters.
+
+    As FastAPI does: each field is looked up by its alias (a header's with underscores converted),
+    list fields take every repeated value, the keys no field claims are given too (the model's
+    ``extra`` setting decides), and the model validates the dict — errors at ``(source, *field loc)``.
+    """
+
+    def __init__(self, name: str, node: Node, info: ParamInfo, default: Any, where: str) -> None:
+        self.name = name
+        self.node = node
+        self.info = info
+        self.where = info.source.value
+        self.source = _SOURCES[info.source]
+        self.optional = node.kind == OPTIONAL or default is not UNSET or info.default_factory is not None
+        self.default = None if default is UNSET else default
+        is_header = isinstance(info, HeaderInfo)
+        convert = isinstance(info, HeaderInfo) and info.convert_underscores
+        self.keys: list[ModelKey] = []
+        self.processed: set[str] = set()
+        self.header_names: dict[str, str] = {}  # field key -> header name, for the errors' loc
+        for f in model_fields(node):
+            request_key = f.key.replace("_", "-") if convert and f.key == f.name else f.key
+            if is_header:
+                request_key = request_key.lower()
+                self.processed.add(f.key.lower())  # the unconverted name is no extra header
+                if request_key != f.key:
+                    self.header_names[f.key] = request_key
+            self.processed.add(request_key)
+            self.keys.append(ModelKey(f, f.key, request_key, f.node.base.kind == SEQUENCE))
+        self.converter = Converter(node.base.tp, where)
+
+    def extract(self, conn: Conn, errors: list[Any]) -> Any:
+        """The model from the request (per request); errors are appended to ``errors``."""
+        source = self.source
+        raw: Mapping[str, Any]
+        if source == _params.S_QUERY:
+            raw = conn.query
+        elif source == _params.S_HEADER:
+            raw = conn.headers
+        else:
+            raw = conn.cookies
+        many = source != _params.S_COOKIE  # query and headers map to lists of values
+        data: dict[str, Any] = {}
+        found = False
+        value: Any
+        for key in self.keys:
+            value = raw.get(key.request_key)
+            if value is None or (many and not value):
+                continue
+            found = True
+            if many and not key.is_list:
+                # Starlette: the last query value wins, the first header value.
+                value = value[-1] if source == _params.S_QUERY else value[0]
+            elif not many and key.is_list:
+                value = [value]
+            data[key.key] = value
+        for name, extra in raw.items():
+            if name not in self.processed:
+                data[name] = extra if not many or len(extra) != 1 else extra[0]
+        if self.optional and not found:
+            return copy.deepcopy(self.default)
+        value, errs = self.converter.convert(data, (self.where,))
+        if errs:
+            for err in errs:
+                loc = err["loc"]
+                if len(loc) > 1 and loc[1] in self.header_names:
+                    err["loc"] = (loc[0], self.header_names[loc[1]], *loc[2:])
+            errors.extend(errs)
+            return None
+        return value
+
+
 def _describe(call: Callable[..., Any]) -> str:
     return getattr(call, "__qualname__", None) or repr(call)
 
@@ -380,6 +479,12 @@ def build_dependant(
             # A fresh SecurityScopes per request: a handler may mutate the one it gets.
             factory = functools.partial(SecurityScopes, tuple(scopes)) if special == _params.S_VALUE else None
             fields.append(Field(pname, pname, special, None, required=False, factory=factory))
+            continue
+        if isinstance(marker, (QueryInfo, HeaderInfo, CookieInfo)) and node.base.kind == MODEL:
+            model = ParamModel(pname, node, marker, default, _describe(call))
+            dependencies.append(Dependant(call=None, plan=Plan([]), name=pname, use_cache=False,
+                                          path_params=path_params, param_model=model))
+            decls[pname] = ParamDecl(marker, annotation)  # its place in the signature, for OpenAPI
             continue
         if isinstance(marker, BodyInfo) or (marker is None and _is_body_type(annotation, pname, path_params)):
             body_params.append(_body_param(call, pname, annotation, default, marker))
@@ -513,6 +618,12 @@ async def solve(
     """
     values: dict[str, Any] = {}
     for sub in dependant.dependencies:
+        if sub.param_model is not None:
+            before = len(errors)
+            value = sub.param_model.extract(conn, errors)
+            if len(errors) == before:
+                values[typing.cast(str, sub.name)] = value
+            continue
         key = sub.cache_key
         if sub.use_cache and key in cache:
             if sub.name is not None:

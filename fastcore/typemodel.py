@@ -123,10 +123,10 @@ _INJECTED: tuple[tuple[type, int], ...] = (
 class FieldNode:
     """One field of a model: its attribute name, its key in the data, its node, its default."""
 
-    __slots__ = ("annotation", "default", "factory", "key", "name", "node", "required")
+    __slots__ = ("annotation", "default", "factory", "info", "key", "name", "node", "required")
 
     def __init__(self, name: str, key: str, node: Node, *, required: bool, default: Any = msgspec.NODEFAULT,
-                 factory: Any = msgspec.NODEFAULT, annotation: Any = None) -> None:
+                 factory: Any = msgspec.NODEFAULT, annotation: Any = None, info: Any = None) -> None:
         self.name = name
         self.key = key
         self.node = node
@@ -134,6 +134,7 @@ class FieldNode:
         self.default = default
         self.factory = factory
         self.annotation = annotation
+        self.info = info  # the library's own record of the field (pydantic's FieldInfo), for documents
 
     def __repr__(self) -> str:
         return f"FieldNode({self.name!r}, key={self.key!r}, {self.node!r})"
@@ -402,7 +403,7 @@ def model_fields(node: Node) -> list[FieldNode]:
             required = info.is_required()
             out.append(FieldNode(name, key, node_of(info.annotation), required=required,
                                  default=msgspec.NODEFAULT if required else info.default,
-                                 annotation=info.annotation))
+                                 annotation=info.annotation, info=info))
         return out
     return inspect_node(tp).fields
 

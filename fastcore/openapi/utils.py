@@ -33,8 +33,8 @@ from starlette.routing import BaseRoute
 from fastcore import _params
 from fastcore.bodies import BodyParam
 from fastcore.datastructures import DefaultPlaceholder
-from fastcore.dependencies import Dependant, ParamDecl, _is_security_scheme
-from fastcore.openapi.constants import METHODS_WITH_BODY, REF_PREFIX
+from fastcore.dependencies import Dependant, ModelKey, ParamDecl, ParamModel, _is_security_scheme
+from fastcore.openapi.constants import METHODS_WITH_BODY, REF_PREFIX, REF_TEMPLATE
 from fastcore.openapi.schemas import (
     TypeSchemas,
     apply_constraints,
@@ -134,6 +134,7 @@ class _Param:
     info: ParamInfo
     is_list: bool
     default: Any
+    schema: dict[str, Any] | None = None  # a parameter model's field: its model's schema of it
 
 
 @dataclass
@@ -170,14 +171,47 @@ def _walk_unique(root: Dependant) -> Iterable[tuple[Dependant, bool]]:
         stack.extend((sub, False) for sub in reversed(dep.dependencies))
 
 
-def _collect_params(dependant: Dependant, doc: _RouteDoc) -> None:
+def _model_params(model: ParamModel, types_: TypeSchemas) -> list[_Param]:
+    """A parameter model's fields, each its own parameter (FastAPI), described by the model's schema."""
+    properties: dict[str, Any] = {}
+    if model.node.base.flavor == "pydantic":
+        schema = model.node.base.tp.model_json_schema(ref_template=REF_TEMPLATE)
+        for name, component in schema.pop("$defs", {}).items():
+            types_.components.setdefault(name, component)
+        properties = schema.get("properties", {})
+    out = []
+    for key in model.keys:
+        f = key.field
+        info = type(model.info)(title=None, description=getattr(f.info, "description", None))
+        default = _NO_DEFAULT if f.required else f.default
+        name = key.request_key if model.source != _params.S_HEADER else _header_name(key)
+        out.append(_Param(name, model.where, f.required, ParamDecl(info, f.annotation), info, key.is_list,
+                          default, properties.get(key.key)))
+    return out
+
+
+def _header_name(key: ModelKey) -> str:
+    # Headers are looked up in lower case; the document shows the field's (converted) name.
+    return key.field.key.replace("_", "-") if key.request_key != key.field.key.lower() else key.field.key
+
+
+def _collect_params(dependant: Dependant, doc: _RouteDoc, types_: TypeSchemas) -> None:
     groups: dict[int, list[_Param]] = {source: [] for source in _SOURCE_NAMES}
     for dep, is_root in _walk_unique(dependant):
         if not is_root and _is_security_scheme(dep.call):
             doc.security.append((dep.call, list(dep.scopes)))
-        for f in dep.fields:
-            where = _SOURCE_NAMES.get(f.source)
-            if where is None:
+        models = {sub.name: sub.param_model for sub in dep.dependencies if sub.param_model is not None}
+        fields = {f.name: f for f in dep.fields}
+        # The signature's order (FastAPI's): a parameter model's fields where the model stands.
+        for pname in [*dep.param_decls, *(n for n in fields if n not in dep.param_decls)]:
+            model = models.get(pname)
+            if model is not None:
+                doc.validates = True
+                groups[model.source].extend(_model_params(model, types_))
+                continue
+            f = fields.get(pname)
+            where = _SOURCE_NAMES.get(f.source) if f is not None else None
+            if f is None or where is None:
                 continue
             doc.validates = True
             decl = dep.param_decls.get(f.name) or ParamDecl(None, str)
@@ -200,7 +234,7 @@ def _collect_params(dependant: Dependant, doc: _RouteDoc) -> None:
 
 def _collect(route: APIRoute, types_: TypeSchemas) -> _RouteDoc:
     doc = _RouteDoc(route, unique_id(route))
-    _collect_params(route.dependant, doc)
+    _collect_params(route.dependant, doc, types_)
     plan = route.body_plan
     if plan is not None:
         doc.validates = True
@@ -312,8 +346,11 @@ class _Writer:
 
     def parameter(self, p: _Param) -> dict[str, Any]:
         info = p.info
-        schema = self.value_schema(p.decl.annotation, info, p.is_list)
-        _decorate(schema, info, p.name, default=p.default)
+        if p.schema is not None:
+            schema = copy.deepcopy(p.schema)  # a model field: as the model's schema describes it
+        else:
+            schema = self.value_schema(p.decl.annotation, info, p.is_list)
+            _decorate(schema, info, p.name, default=p.default)
         out: dict[str, Any] = {"name": p.name, "in": p.where, "required": p.required, "schema": schema}
         if info.description:
             out["description"] = info.description
