@@ -376,7 +376,8 @@ def _param_field(
             f"{_describe(call)}: parameter {name!r} is a request body ({type(info).__name__}); "
             "request bodies, forms and files are not supported yet"
         )
-    if isinstance(info, PathInfo) and name not in path_params and (info.alias or name) not in path_params:
+    key = info.request_alias or name
+    if isinstance(info, PathInfo) and name not in path_params and key not in path_params:
         raise FastCoreError(f"{_describe(call)}: path parameter {name!r} does not appear in the route's path")
     source = _SOURCES[info.source]
     required = (default is UNSET or default is Ellipsis) and info.default_factory is None
@@ -398,10 +399,10 @@ def _param_field(
             f"from a {where} string (use str, int, float, bool, Decimal, UUID, datetime, date, time, an "
             "Enum, a Literal, or a list of those)"
         )
-    label = info.alias or name
+    label = info.request_alias or name
     key = label
     if isinstance(info, HeaderInfo):
-        if info.alias is None and info.convert_underscores:
+        if info.request_alias is None and info.convert_underscores:
             label = name.replace("_", "-")
         key = label.lower()
     return Field(
@@ -534,7 +535,7 @@ def _body_param(
     required = (default is UNSET or default is Ellipsis) and info.default_factory is None
     param = BodyParam(
         name=name,
-        alias=info.alias or name,
+        alias=info.request_alias or name,
         annotation=annotation,
         info=info,
         required=required,

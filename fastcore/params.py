@@ -114,6 +114,14 @@ class ParamInfo:
         self.extra = extra
 
     @property
+    def request_alias(self) -> str | None:
+        """The name a request uses for the parameter, if not its own: ``validation_alias`` wins over
+        ``alias`` (pydantic's precedence for validation; ``AliasPath``/``AliasChoices`` are not read)."""
+        if isinstance(self.validation_alias, str):
+            return self.validation_alias
+        return self.alias
+
+    @property
     def required(self) -> bool:
         return (self.default is UNSET or self.default is Ellipsis) and self.default_factory is None
 

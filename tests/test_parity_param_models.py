@@ -175,3 +175,77 @@ def test_cookie_models(models: tuple[Any, Any], cookies: dict[str, str]) -> None
 
 def test_param_models_openapi(models: tuple[Any, Any]) -> None:
     _same_openapi(models)
+
+
+# -- validation_alias --------------------------------------------------------------------------------
+
+
+def _alias_app(ns: Any) -> Any:
+    app = ns.App()
+
+    @app.get("/q/")
+    async def q(a: Annotated[int, ns.Query(validation_alias="a-v")] = 1,
+                b: Annotated[str, ns.Query(alias="b-a", validation_alias="b-v")] = "x",
+                c: Annotated[str | None, ns.Query(alias="c-a")] = None) -> Any:
+        return {"a": a, "b": b, "c": c}
+
+    @app.get("/required/")
+    async def required(n: Annotated[int, ns.Query(validation_alias="nValue")]) -> Any:
+        return {"n": n}
+
+    @app.get("/h/")
+    async def h(x_token: Annotated[str, ns.Header(validation_alias="x_token_v")] = "none",
+                other_one: Annotated[str, ns.Header()] = "none") -> Any:
+        return {"x_token": x_token, "other_one": other_one}
+
+    @app.get("/c/")
+    async def c(sid: Annotated[str, ns.Cookie(validation_alias="session-id")]) -> Any:
+        return {"sid": sid}
+
+    @app.get("/p/{itemId}")
+    async def p(item_id: Annotated[int, ns.Path(validation_alias="itemId")]) -> Any:
+        return {"item_id": item_id}
+
+    @app.post("/b/")
+    async def b(name: Annotated[str, ns.Body(validation_alias="full_name")],
+                age: Annotated[int, ns.Body(alias="years")] = 0) -> Any:
+        return {"name": name, "age": age}
+
+    return app
+
+
+@pytest.fixture(scope="module")
+def aliases() -> tuple[Any, Any]:
+    return _clients(_alias_app)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/q/", "/q/?a-v=5&b-v=y&c-a=z", "/q/?a=5&b-a=y&b=w", "/q/?a-v=no", "/required/", "/required/?n=1",
+     "/required/?nValue=2", "/required/?nValue=x", "/p/3", "/p/x"],
+)
+def test_validation_alias_query_path(aliases: tuple[Any, Any], url: str) -> None:
+    _same(aliases, "GET", url)
+
+
+@pytest.mark.parametrize(
+    "headers", [{}, {"x_token_v": "t"}, {"x-token": "t"}, {"x-token-v": "t"}, {"other-one": "o"}]
+)
+def test_validation_alias_header(aliases: tuple[Any, Any], headers: dict[str, str]) -> None:
+    _same(aliases, "GET", "/h/", headers=headers)
+
+
+def test_validation_alias_cookie(aliases: tuple[Any, Any]) -> None:
+    _same(aliases, "GET", "/c/", headers={"cookie": "session-id=s1"})
+    _same(aliases, "GET", "/c/", headers={"cookie": "sid=s1"})
+
+
+@pytest.mark.parametrize(
+    "body", [{"full_name": "n", "years": 3}, {"name": "n"}, {"full_name": "n", "age": 3}, {}]
+)
+def test_validation_alias_body(aliases: tuple[Any, Any], body: dict[str, Any]) -> None:
+    _same(aliases, "POST", "/b/", json=body)
+
+
+def test_validation_alias_openapi(aliases: tuple[Any, Any]) -> None:
+    _same_openapi(aliases)

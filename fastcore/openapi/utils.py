@@ -218,8 +218,8 @@ def _collect_params(dependant: Dependant, doc: _RouteDoc, types_: TypeSchemas) -
             info = decl.info or _DEFAULT_INFO[f.source]()
             if not info.include_in_schema:
                 continue
-            name = info.alias or f.name
-            if isinstance(info, HeaderInfo) and info.alias is None and info.convert_underscores:
+            name = info.request_alias or f.name
+            if isinstance(info, HeaderInfo) and info.request_alias is None and info.convert_underscores:
                 name = f.name.replace("_", "-")
             default = _NO_DEFAULT if f.required else f.default
             groups[f.source].append(_Param(name, where, f.required, decl, info, f.is_list, default))
