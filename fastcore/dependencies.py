@@ -49,6 +49,7 @@ from fastcore.typemodel import (
     INJECTED,
     MODEL,
     OPTIONAL,
+    OTHER,
     SCALAR_KINDS,
     SEQUENCE,
     UPLOAD,
@@ -98,8 +99,9 @@ class Dependant:
     own_scopes: tuple[str, ...] = ()
     # Field name -> its declaration (fastcore.openapi reads it; requests never do).
     param_decls: dict[str, ParamDecl] = field(default_factory=dict)
-    # Set on the sub-dependant standing for an ``Annotated[Model, Query()]`` parameter.
-    param_model: ParamModel | None = None
+    # Set on the sub-dependant standing for an ``Annotated[Model, Query()]`` parameter, or for a
+    # parameter pydantic validates.
+    param_model: ParamModel | PydanticParam | None = None
 
     # Derived once here (sub-dependants are built before their parents), read per request.
     cache_key: tuple[Any, tuple[str, ...]] = field(init=False)
@@ -355,6 +357,68 @@ class ParamModel:
         return value
 
 
+class PydanticParam:
+    """A path/query/header/cookie parameter pydantic validates (its type or its metadata asks for it).
+
+    Read like any parameter (the last query value, the first header value, every value for a list),
+    then validated by ``pydantic.TypeAdapter`` of the annotation with its metadata; errors at
+    ``(source, name, ...)``, as FastAPI reports them.
+    """
+
+    def __init__(self, name: str, node: Node, info: ParamInfo | None, default: Any,
+                 path_params: frozenset[str]) -> None:
+        if info is None:
+            info = PathInfo() if name in path_params else QueryInfo()
+        self.name = name
+        self.node = node
+        self.info = info
+        self.where = info.source.value
+        self.source = _SOURCES[info.source]
+        label = info.request_alias or name
+        if isinstance(info, HeaderInfo) and info.request_alias is None and info.convert_underscores:
+            label = name.replace("_", "-")
+        self.label = label
+        self.key = label.lower() if isinstance(info, HeaderInfo) else label
+        self.is_list = node.base.kind == SEQUENCE and self.source in (_params.S_QUERY, _params.S_HEADER)
+        self.required = isinstance(info, PathInfo) or (
+            (default is UNSET or default is Ellipsis) and info.default_factory is None)
+        self.default = None if default is UNSET else default
+        args = (node.tp, *node.metadata)
+        annotation = typing.cast(Any, Annotated)[args] if node.metadata else node.tp
+        self.adapter = sys.modules["pydantic"].TypeAdapter(annotation)
+
+    def extract(self, conn: Conn, errors: list[Any]) -> Any:
+        source = self.source
+        value: Any
+        if source == _params.S_PATH:
+            value = (conn.scope.get("path_params") or {}).get(self.key)
+        elif source == _params.S_COOKIE:
+            value = conn.cookies.get(self.key)
+        else:
+            values = (conn.query if source == _params.S_QUERY else conn.headers).get(self.key)
+            if not values:
+                value = None
+            elif self.is_list:
+                value = values
+            else:
+                value = values[-1] if source == _params.S_QUERY else values[0]
+        loc = (self.where, self.label)
+        if value is None:
+            if self.required:
+                errors.append(_params.missing_error(loc))
+                return None
+            if self.info.default_factory is not None:
+                return self.info.default_factory()
+            return copy.deepcopy(self.default)
+        try:
+            return self.adapter.validate_python(value)
+        except sys.modules["pydantic"].ValidationError as exc:
+            for err in exc.errors(include_url=False):
+                err["loc"] = (*loc, *err["loc"])
+                errors.append(err)
+            return None
+
+
 def _describe(call: Callable[..., Any]) -> str:
     return getattr(call, "__qualname__", None) or repr(call)
 
@@ -490,6 +554,12 @@ def build_dependant(
         if isinstance(marker, BodyInfo) or (marker is None and _is_body_type(annotation, pname, path_params)):
             body_params.append(_body_param(call, pname, annotation, default, marker))
             continue
+        if _pydantic_validated(node):
+            validated = PydanticParam(pname, node, marker, default, path_params)
+            dependencies.append(Dependant(call=None, plan=Plan([]), name=pname, use_cache=False,
+                                          path_params=path_params, param_model=validated))
+            decls[pname] = ParamDecl(validated.info, annotation)
+            continue
         fields.append(_param_field(call, pname, annotation, default, marker, path_params))
         decls[pname] = ParamDecl(marker, annotation)
     fields.sort(key=lambda f: _SOURCE_ORDER.get(f.source, 9))
@@ -515,11 +585,20 @@ def build_dependant(
 
 
 def _is_body_type(annotation: Any, name: str, path_params: frozenset[str]) -> bool:
-    """FastAPI's rule for an undeclared parameter: anything not read from text is the body."""
+    """FastAPI's rule for an undeclared parameter: anything not read from text is the body (a type
+    pydantic reads from a string, ``HttpUrl``..., is read from text)."""
     if name in path_params:
         return False
     node = node_of(annotation).base
-    return node.kind == SEQUENCE or not node.readable
+    return node.kind == SEQUENCE or not (node.readable or (node.kind == OTHER and node.pydantic))
+
+
+def _pydantic_validated(node: Node) -> bool:
+    """Whether pydantic must validate a path/query/header/cookie value: a pydantic type (``HttpUrl``),
+    or pydantic metadata (``AfterValidator``, ``Field(...)``) on the type or its items."""
+    base = node.base
+    item = base.item.base if base.kind == SEQUENCE and base.item is not None else base
+    return bool(node.metadata and node.pydantic) or (item.kind == OTHER and item.pydantic)
 
 
 def _body_param(

@@ -12,8 +12,10 @@ from typing import Annotated, Any, Literal
 
 import fastapi
 import fastapi.testclient
+import pydantic
 import pytest
 from pydantic import BaseModel, Field
+from typing_extensions import TypeAliasType
 
 import fastcore
 import fastcore.testclient
@@ -249,3 +251,65 @@ def test_validation_alias_body(aliases: tuple[Any, Any], body: dict[str, Any]) -
 
 def test_validation_alias_openapi(aliases: tuple[Any, Any]) -> None:
     _same_openapi(aliases)
+
+
+# -- type aliases, pydantic metadata, pydantic-typed parameters ---------------------------------------
+
+
+def _shout(value: str) -> str:
+    if value == "boom":
+        raise ValueError("no booms")
+    return value.upper()
+
+
+def _pydantic_app(ns: Any) -> Any:
+    app = ns.App()
+    limit = TypeAliasType("limit", Annotated[int, ns.Query(ge=1)])  # what `type limit = ...` makes
+
+    @app.get("/alias/")
+    async def alias(n: limit = 5) -> Any:
+        return {"n": n}
+
+    @app.get("/after/")
+    async def after(word: Annotated[str, ns.Query(), pydantic.AfterValidator(_shout)] = "x") -> Any:
+        return {"word": word}
+
+    @app.get("/url/")
+    async def url(u: pydantic.HttpUrl) -> Any:
+        return {"u": str(u)}
+
+    @app.get("/urls/")
+    async def urls(u: Annotated[list[pydantic.HttpUrl], ns.Query()] = []) -> Any:  # noqa: B006
+        return {"u": [str(x) for x in u]}
+
+    return app
+
+
+@pytest.fixture(scope="module")
+def validated() -> tuple[Any, Any]:
+    return _clients(_pydantic_app)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/alias/", "/alias/?n=3", "/alias/?n=0", "/alias/?n=x", "/after/", "/after/?word=hi",
+     "/url/?u=https://example.com/a", "/url/?u=nope", "/url/", "/urls/?u=https://a.io&u=http://b.io",
+     "/urls/?u=https://a.io&u=bad"],
+)
+def test_pydantic_validated_params(validated: tuple[Any, Any], url: str) -> None:
+    _same(validated, "GET", url)
+
+
+def test_after_validator_error(validated: tuple[Any, Any]) -> None:
+    fa, fc = validated
+    expected = fa.get("/after/?word=boom")
+    actual = fc.get("/after/?word=boom")
+    assert actual.status_code == expected.status_code == 422
+    # ctx.error: FastAPI 0.165 encodes the raised exception as {}, fastcore's 422 handler as its
+    # text (fastcore/exception_handlers.py, outside the type model); the rest must agree.
+    (want,), (got,) = expected.json()["detail"], actual.json()["detail"]
+    assert {**got, "ctx": None} == {**want, "ctx": None}
+
+
+def test_pydantic_validated_params_openapi(validated: tuple[Any, Any]) -> None:
+    _same_openapi(validated)

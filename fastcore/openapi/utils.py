@@ -33,7 +33,14 @@ from starlette.routing import BaseRoute
 from fastcore import _params
 from fastcore.bodies import BodyParam
 from fastcore.datastructures import DefaultPlaceholder
-from fastcore.dependencies import Dependant, ModelKey, ParamDecl, ParamModel, _is_security_scheme
+from fastcore.dependencies import (
+    Dependant,
+    ModelKey,
+    ParamDecl,
+    ParamModel,
+    PydanticParam,
+    _is_security_scheme,
+)
 from fastcore.openapi.constants import METHODS_WITH_BODY, REF_PREFIX, REF_TEMPLATE
 from fastcore.openapi.schemas import (
     TypeSchemas,
@@ -171,6 +178,17 @@ def _walk_unique(root: Dependant) -> Iterable[tuple[Dependant, bool]]:
         stack.extend((sub, False) for sub in reversed(dep.dependencies))
 
 
+def _pydantic_param(param: PydanticParam) -> _Param:
+    """A parameter pydantic validates, described by pydantic's schema of its annotation."""
+    schema = param.adapter.json_schema(ref_template=REF_TEMPLATE)
+    schema.pop("$defs", None)
+    info = param.info
+    default = _NO_DEFAULT if param.required else param.default
+    _decorate(schema, info, param.name, default=default)
+    decl = ParamDecl(info, param.node.tp)
+    return _Param(param.label, param.where, param.required, decl, info, param.is_list, default, schema)
+
+
 def _model_params(model: ParamModel, types_: TypeSchemas) -> list[_Param]:
     """A parameter model's fields, each its own parameter (FastAPI), described by the model's schema."""
     properties: dict[str, Any] = {}
@@ -205,6 +223,11 @@ def _collect_params(dependant: Dependant, doc: _RouteDoc, types_: TypeSchemas) -
         # The signature's order (FastAPI's): a parameter model's fields where the model stands.
         for pname in [*dep.param_decls, *(n for n in fields if n not in dep.param_decls)]:
             model = models.get(pname)
+            if isinstance(model, PydanticParam):
+                doc.validates = True
+                if model.info.include_in_schema:
+                    groups[model.source].append(_pydantic_param(model))
+                continue
             if model is not None:
                 doc.validates = True
                 groups[model.source].extend(_model_params(model, types_))
