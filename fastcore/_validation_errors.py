@@ -1,5 +1,9 @@
 """Error dicts in pydantic v2's wording, and why a scalar was rejected: the vocabulary of
 ``fastcore.validation`` (which walks types and values; this module only words the errors).
+
+:data:`MSG` is the one table of pydantic's wording: the compiled parameter coercer
+(``fastcore._params``) binds its messages from it when it is imported, and the body error collector
+reads it here.  Entries with ``{placeholders}`` are filled with ``str.format``.
 """
 
 from __future__ import annotations
@@ -46,6 +50,26 @@ MSG: dict[str, str] = {
     "model_attributes_type": "Input should be a valid dictionary or object to extract fields from",
     "missing": "Field required",
     "extra_forbidden": "Extra inputs are not permitted",
+    # Constraints ({count} is "3 characters", "1 item"...; bounds are shown as pydantic prints them).
+    "multiple_of": "Input should be a multiple of {multiple_of}",
+    "less_than_equal": "Input should be less than or equal to {le}",
+    "less_than": "Input should be less than {lt}",
+    "greater_than_equal": "Input should be greater than or equal to {ge}",
+    "greater_than": "Input should be greater than {gt}",
+    "string_too_short": "String should have at least {count}",
+    "string_too_long": "String should have at most {count}",
+    "bytes_too_short": "Data should have at least {count}",
+    "bytes_too_long": "Data should have at most {count}",
+    "too_short": "{field_type} should have at least {count} after validation, not {actual}",
+    "too_long": "{field_type} should have at most {count} after validation, not {actual}",
+    "string_pattern_mismatch": "String should match pattern '{pattern}'",
+    "literal_error": "Input should be {expected}",
+    "enum": "Input should be {expected}",
+    "dataclass_type": "Input should be a dictionary or an instance of {class_name}",
+    "named_tuple_type": "Input should be a tuple, list, dictionary or an instance of {class_name}",
+    "union_tag_not_found": "Unable to extract tag using discriminator {discriminator}",
+    "union_tag_invalid": "Input tag '{tag}' found using {discriminator} does not match any of the expected "
+                         "tags: {expected_tags}",
 }
 
 # The ``*_parsing`` errors of these types carry the parser's reason in ctx["error"].

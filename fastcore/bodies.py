@@ -41,27 +41,27 @@ import json
 import sys
 import typing
 from dataclasses import dataclass
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Annotated, Any, get_args
 
 import msgspec
-import msgspec.inspect
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import ClientDisconnect, Request
 from starlette.types import Message
 
 from fastcore._params import Coercer, Conn
+from fastcore._validation_errors import _error
 from fastcore.exceptions import FastCoreError, HTTPException, RequestValidationError
 from fastcore.params import BodyInfo, FileInfo, FormInfo
+from fastcore.typemodel import SEQUENCE, UPLOAD, Node, model_fields, node_of, uses_pydantic
 from fastcore.validation import collect_errors, fallback_error, json_invalid_error
 
 __all__ = [
     "DEFAULT_MAX_BODY_SIZE",
     "BodyParam",
     "BodyPlan",
-    "form_item_type",
+    "Converter",
     "read_body",
     "read_form",
-    "upload_type",
 ]
 
 #: Default limit on a request body, in bytes (16 MiB); ``max_body_size=`` on the app, a router or a
@@ -86,6 +86,7 @@ class BodyParam:
     is_list: bool = False              # forms: repeated keys
     is_file: bool = False              # forms: UploadFile / bytes from a file part
     is_model: bool = False             # forms: ``Annotated[Model, Form()]``
+    item: Node | None = None           # forms: the node of one value (a list's item), Optional removed
 
     @property
     def is_form(self) -> bool:
@@ -100,7 +101,7 @@ class BodyParam:
 
 
 def _missing(loc: tuple[Any, ...]) -> dict[str, Any]:
-    return {"type": "missing", "loc": loc, "msg": "Field required", "input": None}
+    return _error("missing", loc, None)
 
 
 def _constrained(annotation: Any, info: BodyInfo) -> Any:
@@ -126,17 +127,7 @@ def _pydantic_adapter(tp: Any) -> Any | None:
         return None
 
 
-def uses_pydantic(tp: Any) -> bool:
-    """Whether ``tp`` is, or contains, a pydantic model (pydantic is never imported to find out)."""
-    pydantic = sys.modules.get("pydantic")
-    if pydantic is None:
-        return False
-    if isinstance(tp, type) and issubclass(tp, pydantic.BaseModel):
-        return True
-    return any(uses_pydantic(arg) for arg in get_args(tp) if not isinstance(arg, (str, int, float)))
-
-
-class _Converter:
+class Converter:
     """Decodes/validates one value of one type: msgspec first, pydantic for its own models."""
 
     def __init__(self, tp: Any, where: str) -> None:
@@ -214,7 +205,7 @@ def _has_defaulted_dataclass(tp: Any, seen: set[int]) -> bool:
 
 
 def _fill_dataclass_defaults(value: Any) -> None:
-    """Put every dataclass field's value on its instance (see ``_Converter.fill_defaults``)."""
+    """Put every dataclass field's value on its instance (see ``Converter.fill_defaults``)."""
     if isinstance(value, (list, tuple, set, frozenset)):
         for item in value:
             _fill_dataclass_defaults(item)
@@ -310,23 +301,6 @@ def _is_json(content_type: str | None) -> bool:
     return subtype == "json" or subtype.endswith("+json")
 
 
-def upload_type(tp: Any) -> bool:
-    """Whether ``tp`` is ``UploadFile`` (or a subclass)."""
-    return isinstance(tp, type) and issubclass(tp, UploadFile)
-
-
-def form_item_type(annotation: Any) -> tuple[Any, bool]:
-    """(item type, is_list) of a form/file parameter's annotation, Optional unwrapped."""
-    tp = annotation
-    if get_origin(tp) is Union or type(tp).__name__ == "UnionType":
-        members = [a for a in get_args(tp) if a is not type(None)]
-        tp = members[0] if len(members) == 1 else tp
-    if get_origin(tp) in (list, tuple, set, frozenset, typing.List):  # noqa: UP006
-        items = get_args(tp)
-        return (items[0] if items else Any), True
-    return tp, False
-
-
 class BodyPlan:
     """How one route reads its body; built once from the body parameters of its dependency tree."""
 
@@ -337,21 +311,21 @@ class BodyPlan:
         if self.is_form and not all(p.is_form for p in params):
             raise FastCoreError(f"{where}: a route cannot mix JSON Body() and Form()/File() parameters")
         self.single = len(params) == 1 and not params[0].info.embed and not self.is_form
-        self._converters: dict[str, _Converter] = {}
+        self._converters: dict[str, Converter] = {}
         if self.is_form:
             _require_multipart(where)
             self._form_fields: dict[str, dict[str, bool]] = {}
             for p in params:
                 if p.is_model:
-                    self._converters[p.name] = _Converter(p.annotation, where)
+                    self._converters[p.name] = Converter(p.annotation, where)
                     self._form_fields[p.name] = _form_model_fields(p.annotation)
             return
         for p in params:
             tp = _constrained(p.annotation, p.info)
             if not p.required and p.default is None:
                 tp = tp | None
-            self._converters[p.name] = _Converter(tp, where)
-        self._members: _Converter | None = None
+            self._converters[p.name] = Converter(tp, where)
+        self._members: Converter | None = None
         if not self.single:
             # PERF: embedded members decode in one pass into a Struct made for this route.
             fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
@@ -365,7 +339,7 @@ class BodyPlan:
                 struct = msgspec.defstruct(
                     "Body", fields, rename={p.name: p.alias for p in params}, kw_only=True
                 )
-                self._members = _Converter(struct, where)
+                self._members = Converter(struct, where)
             except (TypeError, FastCoreError):
                 self._members = None  # pydantic members: validated one by one
 
@@ -455,8 +429,9 @@ class BodyPlan:
         return values, errors
 
     async def _form_value(self, p: BodyParam, item: Any, loc: tuple[Any, ...], errs: ErrorList) -> Any:
-        item_tp = _unwrap_none(form_item_type(p.annotation)[0])
-        if upload_type(item_tp):
+        item_node = p.item
+        item_tp = item_node.tp if item_node is not None else Any
+        if item_node is not None and item_node.kind == UPLOAD:
             if not isinstance(item, UploadFile):
                 reason = f"Expected UploadFile, received: {type(item)}"
                 # ctx carries the exception, as pydantic's does; the 422 handler renders it.
@@ -531,14 +506,6 @@ async def _peek(file: UploadFile) -> bytes:
         await file.seek(position)
 
 
-def _unwrap_none(tp: Any) -> Any:
-    if get_origin(tp) is Union or type(tp).__name__ == "UnionType":
-        members = [a for a in get_args(tp) if a is not type(None)]
-        if len(members) == 1:
-            return members[0]
-    return tp
-
-
 def _type_error(tp: Any, value: Any, loc: tuple[Any, ...]) -> dict[str, Any]:
     # Only if the error collector has no words for it: a generic pydantic-shaped type error.
     return {"type": "value_error", "loc": loc, "msg": f"Value error, expected {tp!r}", "input": value,
@@ -547,25 +514,7 @@ def _type_error(tp: Any, value: Any, loc: tuple[Any, ...]) -> dict[str, Any]:
 
 def _form_model_fields(tp: Any) -> dict[str, bool]:
     """The request keys of a form model's fields, each with whether it is a sequence (repeated keys)."""
-    tp = _unwrap_none(tp)
-    pydantic = sys.modules.get("pydantic")
-    if pydantic is not None and isinstance(tp, type) and issubclass(tp, pydantic.BaseModel):
-        model_fields: dict[str, Any] = typing.cast(Any, tp).model_fields
-        return {(f.validation_alias if isinstance(f.validation_alias, str) else f.alias or name):
-                form_item_type(f.annotation)[1] for name, f in model_fields.items()}
-    info = msgspec.inspect.type_info(tp)
-    out: dict[str, bool] = {}
-    for f in getattr(info, "fields", ()):
-        ftype = f.type
-        if isinstance(ftype, msgspec.inspect.UnionType):
-            members = [t for t in ftype.types if not isinstance(t, msgspec.inspect.NoneType)]
-            ftype = members[0] if len(members) == 1 else ftype
-        out[f.encode_name] = isinstance(
-            ftype, (msgspec.inspect.ListType, msgspec.inspect.SetType, msgspec.inspect.FrozenSetType,
-                    msgspec.inspect.VarTupleType)
-        )
-    return out
-
+    return {f.key: f.node.base.kind == SEQUENCE for f in model_fields(node_of(tp))}
 
 
 def _require_multipart(where: str) -> None:

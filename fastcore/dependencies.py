@@ -11,34 +11,28 @@ decides to answer 422.
 from __future__ import annotations
 
 import contextlib
-import datetime
-import decimal
-import enum
+import copy
 import functools
 import inspect
 import re
 import sys
-import types
 import typing
-import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from starlette.background import BackgroundTasks
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import HTTPConnection
-from starlette.responses import Response
 
 from fastcore import _params
 from fastcore._params import Coercer, Conn, Field, Plan
-from fastcore.bodies import BodyParam, BodyPlan, form_item_type, upload_type
+from fastcore.bodies import BodyParam, BodyPlan, Converter
 from fastcore.concurrency import contextmanager_in_threadpool
 from fastcore.exceptions import FastCoreError
 from fastcore.params import (
     UNSET,
     BodyInfo,
+    CookieInfo,
     Depends,
     FileInfo,
     FormInfo,
@@ -48,6 +42,21 @@ from fastcore.params import (
     PathInfo,
     QueryInfo,
     Security,
+    SecurityScopes,
+)
+from fastcore.typemodel import (
+    CHOICE,
+    INJECTED,
+    MODEL,
+    OPTIONAL,
+    OTHER,
+    SCALAR_KINDS,
+    SEQUENCE,
+    UPLOAD,
+    FieldNode,
+    Node,
+    model_fields,
+    node_of,
 )
 
 __all__ = ["Dependant", "ParamDecl", "SecurityScopes", "build_dependant", "path_param_names", "solve"]
@@ -62,37 +71,6 @@ _SOURCES = {
 }
 # FastAPI validates (and reports errors) by source group: path, query, header, cookie.
 _SOURCE_ORDER = {_params.S_PATH: 0, _params.S_QUERY: 1, _params.S_HEADER: 2, _params.S_COOKIE: 3}
-
-_SCALARS: dict[Any, int] = {
-    str: _params.K_STR,
-    bool: _params.K_BOOL,
-    int: _params.K_INT,
-    float: _params.K_FLOAT,
-    decimal.Decimal: _params.K_DECIMAL,
-    uuid.UUID: _params.K_UUID,
-    datetime.datetime: _params.K_DATETIME,
-    datetime.date: _params.K_DATE,
-    datetime.time: _params.K_TIME,
-    bytes: _params.K_BYTES,
-    Any: _params.K_ANY,
-}
-_SEQUENCES: dict[Any, Callable[[list[Any]], Any] | None] = {
-    list: None,
-    typing.List: None,  # noqa: UP006
-    Sequence: None,
-    tuple: tuple,
-    set: set,
-    frozenset: frozenset,
-}
-
-
-class SecurityScopes:
-    """Injected into a dependency: the OAuth2 scopes required by every ``Security`` above it."""
-
-    def __init__(self, scopes: Sequence[str] | None = None) -> None:
-        self.scopes: list[str] = list(scopes or ())
-        self.scope_str: str = " ".join(self.scopes)
-
 
 class ParamDecl(typing.NamedTuple):
     """How a path/query/header/cookie parameter was declared, for the OpenAPI document only.
@@ -121,6 +99,9 @@ class Dependant:
     own_scopes: tuple[str, ...] = ()
     # Field name -> its declaration (fastcore.openapi reads it; requests never do).
     param_decls: dict[str, ParamDecl] = field(default_factory=dict)
+    # Set on the sub-dependant standing for an ``Annotated[Model, Query()]`` parameter, or for a
+    # parameter pydantic validates.
+    param_model: ParamModel | PydanticParam | None = None
 
     # Derived once here (sub-dependants are built before their parents), read per request.
     cache_key: tuple[Any, tuple[str, ...]] = field(init=False)
@@ -138,7 +119,8 @@ class Dependant:
             or _is_security_scheme(self.call)
             or any(d.uses_scopes for d in self.dependencies)
         )
-        self.cache_key = (self.call, tuple(sorted(set(self.scopes))) if self.uses_scopes else ())
+        identity = self.call if self.param_model is None else self.param_model
+        self.cache_key = (identity, tuple(sorted(set(self.scopes))) if self.uses_scopes else ())
         self.has_yield = self.kind in (GEN_ASYNC, GEN_SYNC) or any(d.has_yield for d in self.dependencies)
 
     @property
@@ -217,24 +199,6 @@ def _signature(call: Callable[..., Any]) -> tuple[inspect.Signature, dict[str, A
     return signature, hints
 
 
-def unwrap_optional(tp: Any) -> tuple[Any, bool]:
-    """``(T, True)`` for ``Optional[T]`` or ``T | None`` (the union of the rest, for wider unions);
-    ``(tp, False)`` for anything else."""
-    origin = get_origin(tp)
-    if origin is Union or origin is types.UnionType:
-        args = [a for a in get_args(tp) if a is not type(None)]
-        if len(args) < len(get_args(tp)):
-            return (args[0] if len(args) == 1 else Union[tuple(args)]), True  # noqa: UP007
-    return tp, False
-
-
-def supertype(tp: Any) -> Any:
-    """The type a ``typing.NewType`` (or a chain of them) stands for; ``tp`` itself otherwise."""
-    while hasattr(tp, "__supertype__"):  # typing.NewType
-        tp = tp.__supertype__
-    return tp
-
-
 class EndAnchoredPattern:
     """A regex whose ``$`` means what it means to pydantic (Rust's regex): the end of the text.
 
@@ -287,9 +251,8 @@ def _end_anchored(source: str) -> str:
     return "".join(out)
 
 
-def _coercer(tp: Any, info: ParamInfo | None, *, for_list: bool) -> Coercer | None:
-    """The compiled coercer for a scalar type, or None if ``tp`` is not a scalar we read from text."""
-    tp = supertype(tp)
+def _coercer(node: Node, info: ParamInfo | None, *, for_list: bool) -> Coercer | None:
+    """The compiled coercer for a node read from text, or None if it is not read from text."""
     constraints: dict[str, Any] = {}
     if info is not None:
         pattern = info.pattern
@@ -304,42 +267,156 @@ def _coercer(tp: Any, info: ParamInfo | None, *, for_list: bool) -> Coercer | No
         if not for_list:
             constraints["min_length"] = info.min_length
             constraints["max_length"] = info.max_length
-    if get_origin(tp) is Literal:
-        return Coercer(_params.K_CHOICE, None, choices=list(get_args(tp)), **constraints)
-    if inspect.isclass(tp) and get_origin(tp) is None and issubclass(tp, enum.Enum):
-        return Coercer(_params.K_CHOICE, tp, choices=list(tp), **constraints)
-    kind = _SCALARS.get(tp)
-    if kind is None and tp is inspect.Parameter.empty:
-        kind = _params.K_STR
-    if kind is None:
+    if node.kind == CHOICE:
+        target = None if get_origin(node.tp) is Literal else node.tp  # an Enum's errors say "enum"
+        return Coercer(_params.K_CHOICE, target, choices=node.choices, **constraints)
+    if not node.readable:
         return None
-    return Coercer(kind, tp, **constraints)
+    return Coercer(SCALAR_KINDS[node.scalar], node.scalar, **constraints)
 
 
-def _sequence_item(tp: Any) -> tuple[Any, Callable[[list[Any]], Any] | None] | None:
-    origin = get_origin(tp)
-    if origin is None and tp in _SEQUENCES:
-        return Any, _SEQUENCES[tp]
-    if origin in _SEQUENCES or origin in (list, tuple, set, frozenset):
-        args = [a for a in get_args(tp) if a is not Ellipsis]
-        container = _SEQUENCES.get(origin)
-        return (args[0] if args else Any), container
-    return None
+class ModelKey(typing.NamedTuple):
+    """One field of a parameter model: the key pydantic validates and the key the request uses."""
+
+    field: FieldNode
+    key: str          # the field's (validation) alias, the key of the dict that is validated
+    request_key: str  # where the value is looked up (a header name, lower-case)
+    is_list: bool
 
 
-def _special_source(tp: Any) -> int | None:
-    # get_origin: on Python 3.10 ``list[int]`` passes inspect.isclass, but issubclass rejects it.
-    if not inspect.isclass(tp) or get_origin(tp) is not None:
-        return None
-    if issubclass(tp, HTTPConnection):
-        return _params.S_REQUEST
-    if issubclass(tp, Response):
-        return _params.S_RESPONSE
-    if issubclass(tp, BackgroundTasks):
-        return _params.S_BACKGROUND
-    if issubclass(tp, SecurityScopes):
-        return _params.S_VALUE
-    return None
+class ParamModel:
+    """``Annotated[Model, Query()]`` (``Header()``, ``Cookie()``): the model's fields are the parameters.
+
+    As FastAPI does: each field is looked up by its alias (a header's with underscores converted),
+    list fields take every repeated value, the keys no field claims are given too (the model's
+    ``extra`` setting decides), and the model validates the dict — errors at ``(source, *field loc)``.
+    """
+
+    def __init__(self, name: str, node: Node, info: ParamInfo, default: Any, where: str) -> None:
+        self.name = name
+        self.node = node
+        self.info = info
+        self.where = info.source.value
+        self.source = _SOURCES[info.source]
+        self.optional = node.kind == OPTIONAL or default is not UNSET or info.default_factory is not None
+        self.default = None if default is UNSET else default
+        is_header = isinstance(info, HeaderInfo)
+        convert = isinstance(info, HeaderInfo) and info.convert_underscores
+        self.keys: list[ModelKey] = []
+        self.processed: set[str] = set()
+        self.header_names: dict[str, str] = {}  # field key -> header name, for the errors' loc
+        for f in model_fields(node):
+            request_key = f.key.replace("_", "-") if convert and f.key == f.name else f.key
+            if is_header:
+                request_key = request_key.lower()
+                self.processed.add(f.key.lower())  # the unconverted name is no extra header
+                if request_key != f.key:
+                    self.header_names[f.key] = request_key
+            self.processed.add(request_key)
+            self.keys.append(ModelKey(f, f.key, request_key, f.node.base.kind == SEQUENCE))
+        self.converter = Converter(node.base.tp, where)
+
+    def extract(self, conn: Conn, errors: list[Any]) -> Any:
+        """The model from the request (per request); errors are appended to ``errors``."""
+        source = self.source
+        raw: Mapping[str, Any]
+        if source == _params.S_QUERY:
+            raw = conn.query
+        elif source == _params.S_HEADER:
+            raw = conn.headers
+        else:
+            raw = conn.cookies
+        many = source != _params.S_COOKIE  # query and headers map to lists of values
+        data: dict[str, Any] = {}
+        found = False
+        value: Any
+        for key in self.keys:
+            value = raw.get(key.request_key)
+            if value is None or (many and not value):
+                continue
+            found = True
+            if many and not key.is_list:
+                # Starlette: the last query value wins, the first header value.
+                value = value[-1] if source == _params.S_QUERY else value[0]
+            elif not many and key.is_list:
+                value = [value]
+            data[key.key] = value
+        for name, extra in raw.items():
+            if name not in self.processed:
+                data[name] = extra if not many or len(extra) != 1 else extra[0]
+        if self.optional and not found:
+            return copy.deepcopy(self.default)
+        value, errs = self.converter.convert(data, (self.where,))
+        if errs:
+            for err in errs:
+                loc = err["loc"]
+                if len(loc) > 1 and loc[1] in self.header_names:
+                    err["loc"] = (loc[0], self.header_names[loc[1]], *loc[2:])
+            errors.extend(errs)
+            return None
+        return value
+
+
+class PydanticParam:
+    """A path/query/header/cookie parameter pydantic validates (its type or its metadata asks for it).
+
+    Read like any parameter (the last query value, the first header value, every value for a list),
+    then validated by ``pydantic.TypeAdapter`` of the annotation with its metadata; errors at
+    ``(source, name, ...)``, as FastAPI reports them.
+    """
+
+    def __init__(self, name: str, node: Node, info: ParamInfo | None, default: Any,
+                 path_params: frozenset[str]) -> None:
+        if info is None:
+            info = PathInfo() if name in path_params else QueryInfo()
+        self.name = name
+        self.node = node
+        self.info = info
+        self.where = info.source.value
+        self.source = _SOURCES[info.source]
+        label = info.request_alias or name
+        if isinstance(info, HeaderInfo) and info.request_alias is None and info.convert_underscores:
+            label = name.replace("_", "-")
+        self.label = label
+        self.key = label.lower() if isinstance(info, HeaderInfo) else label
+        self.is_list = node.base.kind == SEQUENCE and self.source in (_params.S_QUERY, _params.S_HEADER)
+        self.required = isinstance(info, PathInfo) or (
+            (default is UNSET or default is Ellipsis) and info.default_factory is None)
+        self.default = None if default is UNSET else default
+        args = (node.tp, *node.metadata)
+        annotation = typing.cast(Any, Annotated)[args] if node.metadata else node.tp
+        self.adapter = sys.modules["pydantic"].TypeAdapter(annotation)
+
+    def extract(self, conn: Conn, errors: list[Any]) -> Any:
+        source = self.source
+        value: Any
+        if source == _params.S_PATH:
+            value = (conn.scope.get("path_params") or {}).get(self.key)
+        elif source == _params.S_COOKIE:
+            value = conn.cookies.get(self.key)
+        else:
+            values = (conn.query if source == _params.S_QUERY else conn.headers).get(self.key)
+            if not values:
+                value = None
+            elif self.is_list:
+                value = values
+            else:
+                value = values[-1] if source == _params.S_QUERY else values[0]
+        loc = (self.where, self.label)
+        if value is None:
+            if self.required:
+                errors.append(_params.missing_error(loc))
+                return None
+            if self.info.default_factory is not None:
+                return self.info.default_factory()
+            return copy.deepcopy(self.default)
+        try:
+            return self.adapter.validate_python(value)
+        except sys.modules["pydantic"].ValidationError as exc:
+            for err in exc.errors(include_url=False):
+                err["loc"] = (*loc, *err["loc"])
+                errors.append(err)
+            return None
 
 
 def _describe(call: Callable[..., Any]) -> str:
@@ -355,7 +432,7 @@ def _param_field(
     path_params: frozenset[str],
 ) -> Field:
     """The plan field for one path/query/header/cookie parameter."""
-    tp, _optional = unwrap_optional(annotation)
+    node = node_of(annotation).base
     if info is None:
         info = PathInfo() if name in path_params else QueryInfo()
     if info.source is ParamSource.BODY:
@@ -363,7 +440,8 @@ def _param_field(
             f"{_describe(call)}: parameter {name!r} is a request body ({type(info).__name__}); "
             "request bodies, forms and files are not supported yet"
         )
-    if isinstance(info, PathInfo) and name not in path_params and (info.alias or name) not in path_params:
+    key = info.request_alias or name
+    if isinstance(info, PathInfo) and name not in path_params and key not in path_params:
         raise FastCoreError(f"{_describe(call)}: path parameter {name!r} does not appear in the route's path")
     source = _SOURCES[info.source]
     required = (default is UNSET or default is Ellipsis) and info.default_factory is None
@@ -371,25 +449,24 @@ def _param_field(
         required = True
     is_list = False
     container = None
-    item = _sequence_item(tp)
-    if item is not None and source in (_params.S_QUERY, _params.S_HEADER):
+    item = node
+    if node.kind == SEQUENCE and node.item is not None and source in (_params.S_QUERY, _params.S_HEADER):
         is_list = True
-        item_tp, container = item
-        coercer = _coercer(unwrap_optional(item_tp)[0], info, for_list=True)
+        item, container = node.item.base, node.container
+        coercer = _coercer(item, info, for_list=True)
     else:
-        coercer = _coercer(tp, info, for_list=False)
-        item_tp = tp
+        coercer = _coercer(node, info, for_list=False)
     if coercer is None:
         where = info.source.value
         raise FastCoreError(
-            f"{_describe(call)}: {where} parameter {name!r} has type {item_tp!r}, which cannot be read "
+            f"{_describe(call)}: {where} parameter {name!r} has type {item.tp!r}, which cannot be read "
             f"from a {where} string (use str, int, float, bool, Decimal, UUID, datetime, date, time, an "
             "Enum, a Literal, or a list of those)"
         )
-    label = info.alias or name
+    label = info.request_alias or name
     key = label
     if isinstance(info, HeaderInfo):
-        if info.alias is None and info.convert_underscores:
+        if info.request_alias is None and info.convert_underscores:
             label = name.replace("_", "-")
         key = label.lower()
     return Field(
@@ -442,13 +519,10 @@ def build_dependant(
                 "(a name defined inside a function, under `from __future__ import annotations`?)"
             )
         default = UNSET if param.default is inspect.Parameter.empty else param.default
-        marker: ParamInfo | Depends | None = None
-        if get_origin(annotation) is Annotated:
-            args = get_args(annotation)
-            annotation = args[0]
-            for meta in args[1:]:
-                if isinstance(meta, (ParamInfo, Depends)):
-                    marker = meta
+        node = node_of(annotation)
+        annotation = node.tp  # without Annotated, type aliases and NewTypes
+        marker = node.marker
+        if marker is not None:
             if isinstance(marker, ParamInfo) and marker.default is not UNSET and default is not UNSET:
                 raise FastCoreError(
                     f"{_describe(call)}: give {pname!r} its default either in Annotated or as the "
@@ -465,14 +539,26 @@ def build_dependant(
                 _sub_dependant(marker, pname, annotation, path, scopes, overrides, path_params)
             )
             continue
-        special = _special_source(annotation) if marker is None else None
+        special = node.source if marker is None and node.kind == INJECTED else None
         if special is not None:
             # A fresh SecurityScopes per request: a handler may mutate the one it gets.
             factory = functools.partial(SecurityScopes, tuple(scopes)) if special == _params.S_VALUE else None
             fields.append(Field(pname, pname, special, None, required=False, factory=factory))
             continue
+        if isinstance(marker, (QueryInfo, HeaderInfo, CookieInfo)) and node.base.kind == MODEL:
+            model = ParamModel(pname, node, marker, default, _describe(call))
+            dependencies.append(Dependant(call=None, plan=Plan([]), name=pname, use_cache=False,
+                                          path_params=path_params, param_model=model))
+            decls[pname] = ParamDecl(marker, annotation)  # its place in the signature, for OpenAPI
+            continue
         if isinstance(marker, BodyInfo) or (marker is None and _is_body_type(annotation, pname, path_params)):
             body_params.append(_body_param(call, pname, annotation, default, marker))
+            continue
+        if _pydantic_validated(node):
+            validated = PydanticParam(pname, node, marker, default, path_params)
+            dependencies.append(Dependant(call=None, plan=Plan([]), name=pname, use_cache=False,
+                                          path_params=path_params, param_model=validated))
+            decls[pname] = ParamDecl(validated.info, annotation)
             continue
         fields.append(_param_field(call, pname, annotation, default, marker, path_params))
         decls[pname] = ParamDecl(marker, annotation)
@@ -499,13 +585,20 @@ def build_dependant(
 
 
 def _is_body_type(annotation: Any, name: str, path_params: frozenset[str]) -> bool:
-    """FastAPI's rule for an undeclared parameter: anything not read from text is the body."""
+    """FastAPI's rule for an undeclared parameter: anything not read from text is the body (a type
+    pydantic reads from a string, ``HttpUrl``..., is read from text)."""
     if name in path_params:
         return False
-    tp = unwrap_optional(annotation)[0]
-    if upload_type(form_item_type(annotation)[0]):
-        return True
-    return _sequence_item(tp) is not None or _coercer(tp, None, for_list=False) is None
+    node = node_of(annotation).base
+    return node.kind == SEQUENCE or not (node.readable or (node.kind == OTHER and node.pydantic))
+
+
+def _pydantic_validated(node: Node) -> bool:
+    """Whether pydantic must validate a path/query/header/cookie value: a pydantic type (``HttpUrl``),
+    or pydantic metadata (``AfterValidator``, ``Field(...)``) on the type or its items."""
+    base = node.base
+    item = base.item.base if base.kind == SEQUENCE and base.item is not None else base
+    return bool(node.metadata and node.pydantic) or (item.kind == OTHER and item.pydantic)
 
 
 def _body_param(
@@ -513,13 +606,15 @@ def _body_param(
 ) -> BodyParam:
     if annotation is inspect.Parameter.empty:
         annotation = Any
-    item_tp, is_list = form_item_type(annotation)
+    node = node_of(annotation).base
+    is_list = node.kind == SEQUENCE and node.item is not None
+    item = node.item.base if is_list and node.item is not None else node
     if info is None:
-        info = FileInfo() if upload_type(item_tp) else BodyInfo()
+        info = FileInfo() if item.kind == UPLOAD else BodyInfo()
     required = (default is UNSET or default is Ellipsis) and info.default_factory is None
     param = BodyParam(
         name=name,
-        alias=info.alias or name,
+        alias=info.request_alias or name,
         annotation=annotation,
         info=info,
         required=required,
@@ -527,15 +622,16 @@ def _body_param(
     )
     if isinstance(info, FormInfo):
         param.is_list = is_list
-        param.is_file = isinstance(info, FileInfo) or upload_type(item_tp)
-        if upload_type(item_tp) or item_tp is bytes:
+        param.item = item
+        param.is_file = isinstance(info, FileInfo) or item.kind == UPLOAD
+        if item.kind == UPLOAD or item.scalar is bytes:
             return param
-        coercer = _coercer(unwrap_optional(item_tp)[0], info, for_list=is_list)
+        coercer = _coercer(item, info, for_list=is_list)
         if coercer is None and not is_list:
             param.is_model = True  # Annotated[Model, Form()]: the model's fields are the form's
         elif coercer is None:
             raise FastCoreError(
-                f"{_describe(call)}: form parameter {name!r} has unsupported type {item_tp!r}"
+                f"{_describe(call)}: form parameter {name!r} has unsupported type {item.tp!r}"
             )
         param.coercer = coercer
     return param
@@ -564,7 +660,7 @@ def _sub_dependant(
     call = marker.dependency
     if call is None:
         # ``Depends()`` with an annotated class: the class is the dependency.
-        call = unwrap_optional(annotation)[0] if annotation is not None else None
+        call = node_of(annotation).base.tp if annotation is not None else None
         if not callable(call) or annotation is inspect.Parameter.empty:
             raise FastCoreError(f"Depends() on {name!r} needs a dependency or a class annotation")
     own = marker.scopes if isinstance(marker, Security) else []
@@ -602,6 +698,12 @@ async def solve(
     """
     values: dict[str, Any] = {}
     for sub in dependant.dependencies:
+        if sub.param_model is not None:
+            before = len(errors)
+            value = sub.param_model.extract(conn, errors)
+            if len(errors) == before:
+                values[typing.cast(str, sub.name)] = value
+            continue
         key = sub.cache_key
         if sub.use_cache and key in cache:
             if sub.name is not None:

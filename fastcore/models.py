@@ -17,7 +17,7 @@ pydantic-shaped errors under ``("response", ...)``.  Then the ``response_model_*
 How it is fast: with no option set, ``serialize`` is a single ``msgspec.convert(result, T,
 from_attributes=True, strict=False)`` and the converted object goes straight to the shared encoder,
 which encodes Structs, dataclasses and attrs natively.  Only when an option needs it does a small
-tree of nodes — compiled once from ``msgspec.inspect`` (renames, defaults, recursion) — walk the
+tree of nodes — compiled once from the type model (``fastcore.typemodel``) — walk the
 converted value and build the filtered dicts and lists.
 
 pydantic types (``BaseModel``, or any annotation that mentions one) are validated and dumped by
@@ -36,18 +36,18 @@ Differences from FastAPI, on purpose:
 
 from __future__ import annotations
 
-import dataclasses
 import inspect
 import sys
 import typing
 from collections.abc import Callable, Mapping
-from typing import Annotated, Any, Union
+from typing import Any
 
 import msgspec
-import msgspec.inspect as mi
 
+from fastcore import typemodel
 from fastcore._respond import all_of_type
 from fastcore.exceptions import FastCoreError, ResponseValidationError
+from fastcore.typemodel import FieldNode, Node, inspect_node, is_response_class, uses_pydantic
 
 _validation: Any
 try:  # pydantic-shaped errors for every problem; without it, one error worded from msgspec's message
@@ -279,13 +279,13 @@ class _Dict(_Node):
 class _Field:
     __slots__ = ("default", "encode_name", "factory", "has_default", "name", "node")
 
-    def __init__(self, info: mi.Field, node: _Node) -> None:
+    def __init__(self, info: FieldNode, node: _Node) -> None:
         self.name = info.name
-        self.encode_name = info.encode_name
+        self.encode_name = info.key
         self.node = node
         self.default = info.default
-        self.factory = info.default_factory
-        self.has_default = info.default is not _NODEFAULT or info.default_factory is not _NODEFAULT
+        self.factory = info.factory
+        self.has_default = info.default is not _NODEFAULT or info.factory is not _NODEFAULT
 
     def is_default(self, value: Any) -> bool:
         default = self.default if self.default is not _NODEFAULT else self.factory()
@@ -391,7 +391,7 @@ _NONE = _NoneNode()
 
 
 class _Compiler:
-    """``msgspec.inspect`` type info -> shaping nodes; recursive models share one node."""
+    """The type model's tree (``typemodel.inspect_node``) -> shaping nodes; recursive models share one."""
 
     def __init__(self) -> None:
         self.models: dict[int, _Model] = {}
@@ -401,91 +401,51 @@ class _Compiler:
         # encoder writes only the instance's __dict__: such models must be walked, not encoded as is.
         self.has_dataclasses = False
 
-    def node(self, info: mi.Type) -> _Node:
-        if isinstance(info, mi.Metadata):
-            return self.node(info.type)
-        if isinstance(info, mi.NoneType):
+    def node(self, node: Node) -> _Node:
+        kind = node.kind
+        if kind == typemodel.NONE:
             return _NONE
-        if isinstance(info, (mi.ListType, mi.VarTupleType)):
-            return _Sequence(self.node(info.item_type), indexed=True)
-        if isinstance(info, (mi.SetType, mi.FrozenSetType)):
-            return _Sequence(self.node(info.item_type), indexed=False)
-        if isinstance(info, mi.TupleType):
-            return _Tuple([self.node(item) for item in info.item_types])
-        if isinstance(info, mi.NamedTupleType):
-            return _Tuple([self.node(field.type) for field in info.fields])
-        if isinstance(info, mi.DictType):
-            return _Dict(self.node(info.value_type))
-        if isinstance(info, mi.UnionType):
-            members = [self.node(member) for member in info.types]
+        if kind == typemodel.SEQUENCE and node.item is not None:
+            return _Sequence(self.node(node.item), indexed=node.container in (list, tuple))
+        if kind == typemodel.TUPLE:
+            return _Tuple([self.node(item) for item in node.items])
+        if kind == typemodel.MAPPING and node.item is not None:
+            return _Dict(self.node(node.item))
+        if kind == typemodel.UNION:
+            members = [self.node(member) for member in node.members]
             if all(member is _LEAF or member is _NONE for member in members):
                 return _LEAF  # Optional[str], int | str...: nothing to shape
             return _Union(members)
-        if isinstance(info, mi.StructType) and not info.array_like:
-            return self._model(info, info.cls)
-        if isinstance(info, mi.DataclassType):
-            if dataclasses.is_dataclass(info.cls):
+        if kind == typemodel.MODEL:
+            if node.flavor == "namedtuple":
+                return _Tuple([self.node(field.node) for field in node.fields])
+            if node.options.get("array_like"):
+                return _LEAF
+            if node.flavor == "dataclass":
                 self.has_dataclasses = True
-            return self._model(info, info.cls)
-        if isinstance(info, mi.TypedDictType):
-            return self._model(info, info.cls, is_typeddict=True)
+            return self._model(node)
         return _LEAF
 
-    def _model(self, info: mi.StructType | mi.DataclassType | mi.TypedDictType, cls: type,
-               is_typeddict: bool = False) -> _Model:
-        known = self.models.get(id(info))
+    def _model(self, node: Node) -> _Model:
+        known = self.models.get(id(node))
         if known is not None:
             return known
         self.has_models = True
-        model = _Model(cls, is_typeddict)
-        self.models[id(info)] = model  # before the fields: a recursive field finds this node
-        if isinstance(info, mi.StructType):
-            model.tag_field = info.tag_field
-            model.tag = info.tag
-            model.omit_defaults = bool(cls.__struct_config__.omit_defaults)  # type: ignore[attr-defined]
-        model.fields = [_Field(field, self.node(field.type)) for field in info.fields]
-        model.required = frozenset(f.encode_name for f in info.fields if f.required)
-        if any(f.encode_name != f.name for f in info.fields):
+        model = _Model(node.tp, node.flavor == "typeddict")
+        self.models[id(node)] = model  # before the fields: a recursive field finds this node
+        if node.flavor == "struct":
+            model.tag_field = node.options["tag_field"]
+            model.tag = node.options["tag"]
+            model.omit_defaults = node.options["omit_defaults"]
+        model.fields = [_Field(field, self.node(field.node)) for field in node.fields]
+        model.required = frozenset(f.key for f in node.fields if f.required)
+        if any(f.key != f.name for f in node.fields):
             self.has_renames = True
         return model
 
 
 # --------------------------------------------------------------------------------------------------
 # pydantic (optional)
-
-
-def _uses_pydantic(tp: Any, seen: set[int] | None = None) -> bool:
-    """Whether ``tp`` is, or mentions, a pydantic type — answered without importing pydantic."""
-    pydantic = sys.modules.get("pydantic")
-    if pydantic is None:
-        return False
-    seen = set() if seen is None else seen
-    if id(tp) in seen:
-        return False
-    seen.add(id(tp))
-    origin = typing.get_origin(tp)
-    if origin is Annotated:
-        base, *metadata = typing.get_args(tp)
-        if any(type(m).__module__.split(".")[0] in ("pydantic", "annotated_types") for m in metadata):
-            return True
-        return _uses_pydantic(base, seen)
-    if origin is not None:
-        return any(_uses_pydantic(arg, seen) for arg in typing.get_args(tp))
-    if not isinstance(tp, type):
-        return False
-    if issubclass(tp, pydantic.BaseModel) or hasattr(tp, "__pydantic_validator__"):
-        return True
-    # Models that pydantic would also accept may hold pydantic fields.
-    is_model = (dataclasses.is_dataclass(tp) or hasattr(tp, "__attrs_attrs__")
-                or typing.is_typeddict(tp) or (issubclass(tp, tuple) and hasattr(tp, "_fields"))
-                or issubclass(tp, msgspec.Struct))
-    if not is_model:
-        return False
-    try:
-        hints = typing.get_type_hints(tp, include_extras=True)
-    except Exception:  # unresolvable hints: msgspec will report them when it inspects the type
-        return False
-    return any(_uses_pydantic(hint, seen) for hint in hints.values())
 
 
 def _pydantic_errors(exc: Any) -> list[dict[str, Any]]:
@@ -542,20 +502,6 @@ def _response_errors(tp: Any, result: Any, exc: msgspec.ValidationError) -> list
     return errors or [_validation.fallback_error(exc, ("response",), value)]
 
 
-def _union_members(tp: Any) -> list[Any] | None:
-    """The members of a union msgspec refuses only for holding several object types, or None."""
-    origin = typing.get_origin(tp)
-    if origin is not Union and type(tp).__name__ != "UnionType":
-        return None
-    members = list(typing.get_args(tp))
-    for member in members:
-        try:
-            mi.type_info(member)
-        except (TypeError, ValueError):
-            return None  # a member is itself unsupported: say so at start-up
-    return members
-
-
 # --------------------------------------------------------------------------------------------------
 # The plan
 
@@ -590,7 +536,7 @@ class ResponsePlan:
         self._instances: type | None = None
         self._root: _Node = _LEAF
         self._members: list[ResponsePlan] | None = None
-        self._pydantic = _uses_pydantic(model)
+        self._pydantic = uses_pydantic(model)
         if self._pydantic:
             pydantic = sys.modules["pydantic"]
             try:
@@ -603,9 +549,9 @@ class ResponsePlan:
             self._fast = False
             return
         try:
-            info = mi.type_info(model)
-        except (TypeError, ValueError) as exc:
-            members = _union_members(model)
+            root = inspect_node(model)
+        except TypeError as exc:
+            members = typemodel.union_members(model)
             if members is None:
                 raise FastCoreError(f"response model {model!r} is not a supported type: {exc}") from None
             # A union msgspec cannot decide (two untagged object types): each member is tried.
@@ -618,7 +564,7 @@ class ResponsePlan:
             self._fast = False
             return
         compiler = _Compiler()
-        self._root = compiler.node(info)
+        self._root = compiler.node(root)
         # PERF: options that cannot change anything (no models to filter, no renames) cost nothing.
         filters = self._include is not None or self._exclude is not None
         if compiler.has_models:
@@ -739,19 +685,6 @@ class ResponsePlan:
 # The return annotation as the response model
 
 
-def _is_response_type(tp: Any) -> bool:
-    from starlette.responses import Response
-
-    if isinstance(tp, type) and issubclass(tp, Response):
-        return True
-    origin = typing.get_origin(tp)
-    if origin is Annotated:
-        return _is_response_type(typing.get_args(tp)[0])
-    if origin is Union or type(tp).__name__ == "UnionType":
-        return any(_is_response_type(arg) for arg in typing.get_args(tp))
-    return False
-
-
 def response_model_from_annotation(endpoint: Callable[..., Any]) -> Any:
     """The response model FastAPI takes from ``endpoint``'s return annotation, or None.
 
@@ -778,6 +711,6 @@ def response_model_from_annotation(endpoint: Callable[..., Any]) -> Any:
             return None
         if annotation is _MISSING:
             return None
-    if annotation is None or annotation is type(None) or _is_response_type(annotation):
+    if annotation is None or annotation is type(None) or is_response_class(annotation):
         return None
     return annotation

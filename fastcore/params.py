@@ -32,6 +32,7 @@ __all__ = [
     "Query",
     "QueryInfo",
     "Security",
+    "SecurityScopes",
 ]
 
 
@@ -113,6 +114,14 @@ class ParamInfo:
         self.extra = extra
 
     @property
+    def request_alias(self) -> str | None:
+        """The name a request uses for the parameter, if not its own: ``validation_alias`` wins over
+        ``alias`` (pydantic's precedence for validation; ``AliasPath``/``AliasChoices`` are not read)."""
+        if isinstance(self.validation_alias, str):
+            return self.validation_alias
+        return self.alias
+
+    @property
     def required(self) -> bool:
         return (self.default is UNSET or self.default is Ellipsis) and self.default_factory is None
 
@@ -172,6 +181,14 @@ class FileInfo(FormInfo):
         self, default: Any = UNSET, *, media_type: str = "multipart/form-data", **kwargs: Any
     ) -> None:
         super().__init__(default, media_type=media_type, **kwargs)
+
+
+class SecurityScopes:
+    """Injected into a dependency: the OAuth2 scopes required by every ``Security`` above it."""
+
+    def __init__(self, scopes: Sequence[str] | None = None) -> None:
+        self.scopes: list[str] = list(scopes or ())
+        self.scope_str: str = " ".join(self.scopes)
 
 
 class Depends:

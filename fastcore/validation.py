@@ -12,7 +12,7 @@ lists *all* the errors the way FastAPI (pydantic v2, lax mode, ``from_attributes
      {'type': 'greater_than_equal', 'loc': ('body', 'qty'), 'msg': 'Input should be greater than or equal
      to 1', 'input': 0, 'ctx': {'ge': 1}}]
 
-How it works: the type is normalised once by ``msgspec.inspect`` (renames, defaults, ``Meta``
+How it works: the type is normalised once by ``fastcore.typemodel`` (renames, defaults, ``Meta``
 constraints, ``Required``/``NotRequired``, recursion) and compiled into a tree of small checker nodes,
 cached per type. Containers and models are walked here; every scalar leaf asks msgspec itself whether
 it accepts the value (``msgspec.convert(value, leaf, strict=False)``, O(1) per leaf), so *acceptance*
@@ -57,21 +57,20 @@ would be, accepted on the fast path. The known disagreement classes:
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import decimal
 import re
-import typing
 import uuid
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any
 
 import msgspec
-import msgspec.inspect as mi
 
+from fastcore import typemodel
 from fastcore._validation_errors import (
     _INT64,
+    MSG,
     Explainer,
     _convert,
     _error,
@@ -91,6 +90,7 @@ from fastcore._validation_errors import (
     _plural,
     _show,
 )
+from fastcore.typemodel import Node, inspect_node
 
 __all__ = ["collect_errors", "fallback_error", "json_invalid_error"]
 
@@ -143,23 +143,22 @@ class _Leaf(_Node):
         return None
 
 
-def _too(kind: str, what: str, word: str) -> Callable[[Any, Loc, Any], ErrorDict]:
+def _too(kind: str, word: str) -> Callable[[Any, Loc, Any], ErrorDict]:
     def build(value: Any, loc: Loc, bound: Any) -> ErrorDict:
         name = "min_length" if kind.endswith("short") else "max_length"
-        side = "at least" if kind.endswith("short") else "at most"
-        return _error(kind, loc, value, f"{what} should have {side} {_plural(bound, word)}", {name: bound})
+        return _error(kind, loc, value, MSG[kind].format(count=_plural(bound, word)), {name: bound})
     return build
 
 
-def _bound(kind: str, name: str, text: str) -> Callable[[Any, Loc, Any], ErrorDict]:
+def _bound(kind: str, name: str) -> Callable[[Any, Loc, Any], ErrorDict]:
     def build(value: Any, loc: Loc, bound: Any) -> ErrorDict:
-        return _error(kind, loc, value, f"Input should be {text} {_show(bound)}", {name: bound})
+        return _error(kind, loc, value, MSG[kind].format(**{name: _show(bound)}), {name: bound})
     return build
 
 
 def _pattern_error(value: Any, loc: Loc, pattern: Any) -> ErrorDict:
-    return _error("string_pattern_mismatch", loc, value, f"String should match pattern '{pattern}'",
-                  {"pattern": pattern})
+    text = MSG["string_pattern_mismatch"].format(pattern=pattern)
+    return _error("string_pattern_mismatch", loc, value, text, {"pattern": pattern})
 
 
 def _tz_error(value: Any, loc: Loc, tz: Any) -> ErrorDict:
@@ -167,15 +166,15 @@ def _tz_error(value: Any, loc: Loc, tz: Any) -> ErrorDict:
 
 
 _CONSTRAINT_ERRORS: dict[str, Callable[[Any, Loc, Any], ErrorDict]] = {
-    "multiple_of": _bound("multiple_of", "multiple_of", "a multiple of"),
-    "le": _bound("less_than_equal", "le", "less than or equal to"),
-    "lt": _bound("less_than", "lt", "less than"),
-    "ge": _bound("greater_than_equal", "ge", "greater than or equal to"),
-    "gt": _bound("greater_than", "gt", "greater than"),
-    "str_min_length": _too("string_too_short", "String", "character"),
-    "str_max_length": _too("string_too_long", "String", "character"),
-    "bytes_min_length": _too("bytes_too_short", "Data", "byte"),
-    "bytes_max_length": _too("bytes_too_long", "Data", "byte"),
+    "multiple_of": _bound("multiple_of", "multiple_of"),
+    "le": _bound("less_than_equal", "le"),
+    "lt": _bound("less_than", "lt"),
+    "ge": _bound("greater_than_equal", "ge"),
+    "gt": _bound("greater_than", "gt"),
+    "str_min_length": _too("string_too_short", "character"),
+    "str_max_length": _too("string_too_long", "character"),
+    "bytes_min_length": _too("bytes_too_short", "byte"),
+    "bytes_max_length": _too("bytes_too_long", "byte"),
     "pattern": _pattern_error,
     "tz": _tz_error,
 }
@@ -193,7 +192,7 @@ class _Choice(_Node):
 
     def check(self, value: Any, loc: Loc, errors: list[ErrorDict]) -> None:
         if not _convert(value, self.tp)[0]:
-            errors.append(_error(self.kind, loc, value, "Input should be " + self.expected,
+            errors.append(_error(self.kind, loc, value, MSG[self.kind].format(expected=self.expected),
                                  {"expected": self.expected}))
 
 
@@ -204,8 +203,8 @@ def _length_error(kind: str, field_type: str, loc: Loc, value: Any, bound: int,
                   actual: int | None) -> ErrorDict:
     short = kind == "too_short"
     name = "min_length" if short else "max_length"
-    text = f"{field_type} should have {'at least' if short else 'at most'} {_plural(bound, 'item')} " \
-           f"after validation, not {'more' if actual is None else actual}"
+    text = MSG[kind].format(field_type=field_type, count=_plural(bound, "item"),
+                            actual="more" if actual is None else actual)
     return _error(kind, loc, value, text, {"field_type": field_type, name: bound, "actual_length": actual})
 
 
@@ -318,10 +317,10 @@ class _Model(_Node):
     def type_error(self, value: Any, loc: Loc) -> ErrorDict:
         name = self.cls.__name__
         if self.kind == "dataclass":
-            text = f"Input should be a dictionary or an instance of {name}"
+            text = MSG["dataclass_type"].format(class_name=name)
             return _error("dataclass_type", loc, value, text, {"class_name": name})
         if self.kind == "namedtuple":
-            text = f"Input should be a tuple, list, dictionary or an instance of {name}"
+            text = MSG["named_tuple_type"].format(class_name=name)
             return _error("named_tuple_type", loc, value, text, {"class_name": name})
         if self.kind == "typeddict":
             return _error("dict_type", loc, value)
@@ -345,7 +344,7 @@ class _Model(_Node):
         if self.tag_field is not None and self.tag_field in value and value[self.tag_field] != self.tag:
             expected = repr(self.tag)
             errors.append(_error("literal_error", (*loc, self.tag_field), value[self.tag_field],
-                                 "Input should be " + expected, {"expected": expected}))
+                                 MSG["literal_error"].format(expected=expected), {"expected": expected}))
         for spec in self.fields:
             if spec.key in value:
                 spec.node.check(value[spec.key], (*loc, spec.key), errors)
@@ -362,8 +361,8 @@ class _Model(_Node):
         if offset and (not value or value[0] != self.tag):
             if value:
                 expected = repr(self.tag)
-                errors.append(_error("literal_error", (*loc, 0), value[0], "Input should be " + expected,
-                                     {"expected": expected}))
+                text = MSG["literal_error"].format(expected=expected)
+                errors.append(_error("literal_error", (*loc, 0), value[0], text, {"expected": expected}))
             else:
                 errors.append(_error("missing", (*loc, 0), value))
             return
@@ -443,7 +442,7 @@ class _Union(_Node):
         discriminator = repr(self.tag_field)
         if self.tag_field not in value:
             errors.append(_error("union_tag_not_found", loc, value,
-                                 f"Unable to extract tag using discriminator {discriminator}",
+                                 MSG["union_tag_not_found"].format(discriminator=discriminator),
                                  {"discriminator": discriminator}))
             return
         tag = value[self.tag_field]
@@ -451,8 +450,8 @@ class _Union(_Node):
         if member is None:
             expected = ", ".join(repr(str(t)) for t in self.tagged)
             errors.append(_error("union_tag_invalid", loc, value,
-                                 f"Input tag '{tag}' found using {discriminator} does not match any of the "
-                                 f"expected tags: {expected}",
+                                 MSG["union_tag_invalid"].format(tag=tag, discriminator=discriminator,
+                                                                 expected_tags=expected),
                                  {"discriminator": discriminator, "tag": str(tag),
                                   "expected_tags": expected}))
             return
@@ -471,169 +470,124 @@ def _accepts_kind(node: _Node, value: Any) -> bool:
 
 
 # --------------------------------------------------------------------------------------------------
-# Compiling msgspec.inspect's normalised type tree into nodes
+# Compiling the type model's tree into checker nodes
 
 
-def _meta(tp: Any, **constraints: Any) -> Any:
-    given = {k: v for k, v in constraints.items() if v is not None}
-    return Annotated[tp, msgspec.Meta(**given)] if given else tp
-
-
-def _literal_key(values: Any) -> frozenset[tuple[type, Any]]:
-    return frozenset((type(v), v) for v in values if v is not None)
-
-
-LiteralOrders = dict[frozenset[tuple[type, Any]], tuple[Any, ...]]
-
-
-def _find_literals(tp: Any, found: LiteralOrders, seen: set[int]) -> None:
-    """Each Literal's values in declaration order: msgspec.inspect sorts them, pydantic's messages don't."""
-    if id(tp) in seen:
-        return
-    seen.add(id(tp))
-    if typing.get_origin(tp) is Literal:
-        args = typing.get_args(tp)
-        found.setdefault(_literal_key(args), args)
-        return
-    for arg in typing.get_args(tp):
-        _find_literals(arg, found, seen)
-    if not isinstance(tp, type):
-        return
-    hints: list[Any] = []
-    if issubclass(tp, msgspec.Struct):
-        hints = [f.type for f in msgspec.structs.fields(tp)]
-    elif dataclasses.is_dataclass(tp) or hasattr(tp, "__attrs_attrs__") or hasattr(tp, "__annotations__"):
-        try:
-            hints = list(typing.get_type_hints(tp, include_extras=True).values())
-        except Exception:  # unresolvable annotations: keep msgspec's order for those literals
-            hints = []
-    for hint in hints:
-        _find_literals(hint, found, seen)
+_LEAVES: dict[Any, tuple[str, Explainer]] = {
+    int: ("int", _explain_int),
+    float: ("float", _explain_float),
+    str: ("str", _explain_str),
+    bytes: ("bytes", _explain_bytes),
+    bytearray: ("bytes", _explain_bytes),
+    bool: ("bool", _explain_bool),
+    decimal.Decimal: ("decimal", _explain_decimal),
+    uuid.UUID: ("uuid", _explain_uuid),
+    datetime.timedelta: ("timedelta", _explain_timedelta),
+    datetime.date: ("date", _explain_date),
+    datetime.datetime: ("datetime", _explain_datetime),
+    datetime.time: ("time", _explain_time),
+}
+_SEQ_KINDS = {list: "list", set: "set", frozenset: "frozen_set", tuple: "tuple"}
+_MODEL_KINDS = {"struct": "struct", "dataclass": "dataclass", "attrs": "attrs", "typeddict": "typeddict",
+                "namedtuple": "namedtuple"}
 
 
 class _Compiler:
-    def __init__(self, literals: LiteralOrders | None = None) -> None:
-        self.literals = literals or {}
-        # keyed by id(): inspect's Type objects are shared between recursive references; the object
-        # itself is kept alive by the tree being compiled.
+    """The type model's tree (``typemodel.inspect_node``) -> checker nodes; recursion shares nodes."""
+
+    def __init__(self) -> None:
         self.memo: dict[int, _Node] = {}
 
-    def node(self, info: mi.Type) -> _Node:
-        found = self.memo.get(id(info))
+    def node(self, node: Node) -> _Node:
+        found = self.memo.get(id(node))
         if found is not None:
             return found
-        node = self._build(info)
-        self.memo[id(info)] = node
-        return node
+        built = self._build(node)
+        self.memo[id(node)] = built
+        return built
 
-    def _build(self, info: mi.Type) -> _Node:
-        if isinstance(info, mi.Metadata):
-            return self.node(info.type)
-        if isinstance(info, mi.AnyType):
+    def _build(self, node: Node) -> _Node:
+        kind = node.kind
+        if kind == typemodel.ANY:
             return _Node()
-        leaf = self._leaf(info)
-        if leaf is not None:
-            return leaf
-        if isinstance(info, mi.LiteralType):
-            values = list(self.literals.get(_literal_key(info.values), info.values))
-            if None in info.values and None not in values:
-                values.append(None)
-            tp = Literal.__getitem__(tuple(values))
-            return _Choice(tp, "literal_error", values, _literal_label(values))
-        if isinstance(info, mi.EnumType):
-            return _Choice(info.cls, "enum", [m.value for m in info.cls], f"enum[{info.cls.__name__}]")
-        if isinstance(info, (mi.StructType, mi.DataclassType, mi.TypedDictType, mi.NamedTupleType)):
-            return self._model(info)
-        if isinstance(info, (mi.ListType, mi.SetType, mi.FrozenSetType, mi.VarTupleType)):
-            kind = {mi.ListType: "list", mi.SetType: "set", mi.FrozenSetType: "frozen_set",
-                    mi.VarTupleType: "tuple"}[type(info)]
-            seq = _Sequence(kind, _Node(), info.min_length, info.max_length, _python_type(info, plain=True))
-            self.memo[id(info)] = seq
-            seq.item = self.node(info.item_type)
-            name = {"frozen_set": "frozenset"}.get(kind, kind)
-            seq.label = f"tuple[{seq.item.label}, ...]" if kind == "tuple" else f"{name}[{seq.item.label}]"
+        if kind == typemodel.NONE:
+            return _Leaf(None, None, "none", _explain_none, [])
+        if kind == typemodel.SCALAR:
+            return self._leaf(node)
+        if kind == typemodel.CHOICE:
+            if isinstance(node.tp, type):  # an Enum
+                values = [m.value for m in node.choices]
+                return _Choice(node.tp, "enum", values, f"enum[{node.tp.__name__}]")
+            return _Choice(node.tp, "literal_error", node.choices, _literal_label(node.choices))
+        if kind == typemodel.MODEL:
+            return self._model(node)
+        if kind == typemodel.SEQUENCE and node.item is not None:
+            seq_kind = _SEQ_KINDS[node.container]
+            lengths = node.constraints
+            seq = _Sequence(seq_kind, _Node(), lengths.get("min_length"), lengths.get("max_length"), None)
+            self.memo[id(node)] = seq
+            seq.item = self.node(node.item)
+            item_tp: Any = node.item.tp
+            seq.plain = tuple[item_tp, ...] if node.container is tuple else node.container[item_tp]
+            name = {"frozen_set": "frozenset"}.get(seq_kind, seq_kind)
+            item_label = seq.item.label
+            seq.label = f"tuple[{item_label}, ...]" if seq_kind == "tuple" else f"{name}[{item_label}]"
             return seq
-        if isinstance(info, mi.TupleType):
+        if kind == typemodel.TUPLE:
             tup = _Tuple([])
-            self.memo[id(info)] = tup
-            tup.items = [self.node(t) for t in info.item_types]
+            self.memo[id(node)] = tup
+            tup.items = [self.node(t) for t in node.items]
             tup.label = "tuple[" + ", ".join(n.label for n in tup.items) + "]"
             return tup
-        if isinstance(info, mi.DictType):
-            dct = _Dict(_Node(), _Node(), info.min_length, info.max_length)
-            self.memo[id(info)] = dct
-            dct.key, dct.value = self.node(info.key_type), self.node(info.value_type)
+        if kind == typemodel.MAPPING and node.key is not None and node.item is not None:
+            lengths = node.constraints
+            dct = _Dict(_Node(), _Node(), lengths.get("min_length"), lengths.get("max_length"))
+            self.memo[id(node)] = dct
+            dct.key, dct.value = self.node(node.key), self.node(node.item)
             dct.label = f"dict[{dct.key.label},{dct.value.label}]"
             return dct
-        if isinstance(info, mi.UnionType):
-            return self._union(info)
-        if isinstance(info, mi.CustomType):
-            return _Leaf(info.cls, info.cls, info.cls.__name__, _explain_str, [])
-        raise TypeError(f"fastcore cannot collect validation errors for {info!r}")
+        if kind == typemodel.UNION:
+            return self._union(node)
+        if kind == typemodel.OTHER and isinstance(node.tp, type):
+            return _Leaf(node.tp, node.tp, node.tp.__name__, _explain_str, [])
+        raise TypeError(f"fastcore cannot collect validation errors for {node!r}")
 
-    def _leaf(self, info: mi.Type) -> _Node | None:
-        if isinstance(info, (mi.IntType, mi.FloatType)):
-            base: Any = int if isinstance(info, mi.IntType) else float
-            found = [(n, n, getattr(info, n)) for n in _NUMBER_ORDER if getattr(info, n) is not None]
-            name = "int" if base is int else "float"
-            label = f"constrained-{name}" if found else name
-            return _Leaf(_meta(base, **{n: b for _, n, b in found}), base, label,
-                         _explain_int if base is int else _explain_float, found)
-        if isinstance(info, (mi.StrType, mi.BytesType, mi.ByteArrayType)):
-            base = {mi.StrType: str, mi.BytesType: bytes, mi.ByteArrayType: bytearray}[type(info)]
+    def _leaf(self, node: Node) -> _Node:
+        base = node.scalar
+        name, explain = _LEAVES[base]
+        limits = node.constraints
+        found: list[tuple[str, str, Any]]
+        if base in (int, float):
+            found = [(n, n, limits[n]) for n in _NUMBER_ORDER if n in limits]
+        elif base in (str, bytes, bytearray):
             prefix = "str_" if base is str else "bytes_"
-            found = [(prefix + n, n, getattr(info, n)) for n in ("min_length", "max_length")
-                     if getattr(info, n) is not None]
-            pattern = getattr(info, "pattern", None)
-            if pattern is not None:
-                found.append(("pattern", "pattern", pattern))
-            name = "str" if base is str else "bytes"
-            tp = _meta(base, min_length=info.min_length, max_length=info.max_length, pattern=pattern)
-            return _Leaf(tp, base, f"constrained-{name}" if found else name,
-                                 _explain_str if base is str else _explain_bytes, found)
-        simple: dict[type, tuple[Any, str, Explainer]] = {
-            mi.BoolType: (bool, "bool", _explain_bool),
-            mi.NoneType: (None, "none", _explain_none),
-            mi.DecimalType: (decimal.Decimal, "decimal", _explain_decimal),
-            mi.UUIDType: (uuid.UUID, "uuid", _explain_uuid),
-            mi.TimeDeltaType: (datetime.timedelta, "timedelta", _explain_timedelta),
-            mi.DateType: (datetime.date, "date", _explain_date),
-        }
-        if type(info) in simple:
-            tp, label, explain = simple[type(info)]
-            return _Leaf(tp, tp, label, explain, [])
-        if isinstance(info, (mi.DateTimeType, mi.TimeType)):
-            base = datetime.datetime if isinstance(info, mi.DateTimeType) else datetime.time
-            label = "datetime" if base is datetime.datetime else "time"
-            explain = _explain_datetime if base is datetime.datetime else _explain_time
-            found = [("tz", "tz", info.tz)] if info.tz is not None else []
-            return _Leaf(_meta(base, tz=info.tz), base, label, explain, found)
-        return None
-
-    def _model(self, info: mi.StructType | mi.DataclassType | mi.TypedDictType | mi.NamedTupleType) -> _Node:
-        cls = info.cls
-        if isinstance(info, mi.StructType):
-            kind = "struct"
-        elif isinstance(info, mi.DataclassType):
-            kind = "attrs" if hasattr(cls, "__attrs_attrs__") else "dataclass"
-        elif isinstance(info, mi.TypedDictType):
-            kind = "typeddict"
+            found = [(prefix + n, n, limits[n]) for n in ("min_length", "max_length") if n in limits]
+            if "pattern" in limits:
+                found.append(("pattern", "pattern", limits["pattern"]))
+        elif base in (datetime.datetime, datetime.time):
+            found = [("tz", "tz", limits["tz"])] if "tz" in limits else []
+            return _Leaf(node.tp, base, name, explain, found)
         else:
-            kind = "namedtuple"
-        model = _Model(cls, kind)
-        self.memo[id(info)] = model  # before the fields: they may refer back to this model
-        if isinstance(info, mi.StructType):
-            model.forbid = info.forbid_unknown_fields
-            model.tag_field, model.tag, model.array_like = info.tag_field, info.tag, info.array_like
-        model.fields = [_FieldSpec(f.encode_name, self.node(f.type), f.required) for f in info.fields]
-        model.names = frozenset(f.encode_name for f in info.fields)
+            return _Leaf(base, base, name, explain, [])
+        return _Leaf(node.tp, base, f"constrained-{name}" if found else name, explain, found)
+
+    def _model(self, node: Node) -> _Node:
+        model = _Model(node.tp, _MODEL_KINDS[node.flavor])
+        self.memo[id(node)] = model  # before the fields: they may refer back to this model
+        if node.flavor == "struct":
+            options = node.options
+            model.forbid = options["forbid"]
+            model.tag_field, model.tag, model.array_like = options["tag_field"], options["tag"], \
+                options["array_like"]
+        model.fields = [_FieldSpec(f.key, self.node(f.node), f.required) for f in node.fields]
+        model.names = frozenset(f.key for f in node.fields)
         return model
 
-    def _union(self, info: mi.UnionType) -> _Node:
-        nullable = any(isinstance(t, mi.NoneType) for t in info.types)
-        union = _Union(_python_type(info), [], nullable)
-        self.memo[id(info)] = union
-        union.members = [self.node(t) for t in info.types if not isinstance(t, mi.NoneType)]
+    def _union(self, node: Node) -> _Node:
+        nullable = any(m.kind == typemodel.NONE for m in node.members)
+        union = _Union(node.tp, [], nullable)
+        self.memo[id(node)] = union
+        union.members = [self.node(m) for m in node.members if m.kind != typemodel.NONE]
         models = [m for m in union.members if isinstance(m, _Model)]
         if len(models) > 1 and all(m.tag_field is not None and not m.array_like for m in models):
             union.tagged = {m.tag: m for m in models}
@@ -646,47 +600,12 @@ class _Compiler:
         return union
 
 
-def _python_type(info: mi.Type, plain: bool = False) -> Any:
-    """A Python type msgspec.convert understands, rebuilt from inspect's tree (``plain``: no lengths)."""
-    if isinstance(info, mi.Metadata):
-        return _python_type(info.type, plain)
-    if isinstance(info, (mi.StructType, mi.DataclassType, mi.TypedDictType, mi.NamedTupleType, mi.EnumType,
-                         mi.CustomType)):
-        return info.cls
-    if isinstance(info, mi.UnionType):
-        return Union.__getitem__(tuple(_python_type(t) for t in info.types))
-    if isinstance(info, mi.LiteralType):
-        return Literal.__getitem__(tuple(info.values))
-    if isinstance(info, mi.TupleType):
-        items = tuple(_python_type(t) for t in info.item_types)
-        return tuple.__class_getitem__(items) if items else tuple[()]
-    if isinstance(info, mi.DictType):
-        tp: Any = dict[_python_type(info.key_type), _python_type(info.value_type)]  # type: ignore[misc]
-        return tp if plain else _meta(tp, min_length=info.min_length, max_length=info.max_length)
-    if isinstance(info, (mi.ListType, mi.SetType, mi.FrozenSetType, mi.VarTupleType)):
-        item = _python_type(info.item_type)
-        if isinstance(info, mi.VarTupleType):
-            tp = tuple[item, ...]  # type: ignore[valid-type]
-        else:
-            container = {mi.ListType: list, mi.SetType: set, mi.FrozenSetType: frozenset}[type(info)]
-            tp = container[item]  # type: ignore[index]
-        return tp if plain else _meta(tp, min_length=info.min_length, max_length=info.max_length)
-    node = _Compiler()._leaf(info)
-    if isinstance(node, _Leaf):
-        return node.tp
-    if isinstance(info, mi.AnyType):
-        return Any
-    raise TypeError(f"fastcore cannot rebuild {info!r}")
-
-
 def _literal_label(values: Any) -> str:
     return "literal[" + ",".join(repr(v) for v in values) + "]"
 
 
 def _compile_uncached(tp: Any) -> _Node:
-    literals: LiteralOrders = {}
-    _find_literals(tp, literals, set())
-    return _Compiler(literals).node(mi.type_info(tp))
+    return _Compiler().node(inspect_node(tp))
 
 
 @lru_cache(maxsize=512)

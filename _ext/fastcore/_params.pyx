@@ -27,6 +27,7 @@ import enum as _enum
 import math as _math
 import uuid as _uuid
 
+from fastcore._validation_errors import MSG as _MSG, PARSING_PREFIX as _PARSING
 from fastcore.exceptions import FastCoreError
 
 from starlette.background import BackgroundTasks as _BackgroundTasks
@@ -105,12 +106,28 @@ cdef object INVALID = object()   # returned by Coercer.convert when it appended 
 cdef frozenset TRUE_WORDS = frozenset(("1", "on", "t", "true", "y", "yes"))
 cdef frozenset FALSE_WORDS = frozenset(("0", "off", "f", "false", "n", "no"))
 
-cdef str MSG_INT = "Input should be a valid integer, unable to parse string as an integer"
-cdef str MSG_INT_SIZE = "Unable to parse input string as an integer, exceeded maximum size"
-cdef str MSG_FLOAT = "Input should be a valid number, unable to parse string as a number"
-cdef str MSG_FINITE = "Input should be a finite number"
-cdef str MSG_BOOL = "Input should be a valid boolean, unable to interpret input"
-cdef str MSG_DECIMAL = "Input should be a valid decimal"
+# pydantic's wording, from the one table (fastcore._validation_errors.MSG), bound once at import.
+cdef str MSG_INT = _MSG["int_parsing"]
+cdef str MSG_INT_SIZE = _MSG["int_parsing_size"]
+cdef str MSG_FLOAT = _MSG["float_parsing"]
+cdef str MSG_FINITE = _MSG["finite_number"]
+cdef str MSG_BOOL = _MSG["bool_parsing"]
+cdef str MSG_DECIMAL = _MSG["decimal_parsing"]
+cdef str MSG_MISSING = _MSG["missing"]
+cdef str MSG_INEXACT = _MSG["date_from_datetime_inexact"]
+cdef str MSG_MULTIPLE_OF = _MSG["multiple_of"]
+cdef str MSG_LE = _MSG["less_than_equal"]
+cdef str MSG_LT = _MSG["less_than"]
+cdef str MSG_GE = _MSG["greater_than_equal"]
+cdef str MSG_GT = _MSG["greater_than"]
+cdef str MSG_PATTERN = _MSG["string_pattern_mismatch"]
+cdef str MSG_CHOICE = _MSG["enum"]
+cdef str MSG_TOO_SHORT = _MSG["too_short"]
+cdef str MSG_TOO_LONG = _MSG["too_long"]
+cdef str PREFIX_DATETIME = _PARSING["datetime_from_date_parsing"]
+cdef str PREFIX_DATE = _PARSING["date_from_datetime_parsing"]
+cdef str PREFIX_TIME = _PARSING["time_parsing"]
+cdef str PREFIX_UUID = _PARSING["uuid_parsing"]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -125,11 +142,15 @@ cdef inline dict error(str type_, tuple loc, str msg, object input_, object ctx=
 
 def missing_error(tuple loc):
     """FastAPI's error for a required value that is absent."""
-    return {"type": "missing", "loc": loc, "msg": "Field required", "input": None}
+    return {"type": "missing", "loc": loc, "msg": MSG_MISSING, "input": None}
 
 
 cdef str plural(Py_ssize_t n, str word):
     return word if n == 1 else word + "s"
+
+
+cdef str count(Py_ssize_t n, str word):
+    return str(n) + " " + plural(n, word)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -527,10 +548,9 @@ cdef bint is_multiple(object value, object step):
 
 cdef dict length_error(bint is_bytes, str which, Py_ssize_t limit, str s, tuple loc):
     cdef str bound = "min_length" if which == "short" else "max_length"
-    cdef str text = (("Data" if is_bytes else "String") + " should have "
-                     + ("at least " if which == "short" else "at most ") + str(limit) + " "
-                     + plural(limit, "byte" if is_bytes else "character"))
-    return error(("bytes_too_" if is_bytes else "string_too_") + which, loc, text, s, {bound: limit})
+    cdef str kind = ("bytes_too_" if is_bytes else "string_too_") + which
+    cdef str text = (<str>_MSG[kind]).format(count=count(limit, "byte" if is_bytes else "character"))
+    return error(kind, loc, text, s, {bound: limit})
 
 
 def expected_text(values):
@@ -599,23 +619,23 @@ cdef class Coercer:
     cdef object check_number(self, object value, object raw, tuple loc, list errors):
         # pydantic's order: multiple_of, le, lt, ge, gt; the first failure is the one reported.
         if self.multiple_of is not None and not is_multiple(value, self.multiple_of):
-            errors.append(error("multiple_of", loc, "Input should be a multiple of " + show(self.multiple_of),
+            errors.append(error("multiple_of", loc, MSG_MULTIPLE_OF.format(multiple_of=show(self.multiple_of)),
                                 raw, {"multiple_of": self.multiple_of}))
             return INVALID
         if self.le is not None and not value <= self.le:
-            errors.append(error("less_than_equal", loc, "Input should be less than or equal to " + show(self.le),
+            errors.append(error("less_than_equal", loc, MSG_LE.format(le=show(self.le)),
                                 raw, {"le": self.le}))
             return INVALID
         if self.lt is not None and not value < self.lt:
-            errors.append(error("less_than", loc, "Input should be less than " + show(self.lt), raw,
+            errors.append(error("less_than", loc, MSG_LT.format(lt=show(self.lt)), raw,
                                 {"lt": self.lt}))
             return INVALID
         if self.ge is not None and not value >= self.ge:
             errors.append(error("greater_than_equal", loc,
-                                "Input should be greater than or equal to " + show(self.ge), raw, {"ge": self.ge}))
+                                MSG_GE.format(ge=show(self.ge)), raw, {"ge": self.ge}))
             return INVALID
         if self.gt is not None and not value > self.gt:
-            errors.append(error("greater_than", loc, "Input should be greater than " + show(self.gt), raw,
+            errors.append(error("greater_than", loc, MSG_GT.format(gt=show(self.gt)), raw,
                                 {"gt": self.gt}))
             return INVALID
         return value
@@ -646,7 +666,7 @@ cdef class Coercer:
                 return INVALID
             if self.pattern is not None and self.pattern.search(s) is None:
                 errors.append(error("string_pattern_mismatch", loc,
-                                    f"String should match pattern '{self.pattern_source}'", s,
+                                    MSG_PATTERN.format(pattern=self.pattern_source), s,
                                     {"pattern": self.pattern_source}))
                 return INVALID
             return data if kind == C_BYTES else s
@@ -705,13 +725,13 @@ cdef class Coercer:
             value = self.choices.get(s, INVALID)
             if value is INVALID:
                 errors.append(error("enum" if self.target is not None else "literal_error", loc,
-                                    "Input should be " + self.expected, s, {"expected": self.expected}))
+                                    MSG_CHOICE.format(expected=self.expected), s, {"expected": self.expected}))
             return value
         if kind == C_DATETIME:
             value = parse_datetime(s)
             if type(value) is str:
                 errors.append(error("datetime_from_date_parsing", loc,
-                                    "Input should be a valid datetime or date, " + value, s, {"error": value}))
+                                    PREFIX_DATETIME + value, s, {"error": value}))
                 return INVALID
             return value
         if kind == C_DATE:
@@ -721,13 +741,13 @@ cdef class Coercer:
                     errors.append(error("date_from_datetime_inexact", loc, INEXACT, s))
                 else:
                     errors.append(error("date_from_datetime_parsing", loc,
-                                        "Input should be a valid date or datetime, " + value, s, {"error": value}))
+                                        PREFIX_DATE + value, s, {"error": value}))
                 return INVALID
             return value
         if kind == C_TIME:
             value = parse_time_value(s)
             if type(value) is str:
-                errors.append(error("time_parsing", loc, "Input should be in a valid time format, " + value, s,
+                errors.append(error("time_parsing", loc, PREFIX_TIME + value, s,
                                     {"error": value}))
                 return INVALID
             return value
@@ -918,12 +938,12 @@ cdef object convert_list(Field f, list raws, list errors):
         return INVALID
     if f.list_min >= 0 and n < f.list_min:
         errors.append(error("too_short", f.loc,
-                            f"List should have at least {f.list_min} {plural(f.list_min, 'item')} after validation, not {n}",
+                            MSG_TOO_SHORT.format(field_type="List", count=count(f.list_min, "item"), actual=n),
                             raws, {"field_type": "List", "min_length": f.list_min, "actual_length": n}))
         return INVALID
     if f.list_max >= 0 and n > f.list_max:
         errors.append(error("too_long", f.loc,
-                            f"List should have at most {f.list_max} {plural(f.list_max, 'item')} after validation, not {n}",
+                            MSG_TOO_LONG.format(field_type="List", count=count(f.list_max, "item"), actual=n),
                             raws, {"field_type": "List", "max_length": f.list_max, "actual_length": n}))
         return INVALID
     if f.container is not None:

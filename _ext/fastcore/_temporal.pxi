@@ -39,11 +39,11 @@ cdef object parse_uuid(str s, tuple loc, list errors):
             return UUID(body)
         except ValueError:
             msg = "invalid format"
-    errors.append(error("uuid_parsing", loc, "Input should be a valid UUID, " + msg, s, {"error": msg}))
+    errors.append(error("uuid_parsing", loc, PREFIX_UUID + msg, s, {"error": msg}))
     return INVALID
 
 
-cdef str INEXACT = "Datetimes provided to dates should have zero time - e.g. be exact dates"
+cdef str INEXACT = MSG_INEXACT
 cdef str TOO_SHORT = "input is too short"
 cdef str EXTRA = "unexpected extra characters at the end of the input"
 

@@ -26,12 +26,10 @@ from collections.abc import Iterable
 from typing import Any, Literal, Union, get_args, get_origin
 
 import msgspec
-import msgspec.inspect as mi
 
-from fastcore.bodies import uses_pydantic
-from fastcore.dependencies import supertype
 from fastcore.openapi.constants import REF_PREFIX, REF_TEMPLATE
 from fastcore.params import ParamInfo
+from fastcore.typemodel import CHOICE, SCALAR, Node, inspect_node, uses_pydantic
 
 __all__ = [
     "TypeSchemas",
@@ -272,35 +270,34 @@ def _enums_in(tps: Iterable[Any]) -> dict[str, type[enum.Enum]]:
     """Every enum class reachable from ``tps``, by name (msgspec names enum components by class)."""
     found: dict[str, type[enum.Enum]] = {}
     seen: set[int] = set()
-    try:
-        infos = mi.multi_type_info(list(tps))
-    except (TypeError, ValueError):
-        return found
-    stack: list[Any] = list(infos)
+    stack: list[Node] = []
+    for tp in tps:
+        try:
+            stack.append(inspect_node(tp))
+        except TypeError:
+            continue
     while stack:
-        info = stack.pop()
-        if id(info) in seen:
+        node = stack.pop()
+        if id(node) in seen:
             continue
-        seen.add(id(info))
-        if isinstance(info, mi.EnumType):
-            found.setdefault(info.cls.__name__, info.cls)
+        seen.add(id(node))
+        if node.kind == CHOICE and inspect.isclass(node.tp) and issubclass(node.tp, enum.Enum):
+            found.setdefault(node.tp.__name__, node.tp)
             continue
-        for attr in ("item_type", "key_type", "value_type"):
-            sub = getattr(info, attr, None)
-            if sub is not None:
-                stack.append(sub)
-        for attr in ("types", "item_types"):
-            stack.extend(getattr(info, attr, ()) or ())
-        stack.extend(f.type for f in getattr(info, "fields", ()) or ())
+        stack.extend(sub for sub in (node.item, node.key) if sub is not None)
+        stack.extend(node.items)
+        stack.extend(node.members)
+        stack.extend(f.node for f in node.fields)
     return found
 
 
-def scalar_schema(tp: Any, types_: TypeSchemas) -> dict[str, Any] | None:
-    """The schema of a type read from text (a parameter or form field), or None if it is not one."""
-    tp = supertype(tp)
-    if get_origin(tp) is Literal:
-        values = list(get_args(tp))
-        schema: dict[str, Any] = {"const": values[0]} if len(values) == 1 else {"enum": values}
+def scalar_schema(node: Node, types_: TypeSchemas) -> dict[str, Any] | None:
+    """The schema of a node read from text (a parameter or form field), or None if it is not one."""
+    if node.kind == CHOICE:
+        if inspect.isclass(node.tp) and issubclass(node.tp, enum.Enum):
+            return types_.enum_ref(node.tp)
+        values = node.choices
+        schema: dict[str, Any] = {"const": values[0]} if len(values) == 1 else {"enum": list(values)}
         kinds = {type(v) for v in values}
         if kinds == {str}:
             schema["type"] = "string"
@@ -309,14 +306,6 @@ def scalar_schema(tp: Any, types_: TypeSchemas) -> dict[str, Any] | None:
         elif kinds == {bool}:
             schema["type"] = "boolean"
         return schema
-    if inspect.isclass(tp) and issubclass(tp, enum.Enum):
-        return types_.enum_ref(tp)
-    if tp is inspect.Parameter.empty:
-        return {"type": "string"}
-    try:
-        known = _SCALARS.get(tp)
-    except TypeError:  # an unhashable annotation
-        known = None
-    if known is None:
+    if node.kind != SCALAR:
         return None
-    return copy.deepcopy(known)
+    return copy.deepcopy(_SCALARS[node.scalar])

@@ -31,10 +31,17 @@ from starlette.responses import JSONResponse as StarletteJSONResponse
 from starlette.routing import BaseRoute
 
 from fastcore import _params
-from fastcore.bodies import BodyParam, form_item_type
+from fastcore.bodies import BodyParam
 from fastcore.datastructures import DefaultPlaceholder
-from fastcore.dependencies import Dependant, ParamDecl, _is_security_scheme, unwrap_optional
-from fastcore.openapi.constants import METHODS_WITH_BODY, REF_PREFIX
+from fastcore.dependencies import (
+    Dependant,
+    ModelKey,
+    ParamDecl,
+    ParamModel,
+    PydanticParam,
+    _is_security_scheme,
+)
+from fastcore.openapi.constants import METHODS_WITH_BODY, REF_PREFIX, REF_TEMPLATE
 from fastcore.openapi.schemas import (
     TypeSchemas,
     apply_constraints,
@@ -45,6 +52,7 @@ from fastcore.openapi.schemas import (
 from fastcore.params import CookieInfo, HeaderInfo, ParamInfo, PathInfo, QueryInfo
 from fastcore.responses import JSONResponse
 from fastcore.routing import APIRoute
+from fastcore.typemodel import OPTIONAL, SEQUENCE, node_of
 
 __all__ = ["METHODS_WITH_BODY", "generate_unique_id", "get_openapi"]
 _METHOD_ORDER = ("GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE")
@@ -133,6 +141,7 @@ class _Param:
     info: ParamInfo
     is_list: bool
     default: Any
+    schema: dict[str, Any] | None = None  # a parameter model's field: its model's schema of it
 
 
 @dataclass
@@ -169,22 +178,71 @@ def _walk_unique(root: Dependant) -> Iterable[tuple[Dependant, bool]]:
         stack.extend((sub, False) for sub in reversed(dep.dependencies))
 
 
-def _collect_params(dependant: Dependant, doc: _RouteDoc) -> None:
+def _pydantic_param(param: PydanticParam) -> _Param:
+    """A parameter pydantic validates, described by pydantic's schema of its annotation."""
+    schema = param.adapter.json_schema(ref_template=REF_TEMPLATE)
+    schema.pop("$defs", None)
+    info = param.info
+    default = _NO_DEFAULT if param.required else param.default
+    _decorate(schema, info, param.name, default=default)
+    decl = ParamDecl(info, param.node.tp)
+    return _Param(param.label, param.where, param.required, decl, info, param.is_list, default, schema)
+
+
+def _model_params(model: ParamModel, types_: TypeSchemas) -> list[_Param]:
+    """A parameter model's fields, each its own parameter (FastAPI), described by the model's schema."""
+    properties: dict[str, Any] = {}
+    if model.node.base.flavor == "pydantic":
+        schema = model.node.base.tp.model_json_schema(ref_template=REF_TEMPLATE)
+        for name, component in schema.pop("$defs", {}).items():
+            types_.components.setdefault(name, component)
+        properties = schema.get("properties", {})
+    out = []
+    for key in model.keys:
+        f = key.field
+        info = type(model.info)(title=None, description=getattr(f.info, "description", None))
+        default = _NO_DEFAULT if f.required else f.default
+        name = key.request_key if model.source != _params.S_HEADER else _header_name(key)
+        out.append(_Param(name, model.where, f.required, ParamDecl(info, f.annotation), info, key.is_list,
+                          default, properties.get(key.key)))
+    return out
+
+
+def _header_name(key: ModelKey) -> str:
+    # Headers are looked up in lower case; the document shows the field's (converted) name.
+    return key.field.key.replace("_", "-") if key.request_key != key.field.key.lower() else key.field.key
+
+
+def _collect_params(dependant: Dependant, doc: _RouteDoc, types_: TypeSchemas) -> None:
     groups: dict[int, list[_Param]] = {source: [] for source in _SOURCE_NAMES}
     for dep, is_root in _walk_unique(dependant):
         if not is_root and _is_security_scheme(dep.call):
             doc.security.append((dep.call, list(dep.scopes)))
-        for f in dep.fields:
-            where = _SOURCE_NAMES.get(f.source)
-            if where is None:
+        models = {sub.name: sub.param_model for sub in dep.dependencies if sub.param_model is not None}
+        fields = {f.name: f for f in dep.fields}
+        # The signature's order (FastAPI's): a parameter model's fields where the model stands.
+        for pname in [*dep.param_decls, *(n for n in fields if n not in dep.param_decls)]:
+            model = models.get(pname)
+            if isinstance(model, PydanticParam):
+                doc.validates = True
+                if model.info.include_in_schema:
+                    groups[model.source].append(_pydantic_param(model))
+                continue
+            if model is not None:
+                doc.validates = True
+                groups[model.source].extend(_model_params(model, types_))
+                continue
+            f = fields.get(pname)
+            where = _SOURCE_NAMES.get(f.source) if f is not None else None
+            if f is None or where is None:
                 continue
             doc.validates = True
             decl = dep.param_decls.get(f.name) or ParamDecl(None, str)
             info = decl.info or _DEFAULT_INFO[f.source]()
             if not info.include_in_schema:
                 continue
-            name = info.alias or f.name
-            if isinstance(info, HeaderInfo) and info.alias is None and info.convert_underscores:
+            name = info.request_alias or f.name
+            if isinstance(info, HeaderInfo) and info.request_alias is None and info.convert_underscores:
                 name = f.name.replace("_", "-")
             default = _NO_DEFAULT if f.required else f.default
             groups[f.source].append(_Param(name, where, f.required, decl, info, f.is_list, default))
@@ -199,7 +257,7 @@ def _collect_params(dependant: Dependant, doc: _RouteDoc) -> None:
 
 def _collect(route: APIRoute, types_: TypeSchemas) -> _RouteDoc:
     doc = _RouteDoc(route, unique_id(route))
-    _collect_params(route.dependant, doc)
+    _collect_params(route.dependant, doc, types_)
     plan = route.body_plan
     if plan is not None:
         doc.validates = True
@@ -290,10 +348,11 @@ class _Writer:
 
     def value_schema(self, annotation: Any, info: ParamInfo | None, is_list: bool) -> dict[str, Any]:
         """A parameter's or form field's schema, without title/default (see ``_decorate``)."""
-        tp, optional = unwrap_optional(annotation)
+        node = node_of(annotation)
+        base = node.base
         if is_list:
-            item_tp, _ = form_item_type(tp)
-            item = scalar_schema(unwrap_optional(item_tp)[0], self.types) or {}
+            item_node = base.item.base if base.kind == SEQUENCE and base.item is not None else base
+            item = scalar_schema(item_node, self.types) or {}
             apply_constraints(item, info, lengths=False)
             schema: dict[str, Any] = {"type": "array", "items": item}
             if info is not None:
@@ -302,16 +361,19 @@ class _Writer:
                 if info.max_length is not None:
                     schema["maxItems"] = info.max_length
         else:
-            schema = scalar_schema(tp, self.types) or {}
+            schema = scalar_schema(base, self.types) or {}
             apply_constraints(schema, info)
-        if optional:
+        if node.kind == OPTIONAL:
             schema = {"anyOf": [schema, {"type": "null"}]}
         return schema
 
     def parameter(self, p: _Param) -> dict[str, Any]:
         info = p.info
-        schema = self.value_schema(p.decl.annotation, info, p.is_list)
-        _decorate(schema, info, p.name, default=p.default)
+        if p.schema is not None:
+            schema = copy.deepcopy(p.schema)  # a model field: as the model's schema describes it
+        else:
+            schema = self.value_schema(p.decl.annotation, info, p.is_list)
+            _decorate(schema, info, p.name, default=p.default)
         out: dict[str, Any] = {"name": p.name, "in": p.where, "required": p.required, "schema": schema}
         if info.description:
             out["description"] = info.description
@@ -327,11 +389,11 @@ class _Writer:
             schema = self.types.schema(handle)
             apply_constraints(schema, p.info)
         elif p.is_file:
-            is_list = form_item_type(p.annotation)[1]
+            node = node_of(p.annotation)
             schema = dict(_FILE_SCHEMA)
-            if is_list:
+            if node.base.kind == SEQUENCE:
                 schema = {"type": "array", "items": schema}
-            if unwrap_optional(p.annotation)[1]:
+            if node.kind == OPTIONAL:
                 schema = {"anyOf": [schema, {"type": "null"}]}
         else:
             schema = self.value_schema(p.annotation, p.info, p.is_list)
