@@ -60,8 +60,9 @@ PLUGIN_DIR = ROOT / "scripts"
 # The shim's mapping.  A FastAPI module name maps to the fastcore module of the same dotted name; the
 # tables below are the only exceptions.  Nothing here may carry behaviour.
 
-# Names fastcore spells differently, exported under FastAPI's spelling as well.
-RENAMES = {"FastCore": "FastAPI"}
+# Names fastcore spells differently, exported under FastAPI's spelling as well (none today:
+# fastcore.FastAPI is FastCore with FastAPI's defaults).
+RENAMES: dict[str, str] = {}
 # fastcore modules that share a FastAPI module's name but are a different program: `fastapi.cli` is
 # the `fastapi` command (fastapi-cli), fastcore.cli is `fastcore run`.
 NOT_MAPPED = {"cli", "__main__"}
