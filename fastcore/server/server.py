@@ -212,7 +212,9 @@ class Server:
         self.should_exit = True
         loop, event = self._loop, self._exit_event
         if loop is not None and event is not None:
-            loop.call_soon_threadsafe(event.set)
+            # A server that has already stopped has closed its loop: nothing left to wake.
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(event.set)
 
     def _install_signals(self, loop: asyncio.AbstractEventLoop) -> None:
         if not self.install_signal_handlers or threading.current_thread() is not threading.main_thread():

@@ -826,3 +826,13 @@ def test_default_head_limits_admit_proxy_chains_and_big_tokens() -> None:
         # Still bounded: 1000 fields, 64 KiB of head.
         assert request(port, head(*(b"X-%d: v" % i for i in range(1001))))[0] == 431
         assert request(port, head(b"X: " + b"a" * 70000))[0] == 431
+
+
+def test_handle_exit_after_the_server_stopped_is_harmless() -> None:
+    # A second SIGTERM (or a supervisor's stop) can arrive after the loop has closed.
+    from .apps import raw_app
+
+    with running(raw_app) as (server, _port):
+        server.handle_exit()
+        assert wait_for(lambda: server._loop is not None and server._loop.is_closed(), 10.0)
+        server.handle_exit()
