@@ -415,6 +415,21 @@ def venv_python() -> Path:
     return VENV / "bin" / "python"
 
 
+def _suite_constraints(constraints: Path) -> Path:
+    """fastcore's pins minus the packages the suite's requirements pin themselves (those win)."""
+    def name(line: str) -> str:
+        return re.sub(r"[-_.]+", "-", re.split(r"[=<>!~\[; ]", line.strip(), maxsplit=1)[0]).lower()
+
+    own = {name(line) for line in REQUIREMENTS.read_text().splitlines()
+           if "==" in line and not line.lstrip().startswith("#")}
+    kept = [line for line in constraints.read_text().splitlines()
+            if line.startswith("#") or name(line) not in own]
+    VENV.mkdir(parents=True, exist_ok=True)
+    out = VENV / "constraints.txt"
+    out.write_text("\n".join(kept) + "\n")
+    return out
+
+
 def prepare_venv(version: str) -> None:
     constraints = ROOT / "ci" / "constraints" / f"py{sys.version_info[0]}.{sys.version_info[1]}.txt"
     stamp_src = REQUIREMENTS.read_bytes() + (constraints.read_bytes() if constraints.exists() else b"")
@@ -433,7 +448,7 @@ def prepare_venv(version: str) -> None:
     if not venv_python().exists():
         run([sys.executable, "-m", "venv", str(VENV)])
     pip = [str(venv_python()), "-m", "pip", "install", "--quiet"]
-    cons = ["-c", str(constraints)] if constraints.exists() else []
+    cons = ["-c", str(_suite_constraints(constraints))] if constraints.exists() else []
     run([*pip, "--upgrade", "pip"])
     run([*pip, "setuptools>=68", "wheel", "Cython>=3.0,<4", *cons])
     run([*pip, "-r", str(REQUIREMENTS), *cons])
