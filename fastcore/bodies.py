@@ -134,6 +134,7 @@ class Converter:
         self.tp = tp
         self.adapter: Any = None
         self.decoder: msgspec.json.Decoder[Any] | None = None
+        self.fill_defaults = False
         if uses_pydantic(tp):
             # pydantic models validate with pydantic itself, so their errors are pydantic's own.
             self.adapter = _pydantic_adapter(tp)

@@ -11,7 +11,6 @@ from starlette.exceptions import WebSocketException as StarletteWebSocketExcepti
 __all__ = [
     "ClientDisconnected",
     "DependencyScopeError",
-    "DuplicateRouteWarning",
     "EndpointContext",
     "FastAPIDeprecationWarning",
     "FastAPIError",
@@ -60,10 +59,6 @@ class EndpointContext(TypedDict, total=False):
     path: str
     file: str
     line: int
-
-
-class DuplicateRouteWarning(UserWarning):
-    """A route can never match: an earlier route of the same router has its path shape and method."""
 
 
 class HTTPException(StarletteHTTPException):

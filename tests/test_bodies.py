@@ -471,3 +471,18 @@ def test_dataclass_defaults_survive_a_round_trip() -> None:
     assert client.post("/line", json={"name": "a"}).json() == full
     assert client.post("/order", json={"lines": [{"name": "a"}]}).json() == {"lines": [full]}
     assert client.post("/embedded", json={"item": {"name": "a"}, "n": 2}).json() == [full, 2]
+
+
+@pytest.mark.parametrize("embed", [False, True])
+def test_optional_pydantic_body_with_a_model_default(embed: bool) -> None:
+    app = FastCore()
+
+    @app.post("/")
+    def read(params: Annotated[PItem | None, Body(embed=embed)] = PItem(name="d", price=1)) -> Any:
+        return params
+
+    client = TestClient(app)
+    null, missing = (b'{"params": null}', b"{}") if embed else (b"null", b"")
+    assert client.post("/", content=null, headers=JSON).json() is None
+    default = {"name": "d", "price": 1.0, "qty": 1, "tags": []}
+    assert client.post("/", content=missing, headers=JSON).json() == default
