@@ -698,6 +698,33 @@ def report(ref: dict[str, Outcome], ours: dict[str, Outcome], internal: set[str]
 # ---------------------------------------------------------------------------------------------------
 
 
+# A mismatch with the list is run once more on its own, without xdist: a test whose verdict
+# flips between the two runs is flaky (timing, order), reported but not held against the change.
+RECHECK_MAX = 300
+
+
+def recheck(
+    suite: Path, shim: Path, base: Path, unlisted: list[str], now_pass: list[str], ran: set[str]
+) -> tuple[list[str], list[str]]:
+    """``unlisted`` and ``now_pass`` less the tests whose second run agrees with the list."""
+    again = [t for t in [*unlisted, *now_pass] if t in ran]  # a listed test may no longer exist
+    if not again:
+        return unlisted, now_pass
+    results = base / "fastcore-recheck.jsonl"
+    results.unlink(missing_ok=True)
+    print(f"fastapi_suite: running the {len(again)} mismatches once more", flush=True)
+    run_pytest(suite, shim, shim, results, ["-p", "no:xdist", *again])
+    tests, collect = read_results(results)
+
+    def passed(t: str) -> bool:
+        return fastcore_outcome(t, tests, collect).outcome == "passed"
+
+    flaky = [t for t in unlisted if passed(t)] + [t for t in now_pass if t in tests and not passed(t)]
+    for t in flaky:
+        print(f"FLAKY        {t} (its verdict changed on a second run; not counted)")
+    return [t for t in unlisted if t not in flaky], [t for t in now_pass if t not in flaky]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument(
@@ -809,6 +836,8 @@ def main() -> int:
         write_failures(FAILURES, [*kept, *fresh.values()], version)
         print(f"fastapi_suite: wrote {FAILURES.relative_to(ROOT)} ({len(kept) + len(fresh)} tests)")
         return 0
+    if (unlisted or now_pass) and not opts.no_run and len(unlisted) + len(now_pass) <= RECHECK_MAX:
+        unlisted, now_pass = recheck(suite, shim, base, unlisted, now_pass, ran)
     if unlisted or now_pass:
         for t in unlisted:
             e = fresh[t]
