@@ -181,21 +181,14 @@ def _segments(children: tuple[Node, ...]) -> tuple[_Segment, ...]:
 
 
 class ExecPlan:
-    """How a route runs: its tree as nodes, and whether the handler joins the last thread hop."""
+    """How a route runs: its tree as nodes, read off the ``Dependant`` once."""
 
-    __slots__ = ("dependant", "head", "root", "tail", "threaded_handler")
+    __slots__ = ("dependant", "root", "threaded_handler")
 
     def __init__(self, dependant: Dependant, inline: bool) -> None:
         self.dependant = dependant
-        root = self.root = Node(dependant, inline)
-        self.threaded_handler = root.kind == CALL_SYNC and not root.inline
-        segments = root.segments
-        self.tail: tuple[Node, ...] = ()
-        if self.threaded_handler and segments and segments[-1][0]:
-            # PERF: the sync dependencies right before a sync handler share its hop.
-            self.tail = segments[-1][2]
-            segments = segments[:-1]
-        self.head = segments
+        self.root = Node(dependant, inline)
+        self.threaded_handler = self.root.kind == CALL_SYNC and not self.root.inline
 
 
 # --------------------------------------------------------------------------------------------------
@@ -282,6 +275,45 @@ def _call_with(func: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
     return func(**kwargs)
 
 
+# Sync work waiting for the next hop: (function, arguments), run in order by one worker-thread call.
+_Pending = list[tuple[Callable[..., Any], tuple[Any, ...]]]
+
+
+def _run_pending(jobs: _Pending) -> Any:
+    result = None
+    for func, args in jobs:
+        result = func(*args)
+    return result  # the last job's (the handler's, when it joined the hop)
+
+
+async def _flush(pending: _Pending, executor: SyncExecutor) -> Any:
+    jobs = pending[:]
+    pending.clear()
+    return await executor.run(_run_pending, jobs)
+
+
+def _finish_sync(
+    sub: Node,
+    conn: Conn,
+    path_params: dict[str, Any],
+    errors: list[Any],
+    cache: dict[Any, Any],
+    stack: AsyncExitStack | None,
+    body: _Body | None,
+    before: int,
+    sub_values: dict[str, Any],
+    values: dict[str, Any],
+) -> None:
+    """A sync dependency whose sub-tree had async parts: its inputs, its call, its result stored."""
+    _own_inputs(sub, conn, path_params, errors, body, sub_values)
+    if len(errors) != before:
+        return
+    value = sub.call(**sub_values) if sub.kind == CALL_SYNC else _enter_sync(sub, sub_values, stack)
+    if sub.name is not None:
+        values[sub.name] = value
+    cache.setdefault(sub.key, value)
+
+
 async def _solve(
     segments: tuple[_Segment, ...],
     conn: Conn,
@@ -291,18 +323,27 @@ async def _solve(
     stack: AsyncExitStack | None,
     body: _Body | None,
     executor: SyncExecutor,
+    pending: _Pending,
 ) -> dict[str, Any]:
-    """The values of a node's sub-dependencies; every error of the tree goes to ``errors``."""
+    """The values of a node's sub-dependencies; every error of the tree goes to ``errors``.
+
+    Sync work is not run here but queued on ``pending``, in dependency order, and the queue is
+    run in one hop when something async must run next (or by the caller at the end): a run of sync
+    callables not separated by async ones costs one thread hop, whatever the tree's shape.  The
+    values dicts are complete once the queue has run.
+    """
     values: dict[str, Any] = {}
     for pure, threaded, children in segments:
         if pure:
-            if threaded:
-                args = (children, conn, path_params, errors, cache, stack, body, values)
-                await executor.run(_solve_sync, *args)
+            args = (children, conn, path_params, errors, cache, stack, body, values)
+            if threaded or pending:
+                pending.append((_solve_sync, args))
             else:
-                _solve_sync(children, conn, path_params, errors, cache, stack, body, values)
+                _solve_sync(*args)  # all inline, nothing queued before it: right here
             continue
         sub = children[0]
+        if pending:
+            await _flush(pending, executor)  # the cache and errors below must see the queued work
         key = sub.key
         if sub.use_cache and key in cache:
             if sub.name is not None:
@@ -310,48 +351,50 @@ async def _solve(
             continue
         before = len(errors)
         if sub.segments:
-            sub_values = await _solve(sub.segments, conn, path_params, errors, cache, stack, body, executor)
+            sub_values = await _solve(
+                sub.segments, conn, path_params, errors, cache, stack, body, executor, pending
+            )
         else:
             sub_values = {}
+        kind = sub.kind
+        if kind in (CALL_SYNC, GEN_SYNC) and not sub.inline:
+            finish = (sub, conn, path_params, errors, cache, stack, body, before, sub_values, values)
+            pending.append((_finish_sync, finish))
+            continue
+        if pending:
+            await _flush(pending, executor)
         _own_inputs(sub, conn, path_params, errors, body, sub_values)
         if len(errors) != before:
             continue
-        kind = sub.kind
         if kind == CALL_ASYNC:
             value = await sub.call(**sub_values)
         elif kind == GEN_ASYNC:
             if stack is None:  # pragma: no cover - routes with yield dependencies always pass a stack
                 raise RuntimeError("a yield dependency needs an exit stack")
             value = await stack.enter_async_context(contextlib.asynccontextmanager(sub.call)(**sub_values))
-        elif sub.inline:
-            value = sub.call(**sub_values) if kind == CALL_SYNC else _enter_sync(sub, sub_values, stack)
         elif kind == CALL_SYNC:
-            value = await executor.run(_call_with, sub.call, sub_values)
+            value = sub.call(**sub_values)  # inline
         else:
-            value = await executor.run(_enter_sync, sub, sub_values, stack)
+            value = _enter_sync(sub, sub_values, stack)  # inline
         if sub.name is not None:
             values[sub.name] = value
         cache.setdefault(key, value)
     return values
 
 
-def _tail_sync(
-    plan: ExecPlan,
+def _call_handler(
+    root: Node,
     conn: Conn,
     path_params: dict[str, Any],
     errors: list[Any],
-    cache: dict[Any, Any],
-    stack: AsyncExitStack | None,
     body: _Body | None,
     values: dict[str, Any],
 ) -> Any:
-    """In one worker-thread call: the last sync dependencies, the handler's inputs, the handler."""
-    if plan.tail:
-        _solve_sync(plan.tail, conn, path_params, errors, cache, stack, body, values)
-    _own_inputs(plan.root, conn, path_params, errors, body, values)
+    """The handler's inputs and, when the whole tree is valid, its call."""
+    _own_inputs(root, conn, path_params, errors, body, values)
     if errors:
         return None
-    return plan.root.call(**values)
+    return root.call(**values)
 
 
 async def _execute(
@@ -365,23 +408,28 @@ async def _execute(
     """The handler's result, its dependencies solved; a 422 (every error of the tree) raised."""
     errors: list[Any] = []
     cache: dict[Any, Any] = {}
+    pending: _Pending = []
     path_params = conn.scope.get("path_params") or {}
     root = plan.root
-    if plan.head:
-        values = await _solve(plan.head, conn, path_params, errors, cache, stack, body, executor)
-    else:
-        values = {}
+    values = await _solve(root.segments, conn, path_params, errors, cache, stack, body, executor, pending)
     if plan.threaded_handler:
-        result = await executor.run(_tail_sync, plan, conn, path_params, errors, cache, stack, body, values)
+        # PERF: a sync handler joins the hop of the sync dependencies queued before it.
+        pending.append((_call_handler, (root, conn, path_params, errors, body, values)))
+        result = await _flush(pending, executor)
         if errors:
             raise errors_class(errors)
         return result
-    _own_inputs(root, conn, path_params, errors, body, values)
+    if pending:
+        await _flush(pending, executor)
+    if root.kind == CALL_ASYNC:
+        result = _call_handler(root, conn, path_params, errors, body, values)
+        if errors:
+            raise errors_class(errors)
+        return await result
+    result = _call_handler(root, conn, path_params, errors, body, values)  # sync, inline
     if errors:
         raise errors_class(errors)
-    if root.kind == CALL_ASYNC:
-        return await root.call(**values)
-    return root.call(**values)  # a sync handler the user asked to run inline
+    return result
 
 
 # --------------------------------------------------------------------------------------------------
