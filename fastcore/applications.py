@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
 from fastcore._respond import SendWatch
 from fastcore.datastructures import Default
 from fastcore.exception_handlers import default_handlers
+from fastcore.executor import exception_tables
 from fastcore.middleware.errors import ServerErrorMiddleware
 from fastcore.openapi.docs import (
     CDN_ASSETS,
@@ -30,7 +31,8 @@ from fastcore.openapi.docs import (
 from fastcore.openapi.utils import get_openapi
 from fastcore.params import Depends
 from fastcore.responses import JSONResponse
-from fastcore.routing import APIRoute, APIRouter, _exception_tables
+from fastcore.routing import APIRoute, APIRouter
+from fastcore.threadpool import DEFAULT_THREAD_LIMIT
 
 __all__ = ["DependencyOverrides", "FastCore"]
 
@@ -149,6 +151,9 @@ class FastCore(Starlette):
         webhooks: APIRouter | None = None,
         separate_input_output_schemas: bool = True,
         openapi_external_docs: dict[str, Any] | None = None,
+        route_class: type[APIRoute] = APIRoute,
+        run_sync_inline: bool = False,
+        thread_limit: int = DEFAULT_THREAD_LIMIT,
         **extra: Any,
     ) -> None:
         handlers = default_handlers()
@@ -166,6 +171,9 @@ class FastCore(Starlette):
             include_in_schema=include_in_schema,
             generate_unique_id_function=generate_unique_id_function,
             max_body_size=max_body_size,
+            route_class=route_class,
+            run_sync_inline=run_sync_inline,
+            thread_limit=thread_limit,
         )
         self.title = self.default_title if title is None else title
         self.summary = summary
@@ -312,7 +320,7 @@ class FastCore(Starlette):
                 error_handler = value
             else:
                 handlers[key] = value
-        self._exception_tables = _exception_tables(handlers)
+        self._exception_tables = exception_tables(handlers)
         app: ASGIApp = self.router
         for cls, args, kwargs in reversed(self.user_middleware):
             app = cls(app, *args, **kwargs)

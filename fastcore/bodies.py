@@ -547,6 +547,11 @@ def _declared_length(conn: Conn) -> int | None:
 
 async def read_body(conn: Conn, limit: int) -> bytes:
     """The whole request body, refusing (413) as soon as it is known to exceed ``limit`` bytes."""
+    if conn.body is not None:
+        # Already read through a Request (a custom route class's hook): only the limit is left.
+        if len(conn.body) > limit:
+            raise _too_large()
+        return conn.body
     declared = _declared_length(conn)
     if declared is not None and declared > limit:
         raise _too_large()
@@ -573,6 +578,8 @@ async def read_body(conn: Conn, limit: int) -> bytes:
 
 async def read_form(conn: Conn, limit: int) -> FormData:
     """Parse an urlencoded or multipart form through Starlette, within the body limit."""
+    if conn.form is not None:
+        return conn.form  # parsed through a Request (a custom route class's hook), within the limit
     declared = _declared_length(conn)
     if declared is not None and declared > limit:
         raise _too_large()

@@ -3,14 +3,11 @@
 ``build_dependant`` runs once per route (and again only when ``dependency_overrides`` change): it reads
 the signature — default-value style (``q: int = Query(3)``) and ``Annotated[int, Query()]`` alike —
 resolves every parameter to a source and a coercion, and hands the result to the compiled
-``fastcore._params.Plan``.  ``solve`` runs per request: it calls the dependencies in order, caches
-their results for the request, and collects every validation error of the whole tree before anyone
-decides to answer 422.
+``fastcore._params.Plan``.  Per request, ``fastcore.executor`` solves the tree.
 """
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import functools
 import inspect
@@ -18,16 +15,12 @@ import re
 import sys
 import typing
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
-
-from starlette.concurrency import run_in_threadpool
 
 from fastcore import _params
 from fastcore._params import Coercer, Conn, Field, Plan
 from fastcore.bodies import BodyParam, BodyPlan, Converter
-from fastcore.concurrency import contextmanager_in_threadpool
 from fastcore.exceptions import FastCoreError
 from fastcore.params import (
     UNSET,
@@ -59,7 +52,7 @@ from fastcore.typemodel import (
     node_of,
 )
 
-__all__ = ["Dependant", "ParamDecl", "SecurityScopes", "build_dependant", "path_param_names", "solve"]
+__all__ = ["Dependant", "ParamDecl", "SecurityScopes", "build_dependant", "path_param_names"]
 
 CALL_ASYNC, CALL_SYNC, GEN_ASYNC, GEN_SYNC = range(4)
 
@@ -102,6 +95,8 @@ class Dependant:
     # Set on the sub-dependant standing for an ``Annotated[Model, Query()]`` parameter, or for a
     # parameter pydantic validates.
     param_model: ParamModel | PydanticParam | None = None
+    # ``Depends(..., run_sync_inline=...)``: None when the marker leaves it to the route.
+    run_sync_inline: bool | None = None
 
     # Derived once here (sub-dependants are built before their parents), read per request.
     cache_key: tuple[Any, tuple[str, ...]] = field(init=False)
@@ -666,7 +661,7 @@ def _sub_dependant(
     own = marker.scopes if isinstance(marker, Security) else []
     # FastAPI lists each scope once, parents' first.
     sub_scopes = [*scopes, *(s for s in dict.fromkeys(own) if s not in scopes)]
-    return build_dependant(
+    sub = build_dependant(
         call,
         path=path,
         name=name,
@@ -676,79 +671,5 @@ def _sub_dependant(
         overrides=overrides,
         path_params=path_params,
     )
-
-
-# --------------------------------------------------------------------------------------------------
-# Per request
-
-
-async def solve(
-    dependant: Dependant,
-    conn: Conn,
-    path_params: dict[str, Any],
-    errors: list[Any],
-    cache: dict[Any, Any],
-    stack: AsyncExitStack | None,
-    body: tuple[dict[str, Any], dict[str, list[Any]]] | None = None,
-) -> dict[str, Any]:
-    """The keyword arguments for ``dependant.call``; errors of the whole tree go to ``errors``.
-
-    A dependency whose own inputs failed is not called (nor is anything that depends on it), but its
-    siblings are, and every error is collected, as FastAPI does.
-    """
-    values: dict[str, Any] = {}
-    for sub in dependant.dependencies:
-        if sub.param_model is not None:
-            before = len(errors)
-            value = sub.param_model.extract(conn, errors)
-            if len(errors) == before:
-                values[typing.cast(str, sub.name)] = value
-            continue
-        key = sub.cache_key
-        if sub.use_cache and key in cache:
-            if sub.name is not None:
-                values[sub.name] = cache[key]
-            continue
-        before = len(errors)
-        if sub.dependencies or sub.body_params:
-            sub_values = await solve(sub, conn, path_params, errors, cache, stack, body)
-        else:
-            # PERF: a leaf dependency needs no coroutine of its own, only its compiled plan.
-            sub_values = sub.plan.extract(conn, path_params, errors)
-        if len(errors) != before:
-            continue
-        if sub.kind == CALL_ASYNC:
-            value = await sub.call(**sub_values)  # type: ignore[misc]
-        else:
-            value = await call_dependency(sub, sub_values, stack)
-        if sub.name is not None:
-            values[sub.name] = value
-        # As FastAPI does, even a ``use_cache=False`` result is cached when it is the first one: a
-        # later cached ``Depends`` on the same callable reuses it rather than calling again.
-        cache.setdefault(key, value)
-    dependant.plan.extract_into(conn, path_params, values, errors)
-    if body is not None:
-        # FastAPI's order: a callable's body errors come after its path/query/header/cookie ones.
-        body_values, body_errors = body
-        for param in dependant.body_params:
-            if param.name in body_errors:
-                errors.extend(body_errors[param.name])
-            elif param.name in body_values:
-                values[param.name] = body_values[param.name]
-    return values
-
-
-async def call_dependency(dep: Dependant, values: dict[str, Any], stack: AsyncExitStack | None) -> Any:
-    call = dep.call
-    assert call is not None
-    kind = dep.kind
-    if kind == CALL_ASYNC:
-        return await call(**values)
-    if kind == CALL_SYNC:
-        return await run_in_threadpool(call, **values)
-    if stack is None:  # pragma: no cover - routes with yield dependencies always pass a stack
-        raise FastCoreError("a yield dependency needs an exit stack")
-    if kind == GEN_ASYNC:
-        return await stack.enter_async_context(contextlib.asynccontextmanager(call)(**values))
-    blocking = contextlib.contextmanager(call)(**values)
-    return await stack.enter_async_context(contextmanager_in_threadpool(blocking))
+    sub.run_sync_inline = marker.run_sync_inline
+    return sub

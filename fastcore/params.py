@@ -194,9 +194,17 @@ class SecurityScopes:
 class Depends:
     """Declares that a parameter's value is the result of calling ``dependency``."""
 
-    def __init__(self, dependency: Callable[..., Any] | None = None, *, use_cache: bool = True) -> None:
+    def __init__(
+        self,
+        dependency: Callable[..., Any] | None = None,
+        *,
+        use_cache: bool = True,
+        run_sync_inline: bool | None = None,
+    ) -> None:
         self.dependency = dependency
         self.use_cache = use_cache
+        # True: a sync ``dependency`` (and its sub-tree) runs on the event loop, not in a thread.
+        self.run_sync_inline = run_sync_inline
 
     def __repr__(self) -> str:
         name = getattr(self.dependency, "__name__", type(self.dependency).__name__)
@@ -213,8 +221,9 @@ class Security(Depends):
         *,
         scopes: Sequence[str] | None = None,
         use_cache: bool = True,
+        run_sync_inline: bool | None = None,
     ) -> None:
-        super().__init__(dependency, use_cache=use_cache)
+        super().__init__(dependency, use_cache=use_cache, run_sync_inline=run_sync_inline)
         self.scopes = list(scopes or ())
 
 

@@ -7,46 +7,43 @@ deliberate difference from FastAPI, which tries routes in registration order.  T
 cannot hold (``/files/{p:path}/meta``, custom convertors) are matched by Starlette's regex, and every
 template is checked when its route is added: see ``fastcore._route_table``.
 
-Each ``APIRoute`` owns the compiled plan of its handler (``fastcore.dependencies``); per request it
-executes that plan, calls the handler, and writes the result with ``fastcore._respond``.  Handled
-exceptions (``HTTPException``, validation errors, anything with a registered handler) are answered
-here, by the app's handlers, before a response has started — so the app needs no separate
-exception middleware on the hot path.
+Each ``APIRoute`` owns the compiled plan of its handler (``fastcore.dependencies``), built once when
+it is added; per request, ``fastcore.executor`` runs that plan, calls the handler and writes the
+result — through FastAPI's ``get_route_handler()`` hook when a route class overrides it.  Handled
+exceptions are answered there, by the app's handlers, before a response has started — so the app
+needs no separate exception middleware on the hot path.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Coroutine, Mapping, Sequence
+from contextlib import asynccontextmanager
 from typing import Any, TypeVar, cast
 
 from starlette import routing
 from starlette._exception_handler import wrap_app_handling_exceptions
-from starlette._utils import get_route_path, is_async_callable
-from starlette.concurrency import run_in_threadpool
+from starlette._utils import get_route_path
 from starlette.datastructures import URL
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
-from starlette.websockets import WebSocket, WebSocketClose, WebSocketState
+from starlette.websockets import WebSocket, WebSocketClose
 
 from fastcore import _route_table, _router
 from fastcore._params import Conn
-from fastcore._respond import render_json
 from fastcore.bodies import BodyPlan
 from fastcore.datastructures import Default, DefaultPlaceholder
-from fastcore.dependencies import CALL_ASYNC, CALL_SYNC, Dependant, build_dependant, route_body_plan, solve
-from fastcore.exception_handlers import default_handlers
+from fastcore.dependencies import CALL_ASYNC, CALL_SYNC, build_dependant, route_body_plan
 from fastcore.exceptions import (
     FastCoreError,
-    RequestValidationError,
-    WebSocketRequestValidationError,
 )
+from fastcore.executor import ExecPlan, handle_exception, hooked_app, route_handler, run_route, run_websocket
 from fastcore.models import ResponsePlan, response_model_from_annotation
 from fastcore.params import Depends
 from fastcore.responses import JSONResponse
+from fastcore.threadpool import SyncExecutor
 
 __all__ = ["APIRoute", "APIRouter", "APIWebSocketRoute", "Default", "handle_exception"]
 
@@ -56,9 +53,7 @@ DecoratedCallable = TypeVar("DecoratedCallable", bound=Callable[..., Any])
 _FOUND = _router.FOUND
 _METHOD_NOT_ALLOWED = _router.METHOD_NOT_ALLOWED
 _WEBSOCKET = _route_table.WEBSOCKET  # the tree's pseudo-method for WebSocket routes
-_CONNECTING = WebSocketState.CONNECTING
 _UNSET: Any = object()
-_RESPONSE_CALL = Response.__call__
 
 
 def _conn(scope: Scope, receive: Receive, send: Send) -> Conn:
@@ -72,53 +67,6 @@ def _resolve(*candidates: Any) -> Any:
         if not isinstance(value, DefaultPlaceholder):
             return value
     return candidates[0].value
-
-
-def _exception_tables(handlers: dict[Any, Any]) -> tuple[dict[Any, Any], dict[int, Any]]:
-    by_class: dict[Any, Any] = {}
-    by_status: dict[int, Any] = {}
-    for key, handler in handlers.items():
-        if isinstance(key, int):
-            by_status[key] = handler
-        else:
-            by_class[key] = handler
-    return by_class, by_status
-
-
-_DEFAULT_TABLES = _exception_tables(default_handlers())
-
-
-async def handle_exception(conn: Conn, exc: Exception) -> None:
-    """Answer ``exc`` with the app's handler for it, or re-raise it (a 500 for the error middleware).
-
-    Only called before the response has started.
-    """
-    scope = conn.scope
-    by_class, by_status = scope.get("starlette.exception_handlers") or _DEFAULT_TABLES
-    handler = None
-    if isinstance(exc, StarletteHTTPException):
-        handler = by_status.get(exc.status_code)
-    if handler is None:
-        for cls in type(exc).__mro__:
-            handler = by_class.get(cls)
-            if handler is not None:
-                break
-    if handler is None:
-        raise exc
-    request = conn.request
-    if is_async_callable(handler):
-        response = await handler(request, exc)
-    else:
-        response = await run_in_threadpool(handler, request, exc)
-    if response is None:
-        return
-    accepted = scope["type"] == "websocket" and cast(WebSocket, request).application_state != _CONNECTING
-    if accepted:
-        # A response (``HTTPException``'s) can only deny the handshake; once the socket is accepted
-        # the error goes on to the server, which closes with 1011.
-        raise exc
-    # Before accept, Starlette's responses send themselves as a WebSocket denial (an HTTP answer).
-    await response(scope, conn.receive, conn.send)
 
 
 class APIRoute(routing.Route):
@@ -154,6 +102,7 @@ class APIRoute(routing.Route):
         generate_unique_id_function: Callable[[APIRoute], str] | None = None,
         max_body_size: int | None = None,
         response_model_validate: bool = True,
+        run_sync_inline: bool | None = None,
     ) -> None:
         if not path.startswith("/"):
             raise FastCoreError(f"route paths must start with '/': {path!r}")
@@ -207,139 +156,41 @@ class APIRoute(routing.Route):
         if self.dependant.kind not in (CALL_ASYNC, CALL_SYNC):
             raise FastCoreError(f"{name or endpoint!r}: a route handler cannot be a generator")
         self._overridden: tuple[Any, ...] | None = None
+        # Sync dependencies and a ``def`` handler run on the loop instead of a worker thread.
+        self.run_sync_inline = bool(run_sync_inline)
+        self._exec = ExecPlan(self.dependant, self.run_sync_inline)
+        self.sync_executor = SyncExecutor()  # the router's, once the route is served by one
+        if type(self).get_route_handler is not APIRoute.get_route_handler:
+            # FastAPI builds ``APIRoute.app`` from the hook; so do we, for the classes that use it.
+            self.handle = hooked_app(self, self.get_route_handler())  # type: ignore[method-assign,assignment]
+            self.app = self.handle
+        else:
+            self.app = self.handle
 
-    # -- per request -------------------------------------------------------------------------------
+    # -- per request: fastcore.executor ---------------------------------------------------------
 
-    def _with_overrides(self, overrides: Any) -> tuple[Dependant, BodyPlan | None]:
+    # PERF: the executor's function is the method itself, so a request runs in no extra frame.
+    handle = run_route
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        """FastAPI's hook: ``async def handler(request) -> Response`` for this route.
+
+        A subclass that overrides it (and calls ``super().get_route_handler()`` to wrap the
+        original) is run through it, as in FastAPI; a route whose class does not is run by
+        ``fastcore.executor.run_route`` without building a ``Request``.
+        """
+        return route_handler(self)
+
+    def _with_overrides(self, overrides: Any) -> tuple[ExecPlan, BodyPlan | None]:
         """The plan with ``app.dependency_overrides`` applied; rebuilt only when they change."""
         cached = _replan(self._overridden, overrides, self.endpoint, self.path, self.dependencies)
         if cached is not self._overridden:
-            plan = route_body_plan(cached[1], max_size=self.max_body_size, where=self._where())
-            cached = self._overridden = (*cached, plan)
-        return cached[1], cached[2]
+            body_plan = route_body_plan(cached[1], max_size=self.max_body_size, where=self._where())
+            cached = self._overridden = (*cached, ExecPlan(cached[1], self.run_sync_inline), body_plan)
+        return cached[2], cached[3]
 
     def _where(self) -> str:
         return f"{sorted(self.methods or ())} {self.path}"
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        # PERF: no wrapper call on the hot path; ASGI scopes are dicts (Starlette types them loosely).
-        conn = Conn(scope, receive, send)  # type: ignore[arg-type]
-        dependant = self.dependant
-        body_plan = self.body_plan
-        app = scope.get("app")
-        if app is not None:
-            # PERF: FastCore's dict directly, not through its property.
-            overrides = getattr(app, "_overrides", _UNSET)
-            if overrides is _UNSET:
-                overrides = getattr(app, "dependency_overrides", None)
-            if overrides:
-                dependant, body_plan = self._with_overrides(overrides)
-        if dependant.dependencies or body_plan is not None:
-            await self._handle_solved(conn, dependant, body_plan)
-            return
-        # PERF: the common case — no dependencies — runs the compiled plan and the handler inline.
-        try:
-            errors: list[Any] = []
-            plan = dependant.plan
-            if plan.positional and dependant.kind == CALL_ASYNC:
-                # PERF: a positional call; ``**kwargs`` costs a dict copy and a names tuple.
-                args = plan.extract_args(conn, scope.get("path_params"), errors)
-                if errors:
-                    raise RequestValidationError(errors)
-                result = await self.endpoint(*args)
-            else:
-                kwargs = plan.extract(conn, scope.get("path_params"), errors)
-                if errors:
-                    raise RequestValidationError(errors)
-                result = await self._invoke(dependant.kind, kwargs)
-        except Exception as exc:
-            await handle_exception(conn, exc)
-            return
-        if self._json and not isinstance(result, Response):
-            if self._response_plan is not None:
-                result = self._response_plan.serialize(result)
-            start, body = render_json(result, self.status_code, scope["method"] == "HEAD", conn.response)
-            await send(start)
-            await send(body)
-            background = conn.background
-            if background is not None:
-                await background()
-            return
-        if isinstance(result, Response) and type(result).__call__ is _RESPONSE_CALL:
-            # PERF: Starlette's Response.__call__ inline (its two messages, then the background
-            # task), for the classes that keep it: Response, PlainTextResponse, HTMLResponse...
-            if result.background is None:
-                result.background = conn.background
-            status, headers = result.status_code, result.raw_headers
-            await send({"type": "http.response.start", "status": status, "headers": headers})
-            await send({"type": "http.response.body", "body": result.body})
-            if result.background is not None:
-                await result.background()
-            return
-        await self._send_result(conn, result)
-
-    def _invoke(self, kind: int, kwargs: dict[str, Any]) -> Awaitable[Any]:
-        """The handler's call: its own coroutine, or a thread-pool run for a plain function."""
-        if kind == CALL_ASYNC:
-            return self.endpoint(**kwargs)  # type: ignore[no-any-return]
-        return run_in_threadpool(self.endpoint, **kwargs)
-
-    async def _handle_solved(self, conn: Conn, dependant: Dependant, body_plan: BodyPlan | None) -> None:
-        stack = AsyncExitStack() if dependant.has_yield else None
-        try:
-            try:
-                body = await body_plan.read(conn) if body_plan is not None else None
-                errors: list[Any] = []
-                path_params = conn.scope.get("path_params") or {}
-                kwargs = await solve(dependant, conn, path_params, errors, {}, stack, body)
-                if errors:
-                    raise RequestValidationError(errors)
-                result = await self._invoke(dependant.kind, kwargs)
-            except BaseException as exc:
-                # yield dependencies see the error (and may replace it) before it is answered
-                if stack is not None and not await stack.__aexit__(type(exc), exc, exc.__traceback__):
-                    raise
-                raise
-        except Exception as exc:
-            try:
-                await handle_exception(conn, exc)
-            finally:
-                if conn.form is not None:
-                    await conn.form.close()  # spooled upload files, on a 422 too
-            return
-        try:
-            await self._send_result(conn, result)
-        finally:
-            # FastAPI's default: clean-up of yield dependencies runs after the response is sent.
-            if stack is not None:
-                await stack.aclose()
-            if conn.form is not None:
-                await conn.form.close()  # spooled upload files
-
-    async def _send_result(self, conn: Conn, result: Any) -> None:
-        scope, send = conn.scope, conn.send
-        background = conn.background
-        if isinstance(result, Response):
-            if background is not None and result.background is None:
-                result.background = background
-            await result(scope, conn.receive, send)
-            return
-        if self._response_plan is not None:
-            result = self._response_plan.serialize(result)
-        if self._json:
-            start, body = render_json(result, self.status_code, scope["method"] == "HEAD", conn.response)
-            await send(start)
-            await send(body)
-            if background is not None:
-                await background()
-            return
-        response = self._response_class(result, status_code=self.status_code, background=background)
-        sub = conn.response
-        if sub is not None:
-            if sub.status_code is not None:
-                response.status_code = sub.status_code
-            response.raw_headers.extend(sub.raw_headers)
-        await response(scope, conn.receive, send)
 
 
 def _replan(
@@ -383,34 +234,20 @@ class APIWebSocketRoute(routing.WebSocketRoute):
         if self.dependant.kind != CALL_ASYNC:
             raise FastCoreError(f"WebSocket {path}: the endpoint must be an async function")
         self._overridden: tuple[Any, ...] | None = None
+        self._exec = ExecPlan(self.dependant, False)
+        self.sync_executor = SyncExecutor()  # the router's, once the route is served by one
 
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        conn = Conn(scope, receive, send)  # type: ignore[arg-type]
-        dependant = self.dependant
+    handle = run_websocket
+
+    def _current(self, scope: Scope) -> ExecPlan:
         app = scope.get("app")
         overrides = getattr(app, "dependency_overrides", None) if app is not None else None
         if overrides:
-            self._overridden = _replan(
-                self._overridden, overrides, self.endpoint, self.path, self.dependencies
-            )
-            dependant = self._overridden[1]
-        stack = AsyncExitStack() if dependant.has_yield else None
-        try:
-            try:
-                errors: list[Any] = []
-                kwargs = await solve(dependant, conn, scope.get("path_params") or {}, errors, {}, stack)
-                if errors:
-                    raise WebSocketRequestValidationError(errors)
-                await self.endpoint(**kwargs)
-            except BaseException as exc:
-                if stack is not None and not await stack.__aexit__(type(exc), exc, exc.__traceback__):
-                    raise
-                raise
-        except Exception as exc:
-            await handle_exception(conn, exc)
-            return
-        if stack is not None:
-            await stack.aclose()
+            cached = _replan(self._overridden, overrides, self.endpoint, self.path, self.dependencies)
+            if cached is not self._overridden:
+                cached = self._overridden = (*cached, ExecPlan(cached[1], False))
+            return cached[2]  # type: ignore[no-any-return]
+        return self._exec
 
 
 def _merge_lifespans(outer: Lifespan[Any], inner: Lifespan[Any]) -> Lifespan[Any]:
@@ -461,6 +298,8 @@ class APIRouter(routing.Router):
         include_in_schema: bool = True,
         generate_unique_id_function: Callable[[APIRoute], str] | None = None,
         max_body_size: int | None = None,
+        run_sync_inline: bool | None = None,
+        thread_limit: int | None = None,
     ) -> None:
         super().__init__(routes=routes, redirect_slashes=redirect_slashes, default=default, lifespan=lifespan)
         if prefix:
@@ -477,6 +316,10 @@ class APIRouter(routing.Router):
         self.include_in_schema = include_in_schema
         self.generate_unique_id_function = generate_unique_id_function
         self.max_body_size = max_body_size
+        # None: not set here (an including router's setting, else "in a thread", applies).
+        self.run_sync_inline = run_sync_inline
+        # The worker threads of the sync callables of every route this router serves.
+        self.sync_executor = SyncExecutor(thread_limit) if thread_limit is not None else SyncExecutor()
         self._custom_default = default is not None
         # The compiled tree, wrapped with the routes it cannot hold when there are any.
         self._tree: _router.Router | _route_table.FallbackTree = _router.Router()
@@ -493,6 +336,9 @@ class APIRouter(routing.Router):
         """(Re)build the tree from ``self.routes`` — also picks up routes appended to the list directly."""
         self._tree, self._unplaced = _route_table.build(self.routes)
         self._indexed = len(self.routes)
+        for route in self.routes:
+            if isinstance(route, (APIRoute, APIWebSocketRoute)):
+                route.sync_executor = self.sync_executor
 
     def _register(self, route: routing.BaseRoute) -> None:
         """Add ``route`` once its template is known to be routable; warn if it can never match."""
@@ -623,8 +469,13 @@ class APIRouter(routing.Router):
         generate_unique_id_function: Callable[[APIRoute], str] | None = None,
         max_body_size: int | None = None,
         response_model_validate: bool = True,
+        run_sync_inline: bool | None = None,
+        route_class: type[APIRoute] | None = None,
     ) -> None:
-        route_class = route_class_override or self.route_class
+        route_class = route_class_override or route_class or self.route_class
+        inline = run_sync_inline if run_sync_inline is not None else self.run_sync_inline
+        # Only when set, so route classes written for FastAPI's keyword arguments keep working.
+        extra: dict[str, Any] = {"run_sync_inline": True} if inline else {}
         # An OpenAPI callback is documented at a runtime expression (``{$request.body#/url}/...``),
         # not at a path this app serves: built under "/", the route keeps the expression as its path.
         expression = path.startswith("{$") and not self.prefix
@@ -656,6 +507,7 @@ class APIRouter(routing.Router):
             generate_unique_id_function=generate_unique_id_function or self.generate_unique_id_function,
             max_body_size=max_body_size if max_body_size is not None else self.max_body_size,
             response_model_validate=response_model_validate,
+            **extra,
         )
         if expression:
             route.path = route.path_format = path
@@ -777,6 +629,7 @@ class APIRouter(routing.Router):
                     if route.max_body_size is not None
                     else router.max_body_size,
                     response_model_validate=route.response_model_validate,
+                    run_sync_inline=route.run_sync_inline or router.run_sync_inline,
                 )
             elif isinstance(route, routing.Route):
                 methods = sorted(route.methods or ()) or None

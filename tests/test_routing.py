@@ -21,7 +21,18 @@ from starlette.routing import Route
 from starlette.types import Message
 from starlette.websockets import WebSocket
 
-from fastcore import APIRoute, APIRouter, FastCore, Header, HTTPException, Path, Query, _router
+from fastcore import (
+    APIRoute,
+    APIRouter,
+    BackgroundTasks,
+    Depends,
+    FastCore,
+    Header,
+    HTTPException,
+    Path,
+    Query,
+    _router,
+)
 from fastcore.exceptions import FastCoreError
 from fastcore.responses import HTMLResponse
 from fastcore.testclient import TestClient
@@ -928,3 +939,217 @@ def test_explicit_head_route_answers_head_as_in_fastapi(head_first: bool) -> Non
     assert actual.status_code == expected.status_code == 200
     assert actual.headers["content-length"] == expected.headers["content-length"] == str(len('"head-route"'))
     assert clients["fastcore"].get("/x").json() == "get"
+
+
+# --------------------------------------------------------------------------------------------------
+# Custom route classes: FastAPI's "custom request and route" tutorial, run on both frameworks
+
+
+def custom_route_source(fw: str) -> str:
+    app_class = "FastAPI" if fw == "fastapi" else "FastCore as FastAPI"
+    return f"""
+import gzip
+import time
+from collections.abc import Callable
+from {fw} import {app_class}, APIRouter, Body, HTTPException, Request, Response
+from {fw}.exceptions import RequestValidationError
+from {fw}.routing import APIRoute
+
+
+class GzipRequest(Request):
+    async def body(self) -> bytes:
+        if not hasattr(self, "_body"):
+            body = await super().body()
+            if "gzip" in self.headers.getlist("Content-Encoding"):
+                body = gzip.decompress(body)
+            self._body = body
+        return self._body
+
+
+class GzipRoute(APIRoute):
+    def get_route_handler(self) -> Callable:
+        original_route_handler = super().get_route_handler()
+
+        async def custom_route_handler(request: Request) -> Response:
+            request = GzipRequest(request.scope, request.receive)
+            return await original_route_handler(request)
+
+        return custom_route_handler
+
+
+class ValidationErrorLoggingRoute(APIRoute):
+    def get_route_handler(self) -> Callable:
+        original_route_handler = super().get_route_handler()
+
+        async def custom_route_handler(request: Request) -> Response:
+            try:
+                return await original_route_handler(request)
+            except RequestValidationError as exc:
+                body = await request.body()
+                detail = {{"errors": exc.errors(), "body": body.decode()}}
+                raise HTTPException(status_code=422, detail=detail)
+
+        return custom_route_handler
+
+
+class TimedRoute(APIRoute):
+    def get_route_handler(self) -> Callable:
+        original_route_handler = super().get_route_handler()
+
+        async def custom_route_handler(request: Request) -> Response:
+            before = time.time()
+            response: Response = await original_route_handler(request)
+            duration = time.time() - before
+            response.headers["X-Response-Time"] = str(duration)
+            return response
+
+        return custom_route_handler
+
+
+gzip_app = FastAPI()
+gzip_app.router.route_class = GzipRoute
+
+
+@gzip_app.post("/sum")
+async def sum_numbers(numbers: list[int] = Body()):
+    return {{"sum": sum(numbers)}}
+
+
+logging_app = FastAPI()
+logging_app.router.route_class = ValidationErrorLoggingRoute
+
+
+@logging_app.post("/")
+async def sum_numbers_logged(numbers: list[int] = Body()):
+    return sum(numbers)
+
+
+timed_app = FastAPI()
+router = APIRouter(route_class=TimedRoute)
+
+
+@timed_app.get("/")
+async def not_timed():
+    return {{"message": "Not timed"}}
+
+
+@router.get("/timed")
+async def timed():
+    return {{"message": "It's the time of my life"}}
+
+
+timed_app.include_router(router)
+"""
+
+
+def custom_route_apps(fw: str) -> dict[str, Any]:
+    namespace: dict[str, Any] = {}
+    exec(custom_route_source(fw), namespace)
+    return namespace
+
+
+CUSTOM_ROUTE_CASES = [
+    ("gzip_app", "POST", "/sum", {"content": __import__("gzip").compress(b"[1, 2, 3]"),
+                                  "headers": {"Content-Encoding": "gzip"}}),
+    ("gzip_app", "POST", "/sum", {"json": [1, 2, 3]}),
+    ("gzip_app", "POST", "/sum", {"content": __import__("gzip").compress(b'["x"]'),
+                                  "headers": {"Content-Encoding": "gzip"}}),
+    ("logging_app", "POST", "/", {"json": [1, 2]}),
+    ("logging_app", "POST", "/", {"json": {"not": "a list"}}),
+    ("logging_app", "POST", "/", {"json": [1, "x", "y"]}),
+    ("timed_app", "GET", "/", {}),
+    ("timed_app", "GET", "/timed", {}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("app_name", "method", "path", "kwargs"), CUSTOM_ROUTE_CASES)
+def test_custom_route_tutorial_matches_fastapi(
+    app_name: str, method: str, path: str, kwargs: dict[str, Any]
+) -> None:
+    answers = []
+    for fw, client_class in (("fastapi", fastapi.testclient.TestClient), ("fastcore", TestClient)):
+        app = custom_route_apps(fw)[app_name]
+        with client_class(app) as client:
+            response = client.request(method, path, **kwargs)
+        timed = response.headers.get("x-response-time")
+        answers.append((response.status_code, response.json(), timed is not None and float(timed) >= 0))
+    assert answers[0] == answers[1]
+
+
+def test_hooked_route_has_its_class_and_app() -> None:
+    apps = custom_route_apps("fastcore")
+    timed_app = apps["timed_app"]
+    by_path = {route.path: route for route in timed_app.routes if isinstance(route, APIRoute)}
+    assert type(by_path["/timed"]) is apps["TimedRoute"]  # include_router keeps the route's class
+    assert type(by_path["/"]) is APIRoute
+    # FastAPI's APIRoute.app is built from the hook; the fast path is the unhooked route's handle.
+    assert by_path["/timed"].app is by_path["/timed"].handle
+    assert by_path["/"].handle.__func__ is APIRoute.handle  # type: ignore[attr-defined]
+
+
+def test_route_class_on_app_and_api_route() -> None:
+    seen: list[str] = []
+
+    class Marking(APIRoute):
+        def get_route_handler(self) -> Callable[..., Any]:
+            original = super().get_route_handler()
+
+            async def handler(request: Any) -> Any:
+                seen.append(self.path)
+                response = await original(request)
+                response.headers["x-marked"] = "1"
+                return response
+
+            return handler
+
+    app = FastCore(route_class=Marking)
+
+    @app.get("/app-wide")
+    def app_wide(q: int = 0) -> dict[str, int]:
+        return {"q": q}
+
+    plain = FastCore()
+
+    @plain.api_route("/one", methods=["GET"], route_class=Marking)
+    async def one() -> str:
+        return "one"
+
+    @plain.get("/other")
+    async def other() -> str:
+        return "other"
+
+    with TestClient(app) as client:
+        response = client.get("/app-wide?q=3")
+        assert (response.json(), response.headers["x-marked"]) == ({"q": 3}, "1")
+        assert client.get("/app-wide?q=x").status_code == 422
+    with TestClient(plain) as client:
+        assert client.get("/one").headers["x-marked"] == "1"
+        assert "x-marked" not in client.get("/other").headers
+    assert seen == ["/app-wide", "/app-wide", "/one"]
+
+
+def test_hooked_route_background_yield_and_body_limit() -> None:
+    events: list[str] = []
+
+    class Passing(APIRoute):
+        def get_route_handler(self) -> Callable[..., Any]:
+            return super().get_route_handler()
+
+    app = FastCore(route_class=Passing, max_body_size=16)
+
+    def resource() -> Iterator[str]:
+        events.append("set-up")
+        yield "r"
+        events.append("clean-up")
+
+    @app.post("/items")
+    def create(items: list[int], background: BackgroundTasks, r: str = Depends(resource)) -> int:
+        background.add_task(events.append, "background")
+        events.append("handler")
+        return len(items)
+
+    with TestClient(app) as client:
+        assert client.post("/items", json=[1, 2]).json() == 2
+        assert events == ["set-up", "handler", "background", "clean-up"]
+        too_big = client.post("/items", json=list(range(100)))
+    assert too_big.status_code == 413

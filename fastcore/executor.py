@@ -1,0 +1,713 @@
+"""Per-request execution of routes: dependencies, the handler, and the response it becomes.
+
+Registration (``fastcore.routing``) builds a route's plan once; everything a request does runs here:
+
+- ``run_route`` is ``APIRoute.handle``, the fast path: the compiled parameter plan, the dependency
+  tree, the handler, and the result written with ``fastcore._respond`` — no ``Request`` object
+  unless a parameter asks for one.
+- A route class that overrides FastAPI's ``APIRoute.get_route_handler()`` is run through that hook
+  instead (``hooked_app``): one ``Request`` per request, passed down the subclass's wrappers to
+  ``route_handler``'s handler, which reads the body through that request (so a ``GzipRequest``
+  works) and returns a ``Response`` the wrappers may inspect or change.
+- Sync callables (dependencies and ``def`` handlers) run in the route's ``SyncExecutor``
+  (``fastcore.threadpool``), and consecutive ones in **one** hop: the solver groups the sync
+  sub-trees that follow each other in dependency order into a single worker-thread call, the
+  handler included when it is sync.  ``run_sync_inline`` (app, router, route or ``Depends``) runs
+  them on the loop instead, for code that never blocks.
+- Handled exceptions (``HTTPException``, validation errors, anything with a registered handler) are
+  answered by the app's handlers before a response has started (``handle_exception``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Awaitable, Callable, Coroutine
+from contextlib import AsyncExitStack
+from typing import TYPE_CHECKING, Any, cast
+
+import anyio
+import anyio.to_thread
+from starlette._utils import is_async_callable
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.websockets import WebSocket, WebSocketState
+
+from fastcore._params import Conn
+from fastcore._respond import render_json
+from fastcore.bodies import BodyPlan, _declared_length, _too_large
+from fastcore.dependencies import CALL_ASYNC, CALL_SYNC, GEN_ASYNC, GEN_SYNC, Dependant
+from fastcore.exception_handlers import default_handlers
+from fastcore.exceptions import RequestValidationError, WebSocketRequestValidationError
+from fastcore.threadpool import SyncExecutor
+
+if TYPE_CHECKING:
+    from fastcore.routing import APIRoute, APIWebSocketRoute
+
+__all__ = [
+    "ExecPlan",
+    "exception_tables",
+    "handle_exception",
+    "hooked_app",
+    "route_handler",
+    "run_route",
+    "run_websocket",
+]
+
+_CONNECTING = WebSocketState.CONNECTING
+_RESPONSE_CALL = Response.__call__
+_UNSET: Any = object()
+_STATE = "fastcore.route_state"  # scope key: the hooked app's (Conn, exit stack) for route_handler
+_Body = tuple[dict[str, Any], dict[str, list[Any]]]
+
+
+# --------------------------------------------------------------------------------------------------
+# Exceptions
+
+
+def exception_tables(handlers: dict[Any, Any]) -> tuple[dict[Any, Any], dict[int, Any]]:
+    """``(by exception class, by status code)`` from an app's ``exception_handlers`` mapping."""
+    by_class: dict[Any, Any] = {}
+    by_status: dict[int, Any] = {}
+    for key, handler in handlers.items():
+        if isinstance(key, int):
+            by_status[key] = handler
+        else:
+            by_class[key] = handler
+    return by_class, by_status
+
+
+_DEFAULT_TABLES = exception_tables(default_handlers())
+
+
+async def handle_exception(conn: Conn, exc: Exception) -> None:
+    """Answer ``exc`` with the app's handler for it, or re-raise it (a 500 for the error middleware).
+
+    Only called before the response has started.
+    """
+    scope = conn.scope
+    by_class, by_status = scope.get("starlette.exception_handlers") or _DEFAULT_TABLES
+    handler = None
+    if isinstance(exc, StarletteHTTPException):
+        handler = by_status.get(exc.status_code)
+    if handler is None:
+        for cls in type(exc).__mro__:
+            handler = by_class.get(cls)
+            if handler is not None:
+                break
+    if handler is None:
+        raise exc
+    request = conn.request
+    if is_async_callable(handler):
+        response = await handler(request, exc)
+    else:
+        response = await run_in_threadpool(handler, request, exc)
+    if response is None:
+        return
+    accepted = scope["type"] == "websocket" and cast(WebSocket, request).application_state != _CONNECTING
+    if accepted:
+        # A response (``HTTPException``'s) can only deny the handshake; once the socket is accepted
+        # the error goes on to the server, which closes with 1011.
+        raise exc
+    # Before accept, Starlette's responses send themselves as a WebSocket denial (an HTTP answer).
+    await response(scope, conn.receive, conn.send)
+
+
+# --------------------------------------------------------------------------------------------------
+# The execution plan: a route's dependency tree, grouped into thread hops once
+
+
+class Node:
+    """One callable of the tree, with what the solver needs per request read off once."""
+
+    __slots__ = (
+        "body_params",
+        "call",
+        "children",
+        "inline",
+        "key",
+        "kind",
+        "name",
+        "param_model",
+        "plan",
+        "pure",
+        "segments",
+        "threaded",
+        "use_cache",
+    )
+
+    pure: bool
+    threaded: bool
+
+    def __init__(self, dependant: Dependant, inline: bool) -> None:
+        own = dependant.run_sync_inline
+        # A Depends(..., run_sync_inline=...) setting holds for its sub-tree unless set again below.
+        self.inline: bool = inline if own is None else own
+        self.call: Any = dependant.call
+        self.kind = dependant.kind
+        self.name = dependant.name
+        self.key = dependant.cache_key
+        self.use_cache = dependant.use_cache
+        self.plan = dependant.plan
+        self.body_params = dependant.body_params
+        self.children = tuple(Node(d, self.inline) for d in dependant.dependencies)
+        # A parameter model (``Annotated[Model, Query()]``) or a pydantic-validated parameter: no
+        # call, only its extraction, which never blocks.
+        self.param_model = dependant.param_model
+        # pure: the whole sub-tree is sync, so it can be solved by one plain function call;
+        # threaded: ... and some of it must leave the loop.
+        if self.param_model is not None:
+            self.pure, self.threaded = True, False
+        else:
+            self.pure = self.kind in (CALL_SYNC, GEN_SYNC) and all(c.pure for c in self.children)
+            self.threaded = self.pure and (not self.inline or any(c.threaded for c in self.children))
+        self.segments = _segments(self.children)
+
+
+# One step of a node's sub-dependencies: (pure, threaded, children).  Consecutive pure sub-trees
+# form one step (one thread hop when any of them needs a thread); any other child is a step alone.
+_Segment = tuple[bool, bool, tuple[Node, ...]]
+
+
+def _segments(children: tuple[Node, ...]) -> tuple[_Segment, ...]:
+    out: list[_Segment] = []
+    run: list[Node] = []
+    for child in children:
+        if child.pure:
+            run.append(child)
+            continue
+        if run:
+            out.append((True, any(c.threaded for c in run), tuple(run)))
+            run = []
+        out.append((False, False, (child,)))
+    if run:
+        out.append((True, any(c.threaded for c in run), tuple(run)))
+    return tuple(out)
+
+
+class ExecPlan:
+    """How a route runs: its tree as nodes, read off the ``Dependant`` once."""
+
+    __slots__ = ("dependant", "root", "threaded_handler")
+
+    def __init__(self, dependant: Dependant, inline: bool) -> None:
+        self.dependant = dependant
+        self.root = Node(dependant, inline)
+        self.threaded_handler = self.root.kind == CALL_SYNC and not self.root.inline
+
+
+# --------------------------------------------------------------------------------------------------
+# The solver
+
+
+def _own_inputs(
+    node: Node,
+    conn: Conn,
+    path_params: dict[str, Any],
+    errors: list[Any],
+    body: _Body | None,
+    values: dict[str, Any],
+) -> None:
+    node.plan.extract_into(conn, path_params, values, errors)
+    if body is not None and node.body_params:
+        # FastAPI's order: a callable's body errors come after its path/query/header/cookie ones.
+        body_values, body_errors = body
+        for param in node.body_params:
+            if param.name in body_errors:
+                errors.extend(body_errors[param.name])
+            elif param.name in body_values:
+                values[param.name] = body_values[param.name]
+
+
+def _exit_in_thread(cm: contextlib.AbstractContextManager[Any]) -> Callable[..., Awaitable[bool | None]]:
+    async def exit_(exc_type: Any, exc: Any, tb: Any) -> bool | None:
+        # A limiter of its own: clean-up never waits for a thread held by a request (which could be
+        # waiting for this very clean-up's resource); shielded, it runs even when cancelled.
+        with anyio.CancelScope(shield=True):
+            swallowed = await anyio.to_thread.run_sync(
+                cm.__exit__, exc_type, exc, tb, limiter=anyio.CapacityLimiter(1)
+            )
+        return swallowed
+
+    return exit_
+
+
+def _enter_sync(node: Node, values: dict[str, Any], stack: AsyncExitStack | None) -> Any:
+    """Set up a sync yield dependency here (a worker thread, or the loop when inline)."""
+    if stack is None:  # pragma: no cover - routes with yield dependencies always pass a stack
+        raise RuntimeError("a yield dependency needs an exit stack")
+    cm = contextlib.contextmanager(node.call)(**values)
+    value = cm.__enter__()
+    if node.inline:
+        stack.push(cm.__exit__)
+    else:
+        stack.push_async_exit(_exit_in_thread(cm))
+    return value
+
+
+def _solve_sync(
+    children: tuple[Node, ...],
+    conn: Conn,
+    path_params: dict[str, Any],
+    errors: list[Any],
+    cache: dict[Any, Any],
+    stack: AsyncExitStack | None,
+    body: _Body | None,
+    values: dict[str, Any],
+) -> None:
+    """Solve and call pure sub-trees, in order, right here; results go into ``values``."""
+    for sub in children:
+        if sub.param_model is not None:
+            before = len(errors)
+            value = sub.param_model.extract(conn, errors)
+            if len(errors) == before and sub.name is not None:
+                values[sub.name] = value
+            continue
+        key = sub.key
+        if sub.use_cache and key in cache:
+            if sub.name is not None:
+                values[sub.name] = cache[key]
+            continue
+        before = len(errors)
+        sub_values: dict[str, Any] = {}
+        if sub.children:
+            _solve_sync(sub.children, conn, path_params, errors, cache, stack, body, sub_values)
+        _own_inputs(sub, conn, path_params, errors, body, sub_values)
+        if len(errors) != before:
+            continue  # its inputs failed: not called, its siblings still are
+        value = sub.call(**sub_values) if sub.kind == CALL_SYNC else _enter_sync(sub, sub_values, stack)
+        if sub.name is not None:
+            values[sub.name] = value
+        # As FastAPI does, even a ``use_cache=False`` result is cached when it is the first one.
+        cache.setdefault(key, value)
+
+
+def _call_with(func: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
+    return func(**kwargs)
+
+
+# Sync work waiting for the next hop: (function, arguments), run in order by one worker-thread call.
+_Pending = list[tuple[Callable[..., Any], tuple[Any, ...]]]
+
+
+def _run_pending(jobs: _Pending) -> Any:
+    result = None
+    for func, args in jobs:
+        result = func(*args)
+    return result  # the last job's (the handler's, when it joined the hop)
+
+
+async def _flush(pending: _Pending, executor: SyncExecutor) -> Any:
+    jobs = pending[:]
+    pending.clear()
+    return await executor.run(_run_pending, jobs)
+
+
+def _finish_sync(
+    sub: Node,
+    conn: Conn,
+    path_params: dict[str, Any],
+    errors: list[Any],
+    cache: dict[Any, Any],
+    stack: AsyncExitStack | None,
+    body: _Body | None,
+    before: int,
+    sub_values: dict[str, Any],
+    values: dict[str, Any],
+) -> None:
+    """A sync dependency whose sub-tree had async parts: its inputs, its call, its result stored."""
+    _own_inputs(sub, conn, path_params, errors, body, sub_values)
+    if len(errors) != before:
+        return
+    value = sub.call(**sub_values) if sub.kind == CALL_SYNC else _enter_sync(sub, sub_values, stack)
+    if sub.name is not None:
+        values[sub.name] = value
+    cache.setdefault(sub.key, value)
+
+
+async def _solve(
+    segments: tuple[_Segment, ...],
+    conn: Conn,
+    path_params: dict[str, Any],
+    errors: list[Any],
+    cache: dict[Any, Any],
+    stack: AsyncExitStack | None,
+    body: _Body | None,
+    executor: SyncExecutor,
+    pending: _Pending,
+) -> dict[str, Any]:
+    """The values of a node's sub-dependencies; every error of the tree goes to ``errors``.
+
+    Sync work is not run here but queued on ``pending``, in dependency order, and the queue is
+    run in one hop when something async must run next (or by the caller at the end): a run of sync
+    callables not separated by async ones costs one thread hop, whatever the tree's shape.  The
+    values dicts are complete once the queue has run.
+    """
+    values: dict[str, Any] = {}
+    for pure, threaded, children in segments:
+        if pure:
+            args = (children, conn, path_params, errors, cache, stack, body, values)
+            if threaded or pending:
+                pending.append((_solve_sync, args))
+            else:
+                _solve_sync(*args)  # all inline, nothing queued before it: right here
+            continue
+        sub = children[0]
+        if pending:
+            await _flush(pending, executor)  # the cache and errors below must see the queued work
+        key = sub.key
+        if sub.use_cache and key in cache:
+            if sub.name is not None:
+                values[sub.name] = cache[key]
+            continue
+        before = len(errors)
+        if sub.segments:
+            sub_values = await _solve(
+                sub.segments, conn, path_params, errors, cache, stack, body, executor, pending
+            )
+        else:
+            sub_values = {}
+        kind = sub.kind
+        if kind in (CALL_SYNC, GEN_SYNC) and not sub.inline:
+            finish = (sub, conn, path_params, errors, cache, stack, body, before, sub_values, values)
+            pending.append((_finish_sync, finish))
+            continue
+        if pending:
+            await _flush(pending, executor)
+        _own_inputs(sub, conn, path_params, errors, body, sub_values)
+        if len(errors) != before:
+            continue
+        if kind == CALL_ASYNC:
+            value = await sub.call(**sub_values)
+        elif kind == GEN_ASYNC:
+            if stack is None:  # pragma: no cover - routes with yield dependencies always pass a stack
+                raise RuntimeError("a yield dependency needs an exit stack")
+            value = await stack.enter_async_context(contextlib.asynccontextmanager(sub.call)(**sub_values))
+        elif kind == CALL_SYNC:
+            value = sub.call(**sub_values)  # inline
+        else:
+            value = _enter_sync(sub, sub_values, stack)  # inline
+        if sub.name is not None:
+            values[sub.name] = value
+        cache.setdefault(key, value)
+    return values
+
+
+def _call_handler(
+    root: Node,
+    conn: Conn,
+    path_params: dict[str, Any],
+    errors: list[Any],
+    body: _Body | None,
+    values: dict[str, Any],
+) -> Any:
+    """The handler's inputs and, when the whole tree is valid, its call."""
+    _own_inputs(root, conn, path_params, errors, body, values)
+    if errors:
+        return None
+    return root.call(**values)
+
+
+async def _execute(
+    plan: ExecPlan,
+    conn: Conn,
+    stack: AsyncExitStack | None,
+    body: _Body | None,
+    executor: SyncExecutor,
+    errors_class: type[Exception] = RequestValidationError,
+) -> Any:
+    """The handler's result, its dependencies solved; a 422 (every error of the tree) raised."""
+    errors: list[Any] = []
+    cache: dict[Any, Any] = {}
+    pending: _Pending = []
+    path_params = conn.scope.get("path_params") or {}
+    root = plan.root
+    values = await _solve(root.segments, conn, path_params, errors, cache, stack, body, executor, pending)
+    if plan.threaded_handler:
+        # PERF: a sync handler joins the hop of the sync dependencies queued before it.
+        pending.append((_call_handler, (root, conn, path_params, errors, body, values)))
+        result = await _flush(pending, executor)
+        if errors:
+            raise errors_class(errors)
+        return result
+    if pending:
+        await _flush(pending, executor)
+    if root.kind == CALL_ASYNC:
+        result = _call_handler(root, conn, path_params, errors, body, values)
+        if errors:
+            raise errors_class(errors)
+        return await result
+    result = _call_handler(root, conn, path_params, errors, body, values)  # sync, inline
+    if errors:
+        raise errors_class(errors)
+    return result
+
+
+# --------------------------------------------------------------------------------------------------
+# HTTP routes: the fast path
+
+
+def _current(route: APIRoute, scope: Scope) -> tuple[ExecPlan, BodyPlan | None]:
+    """The route's plan, with ``app.dependency_overrides`` applied when there are any."""
+    app = scope.get("app")
+    if app is not None:
+        # PERF: FastCore's dict directly, not through its property.
+        overrides = getattr(app, "_overrides", _UNSET)
+        if overrides is _UNSET:
+            overrides = getattr(app, "dependency_overrides", None)
+        if overrides:
+            return route._with_overrides(overrides)
+    plan = route._exec
+    if plan.dependant is not route.dependant:  # replaced after the route was built
+        plan = route._exec = ExecPlan(route.dependant, route.run_sync_inline)
+    return plan, route.body_plan
+
+
+async def run_route(route: APIRoute, scope: Scope, receive: Receive, send: Send) -> None:
+    """``APIRoute.handle``: one request through the route, answered."""
+    # PERF: no wrapper call on the hot path; ASGI scopes are dicts (Starlette types them loosely).
+    conn = Conn(scope, receive, send)  # type: ignore[arg-type]
+    plan, body_plan = _current(route, scope)
+    root = plan.root
+    if root.children or body_plan is not None:
+        await _run_solved(route, conn, plan, body_plan)
+        return
+    # PERF: the common case — no dependencies — runs the compiled plan and the handler inline.
+    try:
+        errors: list[Any] = []
+        params = root.plan
+        if params.positional:
+            # PERF: a positional call; ``**kwargs`` costs a dict copy and a names tuple.
+            args = params.extract_args(conn, scope.get("path_params"), errors)
+            if errors:
+                raise RequestValidationError(errors)
+            if root.kind == CALL_ASYNC:
+                result = await root.call(*args)
+            elif plan.threaded_handler:
+                result = await route.sync_executor.run(root.call, *args)
+            else:
+                result = root.call(*args)
+        else:
+            kwargs = params.extract(conn, scope.get("path_params"), errors)
+            if errors:
+                raise RequestValidationError(errors)
+            if root.kind == CALL_ASYNC:
+                result = await root.call(**kwargs)
+            elif plan.threaded_handler:
+                result = await route.sync_executor.run(_call_with, root.call, kwargs)
+            else:
+                result = root.call(**kwargs)
+    except Exception as exc:
+        await handle_exception(conn, exc)
+        return
+    if route._json and not isinstance(result, Response):
+        if route._response_plan is not None:
+            result = route._response_plan.serialize(result)
+        start, body = render_json(result, route.status_code, scope["method"] == "HEAD", conn.response)
+        await send(start)
+        await send(body)
+        background = conn.background
+        if background is not None:
+            await background()
+        return
+    if isinstance(result, Response) and type(result).__call__ is _RESPONSE_CALL:
+        # PERF: Starlette's Response.__call__ inline (its two messages, then the background
+        # task), for the classes that keep it: Response, PlainTextResponse, HTMLResponse...
+        if result.background is None:
+            result.background = conn.background
+        status, headers = result.status_code, result.raw_headers
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": result.body})
+        if result.background is not None:
+            await result.background()
+        return
+    await _send_result(route, conn, result)
+
+
+async def _run_solved(route: APIRoute, conn: Conn, plan: ExecPlan, body_plan: BodyPlan | None) -> None:
+    stack = AsyncExitStack() if plan.dependant.has_yield else None
+    try:
+        try:
+            body = await body_plan.read(conn) if body_plan is not None else None
+            result = await _execute(plan, conn, stack, body, route.sync_executor)
+        except BaseException as exc:
+            # yield dependencies see the error (and may replace it) before it is answered
+            if stack is not None and not await stack.__aexit__(type(exc), exc, exc.__traceback__):
+                raise
+            raise
+    except Exception as exc:
+        try:
+            await handle_exception(conn, exc)
+        finally:
+            if conn.form is not None:
+                await conn.form.close()  # spooled upload files, on a 422 too
+        return
+    try:
+        await _send_result(route, conn, result)
+    finally:
+        # FastAPI's default: clean-up of yield dependencies runs after the response is sent.
+        if stack is not None:
+            await stack.aclose()
+        if conn.form is not None:
+            await conn.form.close()  # spooled upload files
+
+
+async def _send_result(route: APIRoute, conn: Conn, result: Any) -> None:
+    scope, send = conn.scope, conn.send
+    if route._json and not isinstance(result, Response):
+        if route._response_plan is not None:
+            result = route._response_plan.serialize(result)
+        start, body = render_json(result, route.status_code, scope["method"] == "HEAD", conn.response)
+        await send(start)
+        await send(body)
+        if conn.background is not None:
+            await conn.background()
+        return
+    response = _response(route, conn, result)
+    await response(scope, conn.receive, send)
+
+
+def _response(route: APIRoute, conn: Conn, result: Any) -> Response:
+    """The handler's result as a ``Response`` object (what ``get_route_handler``'s handler returns)."""
+    background = conn.background
+    if isinstance(result, Response):
+        if background is not None and result.background is None:
+            result.background = background
+        return result
+    if route._response_plan is not None:
+        result = route._response_plan.serialize(result)
+    cls = route._response_class
+    if route._json:
+        # The bytes and headers the fast path sends, held by a response the caller may change.
+        start, body = render_json(result, route.status_code, conn.scope["method"] == "HEAD", conn.response)
+        response = cls.__new__(cls)
+        response.status_code = start["status"]
+        response.raw_headers = list(start["headers"])
+        response.body = body["body"]
+        response.background = background
+        return response
+    response = cls(result, status_code=route.status_code, background=background)
+    sub = conn.response
+    if sub is not None:
+        if sub.status_code is not None:
+            response.status_code = sub.status_code
+        response.raw_headers.extend(sub.raw_headers)
+    return response
+
+
+# --------------------------------------------------------------------------------------------------
+# HTTP routes through FastAPI's get_route_handler() hook
+
+
+def route_handler(route: APIRoute) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+    """FastAPI's ``APIRoute.get_route_handler()``: ``async def handler(request) -> Response``.
+
+    Errors (a 422's ``RequestValidationError``, ``HTTPException``...) are raised, for the wrappers
+    and then the app's handlers to see.  The body is read through ``request`` (``body()`` or
+    ``form()``), so a custom ``Request`` class can change it.
+    """
+
+    async def handler(request: Request) -> Response:
+        scope = request.scope
+        state = scope.get(_STATE)
+        if state is None:
+            raise RuntimeError(f"{route.name}: a route handler runs inside its route's ASGI app (route.app)")
+        conn, stack = state
+        conn.request = request  # Request parameters get the wrapper's request, as in FastAPI
+        plan, body_plan = _current(route, scope)
+        body = None
+        if body_plan is not None:
+            if body_plan.is_form:
+                conn.form = await request.form()
+            else:
+                conn.body = await request.body()
+            body = await body_plan.read(conn)
+        if not plan.dependant.has_yield:
+            stack = None
+        result = await _execute(plan, conn, stack, body, route.sync_executor)
+        return _response(route, conn, result)
+
+    return handler
+
+
+def hooked_app(route: APIRoute, handler: Callable[[Request], Awaitable[Response]]) -> ASGIApp:
+    """The ASGI app of a route whose class overrides ``get_route_handler()``: one ``Request``, the
+    hook's handler, its response sent, yield dependencies cleaned up after it, errors answered."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        conn = Conn(scope, receive, send)  # type: ignore[arg-type]
+        _, body_plan = _current(route, scope)
+        limited = _limited(conn, body_plan.max_size) if body_plan is not None else receive
+        request = Request(scope, limited, send)
+        stack = AsyncExitStack()
+        scope[_STATE] = (conn, stack)
+        try:
+            try:
+                response = await handler(request)
+            except BaseException as exc:
+                if not await stack.__aexit__(type(exc), exc, exc.__traceback__):
+                    raise
+                raise
+        except Exception as exc:
+            try:
+                await handle_exception(conn, exc)
+            finally:
+                if conn.form is not None:
+                    await conn.form.close()
+            return
+        try:
+            await response(scope, receive, send)
+        finally:
+            await stack.aclose()
+            if conn.form is not None:
+                await conn.form.close()
+
+    return app
+
+
+def _limited(conn: Conn, limit: int) -> Receive:
+    """``conn.receive`` refusing (413) a body over ``limit`` bytes, whoever reads it."""
+    declared = _declared_length(conn)
+    receive = conn.receive
+    size = 0
+
+    async def limited() -> Message:
+        nonlocal size
+        if declared is not None and declared > limit:
+            raise _too_large()
+        message = await receive()
+        size += len(message.get("body", b""))
+        if size > limit:
+            raise _too_large()
+        return message
+
+    return limited
+
+
+# --------------------------------------------------------------------------------------------------
+# WebSocket routes
+
+
+async def run_websocket(route: APIWebSocketRoute, scope: Scope, receive: Receive, send: Send) -> None:
+    """``APIWebSocketRoute.handle``: the endpoint with its parameters and dependencies solved.
+
+    A parameter that fails validation closes the socket with 1008 and the errors as the reason
+    (``WebSocketRequestValidationError``'s default handler), as FastAPI does.
+    """
+    conn = Conn(scope, receive, send)  # type: ignore[arg-type]
+    plan = route._current(scope)
+    stack = AsyncExitStack() if plan.dependant.has_yield else None
+    try:
+        try:
+            await _execute(plan, conn, stack, None, route.sync_executor, WebSocketRequestValidationError)
+        except BaseException as exc:
+            if stack is not None and not await stack.__aexit__(type(exc), exc, exc.__traceback__):
+                raise
+            raise
+    except Exception as exc:
+        await handle_exception(conn, exc)
+        return
+    if stack is not None:
+        await stack.aclose()
