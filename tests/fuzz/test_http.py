@@ -57,13 +57,13 @@ def _run(case: Case, loop: asyncio.AbstractEventLoop, problems: Problems) -> Non
     assert problems.seen == []
 
 
-@fuzz_settings(600)
+@fuzz_settings(1500)
 @given(case=drawn(build_case))
 def test_structured_requests(case: Case, loop: asyncio.AbstractEventLoop, problems: Problems) -> None:
     _run(case, loop, problems)
 
 
-@fuzz_settings(300)
+@fuzz_settings(800)
 @given(data=st.binary(max_size=600), cuts=st.lists(st.integers(0, 600), max_size=5),
        spin=st.booleans(), small=st.booleans())
 def test_random_bytes(data: bytes, cuts: list[int], spin: bool, small: bool,
@@ -71,7 +71,7 @@ def test_random_bytes(data: bytes, cuts: list[int], spin: bool, small: bool,
     _run(Case(data, [], [c for c in cuts if c < len(data)], spin, small), loop, problems)
 
 
-@fuzz_settings(300)
+@fuzz_settings(800)
 @given(prefix=st.sampled_from([b"GET / HTTP/1.1\r\nHost: a\r\n", b"POST /s HTTP/1.1\r\nHost: a\r\n"
                                b"Transfer-Encoding: chunked\r\n\r\n", b"GET /", b""]),
        data=st.binary(max_size=300), spin=st.booleans())
