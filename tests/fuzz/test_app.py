@@ -21,7 +21,7 @@ from ._routed import (
     call,
     check,
     make_app,
-    upstream_upload_leak_ignored,
+    upstream_upload_leak_closed,
 )
 
 
@@ -40,7 +40,7 @@ def loop() -> Iterator[asyncio.AbstractEventLoop]:
 
 
 def _run(app: Any, loop: asyncio.AbstractEventLoop, request: Request) -> Result:
-    with upstream_upload_leak_ignored(request):
+    with upstream_upload_leak_closed(request):
         result = loop.run_until_complete(call(app, request))
     check(request, result)
     return result

@@ -17,7 +17,7 @@ import pytest
 
 from ._kit import RandomSource, examples
 from ._protocol import Problems, build_case, check, run_case
-from ._routed import build_request, call, make_app, upstream_upload_leak_ignored
+from ._routed import build_request, call, make_app, upstream_upload_leak_closed
 from ._routed import check as check_app
 
 BATCH = examples(500)
@@ -93,7 +93,7 @@ def test_app_memory_is_bounded(loop: asyncio.AbstractEventLoop) -> None:
 
     def step() -> None:
         request = build_request(src)
-        with upstream_upload_leak_ignored(request):
+        with upstream_upload_leak_closed(request):
             result = loop.run_until_complete(call(app, request))
         check_app(request, result)
 
