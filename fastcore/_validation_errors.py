@@ -27,6 +27,7 @@ MSG: dict[str, str] = {
     "float_type": "Input should be a valid number",
     "float_parsing": "Input should be a valid number, unable to parse string as a number",
     "string_type": "Input should be a valid string",
+    "string_unicode": "Input should be a valid string, unable to parse raw data as a unicode string",
     "bool_type": "Input should be a valid boolean",
     "bool_parsing": "Input should be a valid boolean, unable to interpret input",
     "none_required": "Input should be None",

@@ -184,6 +184,10 @@ class Converter:
             return value, []
         except msgspec.ValidationError as exc:
             return None, self._explain(value, exc, loc)
+        except UnicodeEncodeError:
+            # A lone surrogate (which Python's JSON parser lets through) where msgspec needs UTF-8:
+            # a key, or text to parse as a datetime, UUID, bytes... pydantic's answer to such text.
+            return None, [_error("string_unicode", loc, value)]
 
     def _explain(self, value: Any, exc: msgspec.ValidationError, loc: tuple[Any, ...]) -> ErrorList:
         # Slow path, only for bodies that failed: list every error, not just msgspec's first.

@@ -2,9 +2,11 @@
 hypothesis-generated bodies against pydantic's verdict and errors, and a missing python-multipart."""
 
 import asyncio
+import datetime
 import decimal
 import json
 import sys
+import uuid
 from typing import Annotated, Any
 
 import msgspec
@@ -486,3 +488,20 @@ def test_optional_pydantic_body_with_a_model_default(embed: bool) -> None:
     assert client.post("/", content=null, headers=JSON).json() is None
     default = {"name": "d", "price": 1.0, "qty": 1, "tags": []}
     assert client.post("/", content=missing, headers=JSON).json() == default
+
+
+@pytest.mark.parametrize("raw", [b'{"when": "\\ud800"}', b'{"key": "x\\udc00"}'])
+def test_a_lone_surrogate_msgspec_cannot_take_is_a_422(raw: bytes) -> None:
+    class Event(msgspec.Struct):
+        when: datetime.datetime | None = None
+        key: uuid.UUID | None = None
+
+    app = FastCore()
+
+    @app.post("/event")
+    def event(e: Event) -> Any:
+        return 1
+
+    response = TestClient(app).post("/event", content=raw, headers=JSON)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["type"] == "string_unicode"

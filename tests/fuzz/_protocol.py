@@ -367,7 +367,10 @@ def run_case(case: Case, loop: asyncio.AbstractEventLoop) -> Outcome:
 
     limits = SMALL_LIMITS if case.small_limits else {}
     # No timeouts: time is not an input here, and the sweep timer would outlive the case.
-    config = HttpConfig(echo_app, loop, timeout_keep_alive=0, timeout_request_head=0, **limits)
+    config = HttpConfig(
+        echo_app, loop, timeout_keep_alive=0, timeout_request_head=0, timeout_request_body=0, timeout_send=0,
+        **limits,
+    )
     state = ServerState()
     proto = HttpProtocol(config, state)
     transport = FakeTransport(loop)
