@@ -24,11 +24,13 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 import queue
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import anyio.to_thread
 from anyio._backends._asyncio import AsyncIOBackend
 from anyio._core._eventloop import threadlocals
 from anyio.lowlevel import EventLoopToken
@@ -112,7 +114,11 @@ class SyncExecutor:
 
     async def run(self, func: Callable[..., T], *args: Any) -> T:
         """``func(*args)`` in a worker thread, in a copy of the caller's context."""
-        loop = asyncio.get_running_loop()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            # Not on asyncio (anyio's trio backend): anyio's own worker threads, as FastAPI uses.
+            return await anyio.to_thread.run_sync(functools.partial(func, *args))
         future: asyncio.Future[T] = loop.create_future()
         job = _Job(contextvars.copy_context(), func, args, loop, future)
         self._submit(job)

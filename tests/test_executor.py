@@ -386,3 +386,21 @@ def test_anyio_from_thread_needs_the_worker_token() -> None:
     thread.join(5)
     assert errors and "worker thread" in str(errors[0])
 
+
+
+def test_sync_callables_run_under_the_trio_backend() -> None:
+    # anyio's trio backend has no asyncio loop: sync work goes through anyio's own threads.
+    app = FastCore()
+    seen: list[bool] = []
+
+    def db() -> str:
+        seen.append(threading.current_thread() is not threading.main_thread())
+        return "session"
+
+    @app.get("/")
+    def handler(s: Annotated[str, Depends(db)]) -> dict[str, str]:
+        return {"db": s}
+
+    with TestClient(app, backend="trio") as client:
+        assert client.get("/").json() == {"db": "session"}
+    assert seen == [True]
