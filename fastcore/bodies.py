@@ -580,6 +580,23 @@ async def read_body(conn: Conn, limit: int) -> bytes:
     return body
 
 
+def received_body(conn: Conn) -> Any:
+    """The request body as FastAPI hands it to ``RequestValidationError.body``: the form, the parsed
+    JSON, else the raw bytes (None when nothing was read).  Slow path, for a 422 only."""
+    if conn.form is not None:
+        return conn.form
+    raw = conn.body
+    if not raw:
+        return None
+    content_type = conn.headers.get("content-type")
+    if _is_json(content_type[0] if content_type else None):
+        try:
+            return json.loads(raw)
+        except (ValueError, RecursionError):
+            return raw
+    return raw
+
+
 async def read_form(conn: Conn, limit: int) -> FormData:
     """Parse an urlencoded or multipart form through Starlette, within the body limit."""
     if conn.form is not None:

@@ -37,7 +37,7 @@ from starlette.websockets import WebSocket, WebSocketState
 
 from fastcore._params import Conn
 from fastcore._respond import render_json
-from fastcore.bodies import BodyPlan, _declared_length, _too_large
+from fastcore.bodies import BodyPlan, _declared_length, _too_large, received_body
 from fastcore.dependencies import CALL_ASYNC, CALL_SYNC, GEN_ASYNC, GEN_SYNC, Dependant
 from fastcore.exception_handlers import default_handlers
 from fastcore.exceptions import RequestValidationError, WebSocketRequestValidationError
@@ -538,6 +538,8 @@ async def _run_solved(route: APIRoute, conn: Conn, plan: ExecPlan, body_plan: Bo
                 raise
             raise
     except Exception as exc:
+        if body_plan is not None and type(exc) is RequestValidationError and exc.body is None:
+            exc.body = received_body(conn)  # FastAPI's ``exc.body``: what the client sent
         try:
             await handle_exception(conn, exc)
         finally:

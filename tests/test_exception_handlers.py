@@ -500,3 +500,44 @@ async def _send_get(app: Any, path: str, sent: list[Message]) -> None:
         "headers": [(b"host", b"testserver")], "client": ("127.0.0.1", 1234), "server": ("testserver", 80),
     }
     await app(scope, receive, send)
+
+
+def test_request_validation_error_carries_the_body_as_fastapi_s_does() -> None:
+    import fastapi
+    import fastapi.testclient
+    import pydantic
+
+    import fastcore
+    from fastcore.testclient import TestClient as FastCoreClient
+
+    class Item(pydantic.BaseModel):
+        title: str
+        size: int
+
+    def build(ns: Any, client_class: Any) -> Any:
+        app = ns.FastAPI()
+
+        @app.exception_handler(ns.exceptions.RequestValidationError)
+        async def handler(request: Any, exc: Any) -> Any:
+            return ns.responses.JSONResponse({"body": exc.body}, status_code=422)
+
+        @app.post("/items/")
+        async def create(item: Item, q: int = 0) -> Any:
+            return item
+
+        return client_class(app)
+
+    import fastapi.exceptions
+    import fastapi.responses
+
+    import fastcore.exceptions
+    import fastcore.responses
+
+    theirs = build(fastapi, fastapi.testclient.TestClient)
+    ours = build(fastcore, FastCoreClient)
+    cases = [("/items/", {"title": "towel", "size": "XL"}), ("/items/?q=x", {"title": "t", "size": 1})]
+    for url, body in cases:
+        expected = theirs.post(url, json=body)
+        actual = ours.post(url, json=body)
+        assert (actual.status_code, actual.json()) == (expected.status_code, expected.json())
+        assert actual.json() == {"body": body}
