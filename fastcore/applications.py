@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -18,6 +19,7 @@ from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
 from fastcore._respond import SendWatch
 from fastcore.datastructures import Default
 from fastcore.exception_handlers import default_handlers
+from fastcore.frontend import Fallback, resolve_check_dir
 from fastcore.middleware.errors import ServerErrorMiddleware
 from fastcore.openapi.docs import (
     CDN_ASSETS,
@@ -371,6 +373,19 @@ class FastCore(Starlette):
         self, path: str, name: str | None = None, *, dependencies: Sequence[Depends] | None = None
     ) -> Callable[[DecoratedCallable], DecoratedCallable]:
         return self.router.websocket(path, name, dependencies=dependencies)
+
+    def frontend(
+        self,
+        path: str,
+        *,
+        directory: str | os.PathLike[str],
+        fallback: Fallback = "auto",
+        check_dir: bool | Literal["auto"] = "auto",
+    ) -> None:
+        """Serve a static frontend build at ``path``, behind every other route (``fastcore.frontend``)."""
+        # Resolved here so that a development-mode warning points at the caller's line.
+        checked = resolve_check_dir(directory, check_dir, stacklevel=2)
+        self.router._add_frontend(path, directory, fallback, checked)
 
     def add_api_websocket_route(
         self, path: str, endpoint: Callable[..., Any], name: str | None = None, **kwargs: Any

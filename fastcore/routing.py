@@ -16,10 +16,12 @@ exception middleware on the hot path.
 
 from __future__ import annotations
 
+import copy
 import enum
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
-from typing import Any, TypeVar, cast
+from typing import Any, Literal, TypeVar, cast
 
 from starlette import routing
 from starlette._exception_handler import wrap_app_handling_exceptions
@@ -33,6 +35,7 @@ from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketClose, WebSocketState
 
 from fastcore import _route_table, _router
+from fastcore import frontend as _frontend
 from fastcore._params import Conn
 from fastcore._respond import render_json
 from fastcore.bodies import BodyPlan
@@ -483,6 +486,9 @@ class APIRouter(routing.Router):
         self._unplaced: list[routing.BaseRoute] = []
         self._indexed = -1
         self._shapes = _route_table.DuplicateIndex()
+        # Tried only when nothing else answered (no route, 405 or slash redirect): frontends.
+        self._low_priority_routes: list[routing.BaseRoute] = []
+        self._frontend_routes: _frontend.FrontendGroup | None = None
         for route in self.routes:
             _route_table.check(route)
             self._shapes.note(route, self.routes)
@@ -560,6 +566,13 @@ class APIRouter(routing.Router):
         match, child_scope = route.matches(scope)
         if match is routing.Match.NONE:
             return False
+        await self._run_route(route, child_scope, scope, receive, send)
+        return True
+
+    @staticmethod
+    async def _run_route(
+        route: routing.BaseRoute, child_scope: Scope, scope: Scope, receive: Receive, send: Send
+    ) -> None:
         scope["route"] = route
         scope.update(child_scope)
         if scope["type"] == "http":
@@ -568,7 +581,6 @@ class APIRouter(routing.Router):
             await handler(scope, receive, send)
         else:
             await route.handle(scope, receive, send)
-        return True
 
     async def _not_found(self, scope: Scope, receive: Receive, send: Send, method: str, path: str) -> None:
         for route in self._unplaced:
@@ -582,6 +594,12 @@ class APIRouter(routing.Router):
                 redirect_scope["path"] = full.rstrip("/") if full.endswith("/") else full + "/"
                 response = RedirectResponse(url=str(URL(scope=redirect_scope)))
                 await response(scope, receive, send)
+                return
+        if self._low_priority_routes:
+            chosen = _frontend.select(self._low_priority_routes, scope)
+            if chosen is not None:
+                route, _, child_scope = chosen
+                await self._run_route(route, child_scope, scope, receive, send)
                 return
         if self._custom_default:
             await self.default(scope, receive, send)
@@ -724,6 +742,39 @@ class APIRouter(routing.Router):
     def host(self, host: str, app: ASGIApp, name: str | None = None) -> None:
         self._register(routing.Host(host, app=app, name=name))
 
+    def frontend(
+        self,
+        path: str,
+        *,
+        directory: str | os.PathLike[str],
+        fallback: _frontend.Fallback = "auto",
+        check_dir: bool | Literal["auto"] = "auto",
+    ) -> None:
+        """Serve a static frontend build (``dist/``) at ``path``, behind every other route.
+
+        See ``fastcore.frontend``: files, then the ``404.html``/``index.html`` fallback, then 404.
+        ``check_dir="auto"`` checks the directory now unless ``FASTAPI_ENV=development``.
+        """
+        checked = _frontend.resolve_check_dir(directory, check_dir, stacklevel=2)
+        self._add_frontend(path, directory, fallback, checked)
+
+    def _add_frontend(
+        self, path: str, directory: str | os.PathLike[str], fallback: _frontend.Fallback, check_dir: bool
+    ) -> None:
+        normalized = _frontend.normalize_path(path)
+        if self._frontend_routes is None:
+            self._frontend_routes = _frontend.FrontendGroup(dependencies=self.dependencies)
+            self._low_priority_routes.append(self._frontend_routes)
+        self._frontend_routes.add_frontend_route(
+            _frontend.join_paths(self.prefix, normalized),
+            directory=directory,
+            fallback=fallback,
+            check_dir=check_dir,
+        )
+
+    def _mark_routes_changed(self) -> None:
+        """FastAPI's hook after editing the route lists by hand; ours are re-read on use."""
+
     def include_router(
         self,
         router: APIRouter,
@@ -802,6 +853,15 @@ class APIRouter(routing.Router):
                 self._register(routing.Mount(path, app=route.app, name=route.name))
             else:
                 self._register(route)
+        for low in router._low_priority_routes:
+            if isinstance(low, _frontend.FrontendGroup):
+                deps = [*self.dependencies, *(dependencies or []), *low.dependencies]
+                low = low.included(self.prefix + prefix, deps)
+            elif isinstance(low, routing.Route) and (self.prefix or prefix):
+                low = copy.copy(low)
+                low.path = self.prefix + prefix + low.path
+                low.path_regex, low.path_format, low.param_convertors = routing.compile_path(low.path)
+            self._low_priority_routes.append(low)
         default_lifespan = getattr(routing, "_DefaultLifespan", ())
         if not isinstance(router.lifespan_context, default_lifespan):
             # FastAPI merges an included router's lifespan into the app's; its state joins the app's.
