@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, Literal, TypeVar
 
@@ -32,7 +33,7 @@ from fastcore.openapi.docs import (
 from fastcore.openapi.utils import get_openapi
 from fastcore.params import Depends
 from fastcore.responses import JSONResponse
-from fastcore.routing import APIRoute, APIRouter, _exception_tables
+from fastcore.routing import _ON_EVENT_DEPRECATED, APIRoute, APIRouter, _exception_tables
 
 __all__ = ["DependencyOverrides", "FastCore"]
 
@@ -151,6 +152,8 @@ class FastCore(Starlette):
         webhooks: APIRouter | None = None,
         separate_input_output_schemas: bool = True,
         openapi_external_docs: dict[str, Any] | None = None,
+        on_startup: Sequence[Callable[[], Any]] | None = None,
+        on_shutdown: Sequence[Callable[[], Any]] | None = None,
         **extra: Any,
     ) -> None:
         handlers = default_handlers()
@@ -168,6 +171,8 @@ class FastCore(Starlette):
             include_in_schema=include_in_schema,
             generate_unique_id_function=generate_unique_id_function,
             max_body_size=max_body_size,
+            on_startup=on_startup,
+            on_shutdown=on_shutdown,
         )
         self.title = self.default_title if title is None else title
         self.summary = summary
@@ -373,6 +378,16 @@ class FastCore(Starlette):
         self, path: str, name: str | None = None, *, dependencies: Sequence[Depends] | None = None
     ) -> Callable[[DecoratedCallable], DecoratedCallable]:
         return self.router.websocket(path, name, dependencies=dependencies)
+
+    def websocket_route(
+        self, path: str, name: str | None = None
+    ) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        return self.router.websocket_route(path, name)
+
+    def on_event(self, event_type: str) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        """Deprecated in FastAPI (use ``lifespan=``), kept for ports: ``@app.on_event("startup")``."""
+        warnings.warn(_ON_EVENT_DEPRECATED, DeprecationWarning, stacklevel=2)
+        return self.router._event_decorator(event_type)
 
     def frontend(
         self,

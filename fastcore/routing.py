@@ -19,6 +19,7 @@ from __future__ import annotations
 import copy
 import enum
 import os
+import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any, Literal, TypeVar, cast
@@ -433,6 +434,39 @@ def _merge_lifespans(outer: Lifespan[Any], inner: Lifespan[Any]) -> Lifespan[Any
     return merged  # type: ignore[return-value]
 
 
+class _EventLifespan:
+    """The lifespan of a router given no ``lifespan=``: its ``on_startup`` / ``on_shutdown`` handlers.
+
+    Starlette 1.x dropped them; FastAPI keeps them, calling sync handlers on the loop, as here.
+    """
+
+    def __init__(self, router: APIRouter) -> None:
+        self._router = router
+
+    def __call__(self, app: object) -> _EventLifespan:
+        return self
+
+    async def __aenter__(self) -> None:
+        await _run_handlers(self._router.on_startup)
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await _run_handlers(self._router.on_shutdown)
+
+
+async def _run_handlers(handlers: list[Callable[[], Any]]) -> None:
+    for handler in handlers:
+        if is_async_callable(handler):
+            await handler()
+        else:
+            handler()
+
+
+_ON_EVENT_DEPRECATED = (
+    "on_event is deprecated, use lifespan event handlers instead. "
+    "Read more about it in the FastAPI docs for Lifespan Events: https://fastapi.tiangolo.com/advanced/events/"
+)
+
+
 def _docstring(endpoint: Callable[..., Any]) -> str | None:
     import inspect
 
@@ -464,8 +498,14 @@ class APIRouter(routing.Router):
         include_in_schema: bool = True,
         generate_unique_id_function: Callable[[APIRoute], str] | None = None,
         max_body_size: int | None = None,
+        on_startup: Sequence[Callable[[], Any]] | None = None,
+        on_shutdown: Sequence[Callable[[], Any]] | None = None,
     ) -> None:
         super().__init__(routes=routes, redirect_slashes=redirect_slashes, default=default, lifespan=lifespan)
+        self.on_startup: list[Callable[[], Any]] = list(on_startup or [])
+        self.on_shutdown: list[Callable[[], Any]] = list(on_shutdown or [])
+        if lifespan is None:
+            self.lifespan_context = _EventLifespan(self)
         if prefix:
             if not prefix.startswith("/") or prefix.endswith("/"):
                 raise FastCoreError("a router prefix must start with '/' and not end with '/'")
@@ -736,6 +776,48 @@ class APIRouter(routing.Router):
     ) -> None:
         self._register(routing.WebSocketRoute(path, endpoint, name=name))
 
+    def route(
+        self,
+        path: str,
+        methods: Collection[str] | None = None,
+        name: str | None = None,
+        include_in_schema: bool = True,
+    ) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        def decorator(func: DecoratedCallable) -> DecoratedCallable:
+            self.add_route(path, func, methods=methods, name=name, include_in_schema=include_in_schema)
+            return func
+
+        return decorator
+
+    def websocket_route(
+        self, path: str, name: str | None = None
+    ) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        def decorator(func: DecoratedCallable) -> DecoratedCallable:
+            self.add_websocket_route(path, func, name=name)
+            return func
+
+        return decorator
+
+    def add_event_handler(self, event_type: str, func: Callable[[], Any]) -> None:
+        """A ``startup`` or ``shutdown`` handler; run only while the router has no ``lifespan=``."""
+        if event_type not in ("startup", "shutdown"):
+            raise AssertionError(f"event_type must be 'startup' or 'shutdown', not {event_type!r}")
+        (self.on_startup if event_type == "startup" else self.on_shutdown).append(func)
+
+    def on_event(self, event_type: str) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        """Deprecated in FastAPI (use ``lifespan=``), kept for ports: ``@router.on_event("startup")``."""
+        warnings.warn(_ON_EVENT_DEPRECATED, DeprecationWarning, stacklevel=2)
+        return self._event_decorator(event_type)
+
+    def _event_decorator(self, event_type: str) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        """``on_event`` without its deprecation warning (for ``FastCore.on_event``, which warns)."""
+
+        def decorator(func: DecoratedCallable) -> DecoratedCallable:
+            self.add_event_handler(event_type, func)
+            return func
+
+        return decorator
+
     def mount(self, path: str, app: ASGIApp, name: str | None = None) -> None:
         self._register(routing.Mount(path, app=app, name=name))
 
@@ -862,13 +944,23 @@ class APIRouter(routing.Router):
                 low.path = self.prefix + prefix + low.path
                 low.path_regex, low.path_format, low.param_convertors = routing.compile_path(low.path)
             self._low_priority_routes.append(low)
-        default_lifespan = getattr(routing, "_DefaultLifespan", ())
-        if not isinstance(router.lifespan_context, default_lifespan):
-            # FastAPI merges an included router's lifespan into the app's; its state joins the app's.
-            if isinstance(self.lifespan_context, default_lifespan):
-                self.lifespan_context = router.lifespan_context
-            else:
-                self.lifespan_context = _merge_lifespans(self.lifespan_context, router.lifespan_context)
+        self._include_lifespan(router)
+
+    def _include_lifespan(self, router: APIRouter) -> None:
+        """FastAPI merges an included router's lifespan into ours (its state joins ours); its
+        ``on_startup``/``on_shutdown`` handlers join ours, so each runs once, in include order."""
+        handled = isinstance(self.lifespan_context, _EventLifespan)
+        if handled:
+            self.on_startup.extend(router.on_startup)
+            self.on_shutdown.extend(router.on_shutdown)
+        inner = router.lifespan_context
+        if isinstance(inner, _EventLifespan):
+            # Under a lifespan of ours, the router's handlers still run (FastAPI's order: after it).
+            if handled or not (router.on_startup or router.on_shutdown):
+                return
+        elif isinstance(inner, getattr(routing, "_DefaultLifespan", ())):
+            return
+        self.lifespan_context = _merge_lifespans(self.lifespan_context, inner)
 
     # -- WebSockets --------------------------------------------------------------------------------
 
