@@ -71,11 +71,12 @@ def _conn(scope: Scope, receive: Receive, send: Send) -> Conn:
 
 
 def _resolve(*candidates: Any) -> Any:
-    """The first explicitly given value, else the innermost default."""
+    """The first explicitly given value, else the innermost default — still a placeholder, so that
+    an ``include_router(default_response_class=...)`` further out can fill it (FastAPI's order)."""
     for value in candidates:
         if not isinstance(value, DefaultPlaceholder):
             return value
-    return candidates[0].value
+    return candidates[0]
 
 
 def _exception_tables(handlers: dict[Any, Any]) -> tuple[dict[Any, Any], dict[int, Any]]:

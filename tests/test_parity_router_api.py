@@ -178,3 +178,41 @@ def test_handlers_beside_a_lifespan() -> None:
 def test_add_event_handler_rejects_other_events(ns: SimpleNamespace) -> None:
     with pytest.raises(AssertionError):
         ns.module.APIRouter().add_event_handler("teardown", lambda: None)
+
+
+# -- default_response_class: route > innermost include > router > outer includes > app ------------
+
+
+def test_default_response_class_override_order() -> None:
+    def run(ns: SimpleNamespace) -> list[Any]:
+        module, responses = ns.module, ns.responses
+
+        class Marked(responses.JSONResponse):  # type: ignore[name-defined,misc]
+            media_type = "application/x-marked"
+
+        def routes(router: Any, text: str) -> None:
+            router.add_api_route("/", lambda: text)
+            router.add_api_route("/html", lambda: text, response_class=responses.HTMLResponse)
+
+        app = module.FastAPI(default_response_class=Marked)
+        plain, inner, innermost, own = (module.APIRouter() for _ in range(4))
+        styled = module.APIRouter(default_response_class=responses.PlainTextResponse)
+        for router, text in ((plain, "plain"), (inner, "inner"), (innermost, "innermost"), (own, "own")):
+            routes(router, text)
+        routes(styled, "styled")
+        routes(app.router, "app")
+        inner.include_router(innermost, prefix="/m", default_response_class=responses.HTMLResponse)
+        plain.include_router(inner, prefix="/i")
+        plain.include_router(styled, prefix="/s", default_response_class=responses.HTMLResponse)
+        app.include_router(plain, prefix="/p", default_response_class=responses.PlainTextResponse)
+        app.include_router(own, prefix="/o")
+        client = ns.TestClient(app)
+        seen = []
+        for path in ("/", "/p", "/p/i", "/p/i/m", "/p/s", "/o"):
+            for leaf in ("/", "/html"):
+                url = path.rstrip("/") + leaf if leaf != "/" else path.rstrip("/") + "/"
+                response = client.get(url)
+                seen.append((url, response.status_code, response.headers["content-type"], response.text))
+        return seen
+
+    on_both(run)
