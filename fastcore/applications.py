@@ -18,7 +18,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
 
 from fastcore._respond import SendWatch
-from fastcore.datastructures import Default
+from fastcore.datastructures import Default, DefaultPlaceholder
 from fastcore.exception_handlers import default_handlers
 from fastcore.frontend import Fallback, resolve_check_dir
 from fastcore.middleware.errors import ServerErrorMiddleware
@@ -154,6 +154,7 @@ class FastCore(Starlette):
         openapi_external_docs: dict[str, Any] | None = None,
         on_startup: Sequence[Callable[[], Any]] | None = None,
         on_shutdown: Sequence[Callable[[], Any]] | None = None,
+        strict_content_type: bool | DefaultPlaceholder[bool] = Default(True),
         **extra: Any,
     ) -> None:
         handlers = default_handlers()
@@ -173,6 +174,7 @@ class FastCore(Starlette):
             max_body_size=max_body_size,
             on_startup=on_startup,
             on_shutdown=on_shutdown,
+            strict_content_type=strict_content_type,
         )
         self.title = self.default_title if title is None else title
         self.summary = summary

@@ -159,6 +159,7 @@ class APIRoute(routing.Route):
         generate_unique_id_function: Callable[[APIRoute], str] | None = None,
         max_body_size: int | None = None,
         response_model_validate: bool = True,
+        strict_content_type: bool | DefaultPlaceholder[bool] = Default(True),
     ) -> None:
         if not path.startswith("/"):
             raise FastCoreError(f"route paths must start with '/': {path!r}")
@@ -207,8 +208,11 @@ class APIRoute(routing.Route):
                 validate=response_model_validate,
             )
         self.max_body_size = max_body_size
+        self.strict_content_type = strict_content_type
+        strict = strict_content_type
+        self._strict: bool = strict.value if isinstance(strict, DefaultPlaceholder) else strict
         self.dependant = build_dependant(endpoint, path=path, extra=self.dependencies)
-        self.body_plan = route_body_plan(self.dependant, max_size=max_body_size, where=self._where())
+        self.body_plan = self._body_plan(self.dependant)
         if self.dependant.kind not in (CALL_ASYNC, CALL_SYNC):
             raise FastCoreError(f"{name or endpoint!r}: a route handler cannot be a generator")
         self._overridden: tuple[Any, ...] | None = None
@@ -219,9 +223,14 @@ class APIRoute(routing.Route):
         """The plan with ``app.dependency_overrides`` applied; rebuilt only when they change."""
         cached = _replan(self._overridden, overrides, self.endpoint, self.path, self.dependencies)
         if cached is not self._overridden:
-            plan = route_body_plan(cached[1], max_size=self.max_body_size, where=self._where())
+            plan = self._body_plan(cached[1])
             cached = self._overridden = (*cached, plan)
         return cached[1], cached[2]
+
+    def _body_plan(self, dependant: Dependant) -> BodyPlan | None:
+        return route_body_plan(
+            dependant, max_size=self.max_body_size, where=self._where(), strict_content_type=self._strict
+        )
 
     def _where(self) -> str:
         return f"{sorted(self.methods or ())} {self.path}"
@@ -501,8 +510,10 @@ class APIRouter(routing.Router):
         max_body_size: int | None = None,
         on_startup: Sequence[Callable[[], Any]] | None = None,
         on_shutdown: Sequence[Callable[[], Any]] | None = None,
+        strict_content_type: bool | DefaultPlaceholder[bool] = Default(True),
     ) -> None:
         super().__init__(routes=routes, redirect_slashes=redirect_slashes, default=default, lifespan=lifespan)
+        self.strict_content_type = strict_content_type
         self.on_startup: list[Callable[[], Any]] = list(on_startup or [])
         self.on_shutdown: list[Callable[[], Any]] = list(on_shutdown or [])
         if lifespan is None:
@@ -682,6 +693,7 @@ class APIRouter(routing.Router):
         generate_unique_id_function: Callable[[APIRoute], str] | None = None,
         max_body_size: int | None = None,
         response_model_validate: bool = True,
+        strict_content_type: bool | DefaultPlaceholder[bool] = Default(True),
     ) -> None:
         route_class = route_class_override or self.route_class
         # An OpenAPI callback is documented at a runtime expression (``{$request.body#/url}/...``),
@@ -715,6 +727,7 @@ class APIRouter(routing.Router):
             generate_unique_id_function=generate_unique_id_function or self.generate_unique_id_function,
             max_body_size=max_body_size if max_body_size is not None else self.max_body_size,
             response_model_validate=response_model_validate,
+            strict_content_type=_resolve(strict_content_type, self.strict_content_type),
         )
         if expression:
             route.path = route.path_format = path
@@ -911,6 +924,7 @@ class APIRouter(routing.Router):
                     if route.max_body_size is not None
                     else router.max_body_size,
                     response_model_validate=route.response_model_validate,
+                    strict_content_type=_resolve(route.strict_content_type, router.strict_content_type),
                 )
             elif isinstance(route, routing.Route):
                 methods = sorted(route.methods or ()) or None

@@ -216,3 +216,64 @@ def test_default_response_class_override_order() -> None:
         return seen
 
     on_both(run)
+
+
+# -- strict_content_type: a body without a Content-Type is JSON only where lax ----------------------
+
+
+def test_strict_content_type_levels_and_content_types() -> None:
+    def run(ns: SimpleNamespace) -> list[Any]:
+        module = ns.module
+        app = module.FastAPI(strict_content_type=False)
+        strict = module.APIRouter(prefix="/strict", strict_content_type=True)
+        default = module.APIRouter(prefix="/default")
+        lax_inside = module.APIRouter(prefix="/lax", strict_content_type=False)
+
+        def echo(data: dict[str, int]) -> dict[str, int]:
+            return data
+
+        def echo_text(text: str = module.Body()) -> str:
+            return text
+
+        for router in (strict, default, lax_inside, app.router):
+            router.add_api_route("/items", echo, methods=["POST"])
+            router.add_api_route("/text", echo_text, methods=["POST"])
+        strict.add_api_route("/route-lax", echo, methods=["POST"], strict_content_type=False)
+        strict.include_router(lax_inside)
+        outer = module.APIRouter(prefix="/outer")
+        outer.include_router(strict)
+        outer.include_router(default)
+        app.include_router(outer)
+        client = ns.TestClient(app)
+        seen = []
+        paths = ["/items", "/text"]
+        for prefix in ("/outer/strict", "/outer/default", "/outer/strict/lax"):
+            paths += [prefix + "/items", prefix + "/text"]
+        paths.append("/outer/strict/route-lax")
+        for path in paths:
+            for headers in (
+                {},
+                {"content-type": ""},
+                {"content-type": "application/json"},
+                {"content-type": "application/problem+json; charset=utf-8"},
+                {"content-type": "text/plain"},
+            ):
+                for body in (b'{"a": 1}', b'"hello"', b"not json", b""):
+                    response = client.post(path, content=body, headers=headers)
+                    seen.append((path, headers, body, response.status_code, response.json()))
+        return seen
+
+    expected, actual = run(FASTAPI), run(FASTCORE)
+    for want, got in zip(expected, actual, strict=True):
+        assert got[:4] == want[:4], (want, got)
+        if want[3] == 200:
+            assert got[4] == want[4], (want, got)
+        else:  # error types and locations (the wording of a few messages is _params' own)
+            assert _shape(got[4]) == _shape(want[4]), (want, got)
+
+
+def _shape(body: Any) -> Any:
+    detail = body.get("detail") if isinstance(body, dict) else body
+    if isinstance(detail, list):
+        return [(e["type"], tuple(e["loc"])) for e in detail]
+    return detail
