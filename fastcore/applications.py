@@ -159,7 +159,8 @@ class FastCore(Starlette):
     ) -> None:
         handlers = default_handlers()
         handlers.update(exception_handlers or {})
-        super().__init__(debug=debug, middleware=middleware, exception_handlers=handlers, lifespan=lifespan)
+        # The lifespan is the router's (which also takes generator functions, as FastAPI does).
+        super().__init__(debug=debug, middleware=middleware, exception_handlers=handlers)
         self.router: APIRouter = APIRouter(
             routes=routes,
             redirect_slashes=redirect_slashes,

@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import copy
 import enum
+import inspect
 import os
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from typing import Any, Literal, TypeVar, cast
 
 from starlette import routing
@@ -444,6 +445,23 @@ def _merge_lifespans(outer: Lifespan[Any], inner: Lifespan[Any]) -> Lifespan[Any
     return merged  # type: ignore[return-value]
 
 
+def _lifespan_of(lifespan: Any) -> Lifespan[Any] | None:
+    """FastAPI takes a plain (async) generator function as ``lifespan=`` (Starlette deprecates it)."""
+    if inspect.isasyncgenfunction(lifespan):
+        return asynccontextmanager(lifespan)
+    if inspect.isgeneratorfunction(lifespan):
+        enter = contextmanager(lifespan)
+
+        @asynccontextmanager
+        async def run(app: Any) -> AsyncIterator[Any]:
+            # On the loop, as Starlette's own wrapper ran it: a sync lifespan must not block long.
+            with enter(app) as state:
+                yield state
+
+        return run
+    return cast(Lifespan[Any] | None, lifespan)
+
+
 class _EventLifespan:
     """The lifespan of a router given no ``lifespan=``: its ``on_startup`` / ``on_shutdown`` handlers.
 
@@ -512,6 +530,7 @@ class APIRouter(routing.Router):
         on_shutdown: Sequence[Callable[[], Any]] | None = None,
         strict_content_type: bool | DefaultPlaceholder[bool] = Default(True),
     ) -> None:
+        lifespan = _lifespan_of(lifespan)
         super().__init__(routes=routes, redirect_slashes=redirect_slashes, default=default, lifespan=lifespan)
         self.strict_content_type = strict_content_type
         self.on_startup: list[Callable[[], Any]] = list(on_startup or [])

@@ -3,7 +3,8 @@
 ``websocket_route`` / ``route`` decorators, ``on_event`` / ``on_startup=`` / ``on_shutdown=`` handlers.
 """
 
-from collections.abc import AsyncIterator, Callable
+import warnings
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from types import SimpleNamespace
 from typing import Any
@@ -277,3 +278,39 @@ def _shape(body: Any) -> Any:
     if isinstance(detail, list):
         return [(e["type"], tuple(e["loc"])) for e in detail]
     return detail
+
+
+# -- lifespan= as a plain (async) generator function -----------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_generator_function_lifespans(kind: str) -> None:
+    def run(ns: SimpleNamespace) -> list[Any]:
+        log: list[Any] = []
+
+        def sync_lifespan(app: Any) -> Iterator[dict[str, int]]:
+            log.append("in")
+            yield {"answer": 42}
+            log.append("out")
+
+        async def async_lifespan(app: Any) -> AsyncIterator[dict[str, int]]:
+            log.append("in")
+            yield {"answer": 42}
+            log.append("out")
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")  # FastAPI takes them without Starlette's deprecation
+            app = ns.module.FastAPI(lifespan=sync_lifespan if kind == "sync" else async_lifespan)
+            router = ns.module.APIRouter(lifespan=sync_lifespan if kind == "sync" else async_lifespan)
+        log.append([str(w.message) for w in caught])
+
+        @app.get("/")
+        def root(request: ns.module.Request) -> dict[str, int]:
+            return {"answer": request.state.answer}
+
+        app.include_router(router)
+        with ns.TestClient(app) as client:
+            log.append(client.get("/").json())
+        return log
+
+    on_both(run)
