@@ -39,8 +39,8 @@ from starlette.routing import BaseRoute, Match, NoMatchFound
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
-from fastcore._params import Conn
-from fastcore.dependencies import Dependant, build_dependant, solve
+from fastcore._params import Conn, missing_error
+from fastcore.dependencies import Dependant, build_dependant, route_body_plan, solve
 from fastcore.exceptions import RequestValidationError
 from fastcore.params import Depends
 
@@ -274,6 +274,7 @@ class FrontendGroup(BaseRoute):
         self.routes: list[FrontendRoute] = []
         self.dependencies: list[Depends] = list(dependencies or [])
         self.dependant: Dependant = build_dependant(_no_endpoint, path="", extra=self.dependencies)
+        self._body = _no_body(self.dependant)
         self._overridden: tuple[Any, ...] | None = None
 
     def add_frontend_route(
@@ -324,7 +325,8 @@ class FrontendGroup(BaseRoute):
         conn = Conn(scope, receive, send)  # type: ignore[arg-type]
         async with AsyncExitStack() as stack:
             errors: list[Any] = []
-            await solve(dependant, conn, {}, errors, {}, stack if dependant.has_yield else None)
+            body = self._body if dependant is self.dependant else _no_body(dependant)
+            await solve(dependant, conn, {}, errors, {}, stack if dependant.has_yield else None, body)
             if errors:
                 raise RequestValidationError(errors)
             response = await route.app.respond(_relative_of(scope, route), scope)
@@ -349,6 +351,22 @@ class FrontendGroup(BaseRoute):
 
     def url_path_for(self, name: str, /, **path_params: Any) -> Any:
         raise NoMatchFound(name, path_params)
+
+
+def _no_body(dependant: Dependant) -> tuple[dict[str, Any], dict[str, list[Any]]] | None:
+    """A frontend reads no request body (FastAPI's too): body parameters of its dependencies are
+    missing — a 422 when required, their defaults otherwise."""
+    plan = route_body_plan(dependant, max_size=None, where="frontend dependencies")
+    if plan is None:
+        return None
+    values: dict[str, Any] = {}
+    errors: dict[str, list[Any]] = {}
+    for param in plan.params:
+        if param.required:
+            errors[param.name] = [missing_error(("body",) if plan.single else ("body", param.alias))]
+        else:
+            values[param.name] = param.make_default()
+    return values, errors
 
 
 def _frontend_specificity(child_scope: Scope) -> int | None:

@@ -369,3 +369,29 @@ def test_development_mode_warns_at_the_callers_line(tmp_path: Path, monkeypatch:
             make().frontend("/", directory=tmp_path / "missing")
         assert [w.filename for w in caught] == [__file__], make
         assert str(tmp_path / "missing") in str(caught[0].message)
+
+
+def test_frontend_dependencies_read_no_body(dist: Path) -> None:
+    def build(ns: SimpleNamespace, root: Path) -> Any:
+        module = ns.module
+
+        def needs_body(x: int = module.Body(embed=True)) -> int:
+            return x
+
+        def optional_body(response: module.Response, y: int = module.Body(10)) -> None:
+            response.headers["x-dep"] = str(y)
+
+        router = module.APIRouter(dependencies=[module.Depends(needs_body)])
+        router.frontend("/", directory=root)
+        app = ns.App(dependencies=[module.Depends(optional_body)])
+        app.frontend("/", directory=root)
+        app.include_router(router, prefix="/strict")
+        return app
+
+    json = {"content-type": "application/json"}
+    apps = both(build, dist)
+    for path in ("/", "/strict/"):
+        for body in (b'{"x": 1, "y": 2}', b"2", b""):
+            expected = FASTAPI.TestClient(apps[0]).request("GET", path, content=body, headers=json)
+            actual = FASTCORE.TestClient(apps[1]).request("GET", path, content=body, headers=json)
+            assert_same(expected, actual)
