@@ -21,6 +21,7 @@ from fastcore._respond import SendWatch
 from fastcore.datastructures import Default, DefaultPlaceholder
 from fastcore.exception_handlers import default_handlers
 from fastcore.frontend import Fallback, resolve_check_dir
+from fastcore.lifespans import ON_EVENT_DEPRECATED
 from fastcore.middleware.errors import ServerErrorMiddleware
 from fastcore.openapi.docs import (
     CDN_ASSETS,
@@ -33,7 +34,7 @@ from fastcore.openapi.docs import (
 from fastcore.openapi.utils import get_openapi
 from fastcore.params import Depends
 from fastcore.responses import JSONResponse
-from fastcore.routing import _ON_EVENT_DEPRECATED, APIRoute, APIRouter, _exception_tables
+from fastcore.routing import APIRoute, APIRouter, _exception_tables
 
 __all__ = ["DependencyOverrides", "FastCore"]
 
@@ -389,7 +390,7 @@ class FastCore(Starlette):
 
     def on_event(self, event_type: str) -> Callable[[DecoratedCallable], DecoratedCallable]:
         """Deprecated in FastAPI (use ``lifespan=``), kept for ports: ``@app.on_event("startup")``."""
-        warnings.warn(_ON_EVENT_DEPRECATED, DeprecationWarning, stacklevel=2)
+        warnings.warn(ON_EVENT_DEPRECATED, DeprecationWarning, stacklevel=2)
         return self.router._event_decorator(event_type)
 
     def frontend(

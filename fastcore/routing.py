@@ -18,11 +18,10 @@ from __future__ import annotations
 
 import copy
 import enum
-import inspect
 import os
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
-from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any, Literal, TypeVar, cast
 
 from starlette import routing
@@ -38,6 +37,7 @@ from starlette.websockets import WebSocket, WebSocketClose, WebSocketState
 
 from fastcore import _route_table, _router
 from fastcore import frontend as _frontend
+from fastcore import lifespans as _lifespans
 from fastcore._params import Conn
 from fastcore._respond import render_json
 from fastcore.bodies import BodyPlan
@@ -445,56 +445,6 @@ def _merge_lifespans(outer: Lifespan[Any], inner: Lifespan[Any]) -> Lifespan[Any
     return merged  # type: ignore[return-value]
 
 
-def _lifespan_of(lifespan: Any) -> Lifespan[Any] | None:
-    """FastAPI takes a plain (async) generator function as ``lifespan=`` (Starlette deprecates it)."""
-    if inspect.isasyncgenfunction(lifespan):
-        return asynccontextmanager(lifespan)
-    if inspect.isgeneratorfunction(lifespan):
-        enter = contextmanager(lifespan)
-
-        @asynccontextmanager
-        async def run(app: Any) -> AsyncIterator[Any]:
-            # On the loop, as Starlette's own wrapper ran it: a sync lifespan must not block long.
-            with enter(app) as state:
-                yield state
-
-        return run
-    return cast(Lifespan[Any] | None, lifespan)
-
-
-class _EventLifespan:
-    """The lifespan of a router given no ``lifespan=``: its ``on_startup`` / ``on_shutdown`` handlers.
-
-    Starlette 1.x dropped them; FastAPI keeps them, calling sync handlers on the loop, as here.
-    """
-
-    def __init__(self, router: APIRouter) -> None:
-        self._router = router
-
-    def __call__(self, app: object) -> _EventLifespan:
-        return self
-
-    async def __aenter__(self) -> None:
-        await _run_handlers(self._router.on_startup)
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await _run_handlers(self._router.on_shutdown)
-
-
-async def _run_handlers(handlers: list[Callable[[], Any]]) -> None:
-    for handler in handlers:
-        if is_async_callable(handler):
-            await handler()
-        else:
-            handler()
-
-
-_ON_EVENT_DEPRECATED = (
-    "on_event is deprecated, use lifespan event handlers instead. "
-    "Read more about it in the FastAPI docs for Lifespan Events: https://fastapi.tiangolo.com/advanced/events/"
-)
-
-
 def _docstring(endpoint: Callable[..., Any]) -> str | None:
     import inspect
 
@@ -530,13 +480,13 @@ class APIRouter(routing.Router):
         on_shutdown: Sequence[Callable[[], Any]] | None = None,
         strict_content_type: bool | DefaultPlaceholder[bool] = Default(True),
     ) -> None:
-        lifespan = _lifespan_of(lifespan)
+        lifespan = _lifespans.from_function(lifespan)
         super().__init__(routes=routes, redirect_slashes=redirect_slashes, default=default, lifespan=lifespan)
         self.strict_content_type = strict_content_type
         self.on_startup: list[Callable[[], Any]] = list(on_startup or [])
         self.on_shutdown: list[Callable[[], Any]] = list(on_shutdown or [])
         if lifespan is None:
-            self.lifespan_context = _EventLifespan(self)
+            self.lifespan_context = _lifespans.EventLifespan(self)
         if prefix:
             if not prefix.startswith("/") or prefix.endswith("/"):
                 raise FastCoreError("a router prefix must start with '/' and not end with '/'")
@@ -839,7 +789,7 @@ class APIRouter(routing.Router):
 
     def on_event(self, event_type: str) -> Callable[[DecoratedCallable], DecoratedCallable]:
         """Deprecated in FastAPI (use ``lifespan=``), kept for ports: ``@router.on_event("startup")``."""
-        warnings.warn(_ON_EVENT_DEPRECATED, DeprecationWarning, stacklevel=2)
+        warnings.warn(_lifespans.ON_EVENT_DEPRECATED, DeprecationWarning, stacklevel=2)
         return self._event_decorator(event_type)
 
     def _event_decorator(self, event_type: str) -> Callable[[DecoratedCallable], DecoratedCallable]:
@@ -983,12 +933,12 @@ class APIRouter(routing.Router):
     def _include_lifespan(self, router: APIRouter) -> None:
         """FastAPI merges an included router's lifespan into ours (its state joins ours); its
         ``on_startup``/``on_shutdown`` handlers join ours, so each runs once, in include order."""
-        handled = isinstance(self.lifespan_context, _EventLifespan)
+        handled = isinstance(self.lifespan_context, _lifespans.EventLifespan)
         if handled:
             self.on_startup.extend(router.on_startup)
             self.on_shutdown.extend(router.on_shutdown)
         inner = router.lifespan_context
-        if isinstance(inner, _EventLifespan):
+        if isinstance(inner, _lifespans.EventLifespan):
             # Under a lifespan of ours, the router's handlers still run (FastAPI's order: after it).
             if handled or not (router.on_startup or router.on_shutdown):
                 return
