@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import itertools
+import os
+import warnings
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -16,9 +18,11 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
 
 from fastcore._respond import SendWatch
-from fastcore.datastructures import Default
+from fastcore.datastructures import Default, DefaultPlaceholder
 from fastcore.exception_handlers import default_handlers
 from fastcore.executor import exception_tables
+from fastcore.frontend import Fallback, resolve_check_dir
+from fastcore.lifespans import ON_EVENT_DEPRECATED
 from fastcore.middleware.errors import ServerErrorMiddleware
 from fastcore.openapi.docs import (
     CDN_ASSETS,
@@ -154,11 +158,15 @@ class FastCore(Starlette):
         route_class: type[APIRoute] = APIRoute,
         run_sync_inline: bool = False,
         thread_limit: int = DEFAULT_THREAD_LIMIT,
+        on_startup: Sequence[Callable[[], Any]] | None = None,
+        on_shutdown: Sequence[Callable[[], Any]] | None = None,
+        strict_content_type: bool | DefaultPlaceholder[bool] = Default(True),
         **extra: Any,
     ) -> None:
         handlers = default_handlers()
         handlers.update(exception_handlers or {})
-        super().__init__(debug=debug, middleware=middleware, exception_handlers=handlers, lifespan=lifespan)
+        # The lifespan is the router's (which also takes generator functions, as FastAPI does).
+        super().__init__(debug=debug, middleware=middleware, exception_handlers=handlers)
         self.router: APIRouter = APIRouter(
             routes=routes,
             redirect_slashes=redirect_slashes,
@@ -174,6 +182,9 @@ class FastCore(Starlette):
             route_class=route_class,
             run_sync_inline=run_sync_inline,
             thread_limit=thread_limit,
+            on_startup=on_startup,
+            on_shutdown=on_shutdown,
+            strict_content_type=strict_content_type,
         )
         self.title = self.default_title if title is None else title
         self.summary = summary
@@ -379,6 +390,29 @@ class FastCore(Starlette):
         self, path: str, name: str | None = None, *, dependencies: Sequence[Depends] | None = None
     ) -> Callable[[DecoratedCallable], DecoratedCallable]:
         return self.router.websocket(path, name, dependencies=dependencies)
+
+    def websocket_route(
+        self, path: str, name: str | None = None
+    ) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        return self.router.websocket_route(path, name)
+
+    def on_event(self, event_type: str) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        """Deprecated in FastAPI (use ``lifespan=``), kept for ports: ``@app.on_event("startup")``."""
+        warnings.warn(ON_EVENT_DEPRECATED, DeprecationWarning, stacklevel=2)
+        return self.router._event_decorator(event_type)
+
+    def frontend(
+        self,
+        path: str,
+        *,
+        directory: str | os.PathLike[str],
+        fallback: Fallback = "auto",
+        check_dir: bool | Literal["auto"] = "auto",
+    ) -> None:
+        """Serve a static frontend build at ``path``, behind every other route (``fastcore.frontend``)."""
+        # Resolved here so that a development-mode warning points at the caller's line.
+        checked = resolve_check_dir(directory, check_dir, stacklevel=2)
+        self.router._add_frontend(path, directory, fallback, checked)
 
     def add_api_websocket_route(
         self, path: str, endpoint: Callable[..., Any], name: str | None = None, **kwargs: Any

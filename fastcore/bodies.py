@@ -309,8 +309,12 @@ def _is_json(content_type: str | None) -> bool:
 class BodyPlan:
     """How one route reads its body; built once from the body parameters of its dependency tree."""
 
-    def __init__(self, params: list[BodyParam], *, max_size: int | None, where: str) -> None:
+    def __init__(
+        self, params: list[BodyParam], *, max_size: int | None, where: str, strict_content_type: bool = True
+    ) -> None:
         self.params = params
+        # FastAPI's strict_content_type: without a Content-Type the body is JSON only when lax.
+        self.strict_content_type = strict_content_type
         self.max_size = DEFAULT_MAX_BODY_SIZE if max_size is None else max_size
         self.is_form = any(p.is_form for p in params)
         if self.is_form and not all(p.is_form for p in params):
@@ -357,7 +361,8 @@ class BodyPlan:
         errors: dict[str, ErrorList] = {}
         headers = conn.headers
         content_type = headers.get("content-type")
-        is_json = _is_json(content_type[0] if content_type else None)
+        declared = content_type[0] if content_type else ""
+        is_json = _is_json(declared) if declared else not self.strict_content_type
         if not raw:
             for p in self.params:
                 if p.required:

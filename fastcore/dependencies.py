@@ -632,7 +632,9 @@ def _body_param(
     return param
 
 
-def route_body_plan(dependant: Dependant, *, max_size: int | None, where: str) -> BodyPlan | None:
+def route_body_plan(
+    dependant: Dependant, *, max_size: int | None, where: str, strict_content_type: bool = True
+) -> BodyPlan | None:
     """The body plan of a route: every body parameter of its tree, first declaration of a name wins."""
     seen: dict[str, BodyParam] = {}
     for dep in dependant.walk():
@@ -640,7 +642,9 @@ def route_body_plan(dependant: Dependant, *, max_size: int | None, where: str) -
             seen.setdefault(param.name, param)
     if not seen:
         return None
-    return BodyPlan(list(seen.values()), max_size=max_size, where=where)
+    return BodyPlan(
+        list(seen.values()), max_size=max_size, where=where, strict_content_type=strict_content_type
+    )
 
 
 def _sub_dependant(

@@ -445,6 +445,20 @@ async def _execute(
     return result
 
 
+async def solve_dependencies(
+    dependant: Dependant, conn: Conn, stack: AsyncExitStack | None, body: _Body | None, executor: SyncExecutor
+) -> list[Any]:
+    """Run ``dependant``'s dependencies, not its own call (a frontend's); every error of the tree."""
+    errors: list[Any] = []
+    pending: _Pending = []
+    root = ExecPlan(dependant, False).root
+    path_params = conn.scope.get("path_params") or {}
+    await _solve(root.segments, conn, path_params, errors, {}, stack, body, executor, pending)
+    if pending:
+        await _flush(pending, executor)
+    return errors
+
+
 # --------------------------------------------------------------------------------------------------
 # HTTP routes: the fast path
 

@@ -16,10 +16,13 @@ needs no separate exception middleware on the hot path.
 
 from __future__ import annotations
 
+import copy
 import enum
+import os
+import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
-from typing import Any, TypeVar, cast
+from typing import Any, Literal, TypeVar, cast
 
 from starlette import routing
 from starlette._exception_handler import wrap_app_handling_exceptions
@@ -32,10 +35,12 @@ from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketClose
 
 from fastcore import _route_table, _router
+from fastcore import frontend as _frontend
+from fastcore import lifespans as _lifespans
 from fastcore._params import Conn
 from fastcore.bodies import BodyPlan
 from fastcore.datastructures import Default, DefaultPlaceholder
-from fastcore.dependencies import CALL_ASYNC, CALL_SYNC, build_dependant, route_body_plan
+from fastcore.dependencies import CALL_ASYNC, CALL_SYNC, Dependant, build_dependant, route_body_plan
 from fastcore.exceptions import (
     FastCoreError,
 )
@@ -62,11 +67,12 @@ def _conn(scope: Scope, receive: Receive, send: Send) -> Conn:
 
 
 def _resolve(*candidates: Any) -> Any:
-    """The first explicitly given value, else the innermost default."""
+    """The first explicitly given value, else the innermost default — still a placeholder, so that
+    an ``include_router(default_response_class=...)`` further out can fill it (FastAPI's order)."""
     for value in candidates:
         if not isinstance(value, DefaultPlaceholder):
             return value
-    return candidates[0].value
+    return candidates[0]
 
 
 class APIRoute(routing.Route):
@@ -103,6 +109,7 @@ class APIRoute(routing.Route):
         max_body_size: int | None = None,
         response_model_validate: bool = True,
         run_sync_inline: bool | None = None,
+        strict_content_type: bool | DefaultPlaceholder[bool] = Default(True),
     ) -> None:
         if not path.startswith("/"):
             raise FastCoreError(f"route paths must start with '/': {path!r}")
@@ -151,8 +158,11 @@ class APIRoute(routing.Route):
                 validate=response_model_validate,
             )
         self.max_body_size = max_body_size
+        self.strict_content_type = strict_content_type
+        strict = strict_content_type
+        self._strict: bool = strict.value if isinstance(strict, DefaultPlaceholder) else strict
         self.dependant = build_dependant(endpoint, path=path, extra=self.dependencies)
-        self.body_plan = route_body_plan(self.dependant, max_size=max_body_size, where=self._where())
+        self.body_plan = self._body_plan(self.dependant)
         if self.dependant.kind not in (CALL_ASYNC, CALL_SYNC):
             raise FastCoreError(f"{name or endpoint!r}: a route handler cannot be a generator")
         self._overridden: tuple[Any, ...] | None = None
@@ -185,9 +195,14 @@ class APIRoute(routing.Route):
         """The plan with ``app.dependency_overrides`` applied; rebuilt only when they change."""
         cached = _replan(self._overridden, overrides, self.endpoint, self.path, self.dependencies)
         if cached is not self._overridden:
-            body_plan = route_body_plan(cached[1], max_size=self.max_body_size, where=self._where())
+            body_plan = self._body_plan(cached[1])
             cached = self._overridden = (*cached, ExecPlan(cached[1], self.run_sync_inline), body_plan)
         return cached[2], cached[3]
+
+    def _body_plan(self, dependant: Dependant) -> BodyPlan | None:
+        return route_body_plan(
+            dependant, max_size=self.max_body_size, where=self._where(), strict_content_type=self._strict
+        )
 
     def _where(self) -> str:
         return f"{sorted(self.methods or ())} {self.path}"
@@ -300,8 +315,17 @@ class APIRouter(routing.Router):
         max_body_size: int | None = None,
         run_sync_inline: bool | None = None,
         thread_limit: int | None = None,
+        on_startup: Sequence[Callable[[], Any]] | None = None,
+        on_shutdown: Sequence[Callable[[], Any]] | None = None,
+        strict_content_type: bool | DefaultPlaceholder[bool] = Default(True),
     ) -> None:
+        lifespan = _lifespans.from_function(lifespan)
         super().__init__(routes=routes, redirect_slashes=redirect_slashes, default=default, lifespan=lifespan)
+        self.strict_content_type = strict_content_type
+        self.on_startup: list[Callable[[], Any]] = list(on_startup or [])
+        self.on_shutdown: list[Callable[[], Any]] = list(on_shutdown or [])
+        if lifespan is None:
+            self.lifespan_context = _lifespans.EventLifespan(self)
         if prefix:
             if not prefix.startswith("/") or prefix.endswith("/"):
                 raise FastCoreError("a router prefix must start with '/' and not end with '/'")
@@ -326,6 +350,9 @@ class APIRouter(routing.Router):
         self._unplaced: list[routing.BaseRoute] = []
         self._indexed = -1
         self._shapes = _route_table.DuplicateIndex()
+        # Tried only when nothing else answered (no route, 405 or slash redirect): frontends.
+        self._low_priority_routes: list[routing.BaseRoute] = []
+        self._frontend_routes: _frontend.FrontendGroup | None = None
         for route in self.routes:
             _route_table.check(route)
             self._shapes.note(route, self.routes)
@@ -406,6 +433,13 @@ class APIRouter(routing.Router):
         match, child_scope = route.matches(scope)
         if match is routing.Match.NONE:
             return False
+        await self._run_route(route, child_scope, scope, receive, send)
+        return True
+
+    @staticmethod
+    async def _run_route(
+        route: routing.BaseRoute, child_scope: Scope, scope: Scope, receive: Receive, send: Send
+    ) -> None:
         scope["route"] = route
         scope.update(child_scope)
         if scope["type"] == "http":
@@ -414,7 +448,6 @@ class APIRouter(routing.Router):
             await handler(scope, receive, send)
         else:
             await route.handle(scope, receive, send)
-        return True
 
     async def _not_found(self, scope: Scope, receive: Receive, send: Send, method: str, path: str) -> None:
         for route in self._unplaced:
@@ -428,6 +461,12 @@ class APIRouter(routing.Router):
                 redirect_scope["path"] = full.rstrip("/") if full.endswith("/") else full + "/"
                 response = RedirectResponse(url=str(URL(scope=redirect_scope)))
                 await response(scope, receive, send)
+                return
+        if self._low_priority_routes:
+            chosen = _frontend.select(self._low_priority_routes, scope)
+            if chosen is not None:
+                route, _, child_scope = chosen
+                await self._run_route(route, child_scope, scope, receive, send)
                 return
         if self._custom_default:
             await self.default(scope, receive, send)
@@ -471,6 +510,7 @@ class APIRouter(routing.Router):
         response_model_validate: bool = True,
         run_sync_inline: bool | None = None,
         route_class: type[APIRoute] | None = None,
+        strict_content_type: bool | DefaultPlaceholder[bool] = Default(True),
     ) -> None:
         route_class = route_class_override or route_class or self.route_class
         inline = run_sync_inline if run_sync_inline is not None else self.run_sync_inline
@@ -507,6 +547,7 @@ class APIRouter(routing.Router):
             generate_unique_id_function=generate_unique_id_function or self.generate_unique_id_function,
             max_body_size=max_body_size if max_body_size is not None else self.max_body_size,
             response_model_validate=response_model_validate,
+            strict_content_type=_resolve(strict_content_type, self.strict_content_type),
             **extra,
         )
         if expression:
@@ -570,11 +611,86 @@ class APIRouter(routing.Router):
     ) -> None:
         self._register(routing.WebSocketRoute(path, endpoint, name=name))
 
+    def route(
+        self,
+        path: str,
+        methods: Collection[str] | None = None,
+        name: str | None = None,
+        include_in_schema: bool = True,
+    ) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        def decorator(func: DecoratedCallable) -> DecoratedCallable:
+            self.add_route(path, func, methods=methods, name=name, include_in_schema=include_in_schema)
+            return func
+
+        return decorator
+
+    def websocket_route(
+        self, path: str, name: str | None = None
+    ) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        def decorator(func: DecoratedCallable) -> DecoratedCallable:
+            self.add_websocket_route(path, func, name=name)
+            return func
+
+        return decorator
+
+    def add_event_handler(self, event_type: str, func: Callable[[], Any]) -> None:
+        """A ``startup`` or ``shutdown`` handler; run only while the router has no ``lifespan=``."""
+        if event_type not in ("startup", "shutdown"):
+            raise AssertionError(f"event_type must be 'startup' or 'shutdown', not {event_type!r}")
+        (self.on_startup if event_type == "startup" else self.on_shutdown).append(func)
+
+    def on_event(self, event_type: str) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        """Deprecated in FastAPI (use ``lifespan=``), kept for ports: ``@router.on_event("startup")``."""
+        warnings.warn(_lifespans.ON_EVENT_DEPRECATED, DeprecationWarning, stacklevel=2)
+        return self._event_decorator(event_type)
+
+    def _event_decorator(self, event_type: str) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        """``on_event`` without its deprecation warning (for ``FastCore.on_event``, which warns)."""
+
+        def decorator(func: DecoratedCallable) -> DecoratedCallable:
+            self.add_event_handler(event_type, func)
+            return func
+
+        return decorator
+
     def mount(self, path: str, app: ASGIApp, name: str | None = None) -> None:
         self._register(routing.Mount(path, app=app, name=name))
 
     def host(self, host: str, app: ASGIApp, name: str | None = None) -> None:
         self._register(routing.Host(host, app=app, name=name))
+
+    def frontend(
+        self,
+        path: str,
+        *,
+        directory: str | os.PathLike[str],
+        fallback: _frontend.Fallback = "auto",
+        check_dir: bool | Literal["auto"] = "auto",
+    ) -> None:
+        """Serve a static frontend build (``dist/``) at ``path``, behind every other route.
+
+        See ``fastcore.frontend``: files, then the ``404.html``/``index.html`` fallback, then 404.
+        ``check_dir="auto"`` checks the directory now unless ``FASTAPI_ENV=development``.
+        """
+        checked = _frontend.resolve_check_dir(directory, check_dir, stacklevel=2)
+        self._add_frontend(path, directory, fallback, checked)
+
+    def _add_frontend(
+        self, path: str, directory: str | os.PathLike[str], fallback: _frontend.Fallback, check_dir: bool
+    ) -> None:
+        normalized = _frontend.normalize_path(path)
+        if self._frontend_routes is None:
+            self._frontend_routes = _frontend.FrontendGroup(dependencies=self.dependencies)
+            self._low_priority_routes.append(self._frontend_routes)
+        self._frontend_routes.add_frontend_route(
+            _frontend.join_paths(self.prefix, normalized),
+            directory=directory,
+            fallback=fallback,
+            check_dir=check_dir,
+        )
+
+    def _mark_routes_changed(self) -> None:
+        """FastAPI's hook after editing the route lists by hand; ours are re-read on use."""
 
     def include_router(
         self,
@@ -630,6 +746,7 @@ class APIRouter(routing.Router):
                     else router.max_body_size,
                     response_model_validate=route.response_model_validate,
                     run_sync_inline=route.run_sync_inline or router.run_sync_inline,
+                    strict_content_type=_resolve(route.strict_content_type, router.strict_content_type),
                 )
             elif isinstance(route, routing.Route):
                 methods = sorted(route.methods or ()) or None
@@ -655,13 +772,32 @@ class APIRouter(routing.Router):
                 self._register(routing.Mount(path, app=route.app, name=route.name))
             else:
                 self._register(route)
-        default_lifespan = getattr(routing, "_DefaultLifespan", ())
-        if not isinstance(router.lifespan_context, default_lifespan):
-            # FastAPI merges an included router's lifespan into the app's; its state joins the app's.
-            if isinstance(self.lifespan_context, default_lifespan):
-                self.lifespan_context = router.lifespan_context
-            else:
-                self.lifespan_context = _merge_lifespans(self.lifespan_context, router.lifespan_context)
+        for low in router._low_priority_routes:
+            if isinstance(low, _frontend.FrontendGroup):
+                deps = [*self.dependencies, *(dependencies or []), *low.dependencies]
+                low = low.included(self.prefix + prefix, deps)
+            elif isinstance(low, routing.Route) and (self.prefix or prefix):
+                low = copy.copy(low)
+                low.path = self.prefix + prefix + low.path
+                low.path_regex, low.path_format, low.param_convertors = routing.compile_path(low.path)
+            self._low_priority_routes.append(low)
+        self._include_lifespan(router)
+
+    def _include_lifespan(self, router: APIRouter) -> None:
+        """FastAPI merges an included router's lifespan into ours (its state joins ours); its
+        ``on_startup``/``on_shutdown`` handlers join ours, so each runs once, in include order."""
+        handled = isinstance(self.lifespan_context, _lifespans.EventLifespan)
+        if handled:
+            self.on_startup.extend(router.on_startup)
+            self.on_shutdown.extend(router.on_shutdown)
+        inner = router.lifespan_context
+        if isinstance(inner, _lifespans.EventLifespan):
+            # Under a lifespan of ours, the router's handlers still run (FastAPI's order: after it).
+            if handled or not (router.on_startup or router.on_shutdown):
+                return
+        elif isinstance(inner, getattr(routing, "_DefaultLifespan", ())):
+            return
+        self.lifespan_context = _merge_lifespans(self.lifespan_context, inner)
 
     # -- WebSockets --------------------------------------------------------------------------------
 
