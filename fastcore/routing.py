@@ -324,8 +324,9 @@ class APIRoute(routing.Route):
                 result.background = background
             await result(scope, conn.receive, send)
             return
-        if self._response_plan is not None:
-            result = self._response_plan.serialize(result)
+        if self._response_plan is not None:  # JSON bytes, or JSON's builtins for another class
+            plan = self._response_plan
+            result = plan.serialize(result) if self._json else plan.jsonable(result)
         if self._json:
             start, body = render_json(result, self.status_code, scope["method"] == "HEAD", conn.response)
             await send(start)
