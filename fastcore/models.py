@@ -496,7 +496,7 @@ def _plain_models(tp: Any, models: set[type]) -> bool:
     models of the same kind, no alias, excluded field, custom serializer, computed field or config
     that changes serialization.  ``models`` collects the model classes met."""
     pydantic = sys.modules["pydantic"]
-    if tp in _PLAIN_SCALARS:
+    if isinstance(tp, type) and tp in _PLAIN_SCALARS:
         return True
     origin, args = typing.get_origin(tp), typing.get_args(tp)
     if origin is list and len(args) == 1:

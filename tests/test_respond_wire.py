@@ -330,3 +330,18 @@ def test_pydantic_body_is_validated_from_bytes(monkeypatch: pytest.MonkeyPatch) 
     assert response.status_code == 200
     assert response.json() == {**body, "shipping": {"street": "s", "city": None}, "tags": []}
     assert calls == []  # neither the body nor the returned instance went through validate_python
+
+
+
+def test_annotated_dict_results_are_pydantics_json() -> None:
+    # ``-> dict`` makes a response model: FastAPI writes the values with pydantic (Decimal as text).
+    bodies = []
+    for app, client_cls in ((fastapi.FastAPI(), fastapi.testclient.TestClient),
+                            (fastcore.FastCore(), fastcore.testclient.TestClient)):
+
+        @app.get("/")
+        def handler() -> dict:  # type: ignore[type-arg]
+            return {"price": decimal.Decimal("1.50"), "took": datetime.timedelta(minutes=5), "at": AWARE}
+
+        bodies.append(client_cls(app).get("/").json())
+    assert bodies[1] == bodies[0] == {"price": "1.50", "took": "PT5M", "at": "2024-01-02T03:04:05.000006Z"}

@@ -230,7 +230,7 @@ cpdef bytes encode_typed(object content, bint convert):
     models with pydantic): ``Decimal`` as a string, ``bytes`` as UTF-8 text, ``timedelta`` as
     pydantic's ISO 8601 duration.  ``convert`` is decided once per route from the model's types:
     False when none of those can occur, and the value is encoded as it is."""
-    if convert:
+    if convert and not is_plain(content, 0):  # PERF: a plain dict (``-> dict``) is written as it is
         content = typed_wire(to_builtins(content, enc_hook=_typed_hook, builtin_types=TYPED_KEEP))
     return encode_json(content)
 
