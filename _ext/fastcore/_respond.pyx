@@ -8,6 +8,21 @@ one ``http.response.body``.
 """
 
 cimport cython
+from cpython.dict cimport PyDict_Next
+from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
+from cpython.object cimport PyObject, PyTypeObject
+from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_GET_SIZE
+
+
+cdef extern from "Python.h":
+    PyTypeObject* type_of "Py_TYPE"(PyObject* value)  # borrowed, no reference counting
+    PyTypeObject PyUnicode_Type
+    PyTypeObject PyLong_Type
+    PyTypeObject PyFloat_Type
+    PyTypeObject PyBool_Type
+    PyTypeObject PyDict_Type
+    PyTypeObject PyList_Type
+    PyTypeObject PyTuple_Type
 
 import msgspec
 
@@ -98,33 +113,47 @@ cdef tuple TYPED_KEEP = (bytes, bytearray, memoryview, timedelta_t)
 cdef int MAX_DEPTH = 1000
 
 
+cdef inline bint is_scalar(PyObject* value):
+    # str, int, float, bool, None: written alike by msgspec and json.dumps (exact types: a C compare each).
+    cdef PyTypeObject* t = type_of(value)
+    return (t == &PyUnicode_Type or t == &PyLong_Type or t == &PyFloat_Type or t == &PyBool_Type
+            or value == <PyObject*>None)
+
+
 cdef bint is_plain(object value, int depth):
     """Whether msgspec writes ``value`` exactly as FastAPI's jsonable_encoder + json.dumps would."""
-    cdef object t = type(value)
-    cdef object key, item
-    if t is str or t is int or t is float or t is bool or value is None:
+    cdef PyTypeObject* t = type_of(<PyObject*>value)
+    cdef PyObject* key
+    cdef PyObject* item
+    cdef Py_ssize_t pos = 0, i
+    if is_scalar(<PyObject*>value):
         return True
     if depth > MAX_DEPTH:
         return False  # jsonable raises RecursionError for it, as msgspec would
     depth += 1
-    if t is dict:
-        for key, item in (<dict>value).items():
-            if type(key) is not str or not is_plain(item, depth):
+    if t == &PyDict_Type:
+        # PERF: PyDict_Next, borrowed references, scalars checked without a call.
+        while PyDict_Next(value, &pos, &key, &item):
+            if type_of(key) != &PyUnicode_Type:
+                return False
+            if not is_scalar(item) and not is_plain(<object>item, depth):
                 return False
         return True
-    if t is list:
-        for item in <list>value:
-            if not is_plain(item, depth):
+    if t == &PyList_Type:
+        for i in range(PyList_GET_SIZE(value)):
+            item = PyList_GET_ITEM(value, i)
+            if not is_scalar(item) and not is_plain(<object>item, depth):
                 return False
         return True
-    if t is tuple:
-        for item in <tuple>value:
-            if not is_plain(item, depth):
+    if t == &PyTuple_Type:
+        for i in range(PyTuple_GET_SIZE(value)):
+            item = PyTuple_GET_ITEM(value, i)
+            if not is_scalar(item) and not is_plain(<object>item, depth):
                 return False
         return True
-    if t is datetime_t or t is time_t:
+    if <object>t is datetime_t or <object>t is time_t:
         return value.tzinfo is None  # naive: the same text; aware: isoformat's offset, never Z
-    if t is date_t or t is UUID or t is Raw:
+    if <object>t is date_t or <object>t is UUID or <object>t is Raw:
         return True
     return False
 
