@@ -592,8 +592,9 @@ def _response(route: APIRoute, conn: Conn, result: Any) -> Response:
         if background is not None and result.background is None:
             result.background = background
         return result
-    if route._response_plan is not None:
-        result = route._response_plan.serialize(result)
+    plan = route._response_plan
+    if plan is not None:  # JSON bytes, or JSON's builtins for another response class
+        result = plan.serialize(result) if route._json else plan.jsonable(result)
     cls = route._response_class
     if route._json:
         # The bytes and headers the fast path sends, held by a response the caller may change.

@@ -36,8 +36,11 @@ Differences from FastAPI, on purpose:
 
 from __future__ import annotations
 
+import datetime
+import decimal
 import inspect
 import sys
+import types
 import typing
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -45,7 +48,7 @@ from typing import Any
 import msgspec
 
 from fastcore import typemodel
-from fastcore._respond import all_of_type
+from fastcore._respond import all_of_type, encode_typed
 from fastcore.exceptions import FastCoreError, ResponseValidationError
 from fastcore.typemodel import FieldNode, Node, inspect_node, is_response_class, uses_pydantic
 
@@ -61,6 +64,7 @@ _MISSING: Any = object()
 _UNSET = msgspec.UNSET
 _NODEFAULT: Any = msgspec.NODEFAULT
 _convert = msgspec.convert
+_Raw = msgspec.Raw
 
 # An include/exclude filter, normalised: None (no filter) or {key: True | nested filter}.
 Filter = dict[Any, Any]
@@ -444,8 +448,112 @@ class _Compiler:
         return model
 
 
+# Scalars msgspec writes otherwise than pydantic's serializer (which FastAPI encodes response models
+# with): Decimal (a string for both, but our encoder writes numbers), bytes (UTF-8 text, not base64),
+# timedelta (pydantic's normalised ISO 8601 duration: PT5M, not PT300S).
+_WIRE_SCALARS = frozenset({decimal.Decimal, bytes, bytearray, datetime.timedelta})
+
+
+def _needs_wire(node: Node, seen: set[int]) -> bool:
+    """Whether a value of ``node``'s type can hold something msgspec encodes unlike pydantic."""
+    if id(node) in seen:
+        return False
+    seen.add(id(node))
+    kind = node.kind
+    if kind == typemodel.SCALAR:
+        return node.scalar in _WIRE_SCALARS
+    if kind in (typemodel.ANY, typemodel.OTHER):
+        return True  # decided by the value at run time
+    if kind == typemodel.CHOICE:
+        return any(not isinstance(c, (str, int, float, bool, type(None))) and
+                   not isinstance(getattr(c, "value", None), (str, int, float, bool, type(None)))
+                   for c in node.choices)
+    children = [*node.items, *node.members, *(f.node for f in node.fields)]
+    if node.item is not None:
+        children.append(node.item)
+    if node.key is not None:
+        children.append(node.key)
+    return any(_needs_wire(child, seen) for child in children)
+
+
 # --------------------------------------------------------------------------------------------------
 # pydantic (optional)
+
+# model_config keys that change validation only, never what dump_json writes for a validated model.
+_SAFE_CONFIG = frozenset({
+    "title", "str_strip_whitespace", "str_to_lower", "str_to_upper", "str_min_length", "str_max_length",
+    "frozen", "populate_by_name", "validate_by_name", "validate_by_alias", "validate_assignment",
+    "from_attributes", "strict", "revalidate_instances", "validate_default", "json_schema_extra",
+    "protected_namespaces", "defer_build", "use_attribute_docstrings", "regex_engine",
+    "hide_input_in_errors", "loc_by_alias", "extra",
+})
+_PLAIN_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def _plain_models(tp: Any, models: set[type]) -> bool:
+    """Whether pydantic's ``dump_json`` of a ``tp`` value (default options) provably writes what
+    msgspec writes for the models' ``__dict__``: plain scalars, lists, str-keyed dicts, optionals and
+    models of the same kind, no alias, excluded field, custom serializer, computed field or config
+    that changes serialization.  ``models`` collects the model classes met."""
+    pydantic = sys.modules["pydantic"]
+    if isinstance(tp, type) and tp in _PLAIN_SCALARS:
+        return True
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin is list and len(args) == 1:
+        return _plain_models(args[0], models)
+    if origin is dict and len(args) == 2 and args[0] is str:
+        return _plain_models(args[1], models)
+    if origin in (typing.Union, types.UnionType):
+        return all(_plain_models(arg, models) for arg in args)
+    if not (isinstance(tp, type) and issubclass(tp, pydantic.BaseModel)):
+        return False
+    if tp in models:
+        return True
+    models.add(tp)
+    cls: Any = tp
+    config = cls.model_config
+    decorators = cls.__pydantic_decorators__
+    if (getattr(cls, "__pydantic_root_model__", False) or cls.__pydantic_computed_fields__
+            or decorators.field_serializers or decorators.model_serializers
+            or not _SAFE_CONFIG.issuperset(config) or config.get("extra") == "allow"
+            or config.get("revalidate_instances", "never") != "never"):
+        return False
+    for name, field in cls.model_fields.items():
+        if field.exclude or field.alias not in (None, name) or field.serialization_alias not in (None, name):
+            return False
+        if any(not type(m).__module__.startswith("annotated_types") for m in field.metadata):
+            return False
+        if not _plain_models(field.annotation, models):
+            return False
+    return True
+
+
+class _NotPlain(Exception):
+    """A value the direct encoding cannot vouch for (a subclass instance, say): pydantic encodes it."""
+
+
+class _PlainEncoder:
+    """msgspec writing plain pydantic models (see ``_plain_models``) from their ``__dict__``."""
+
+    __slots__ = ("_encode", "item", "model", "models")
+
+    def __init__(self, models: set[type], model: type | None, item: type | None) -> None:
+        self.models = frozenset(models)
+        self.model = model  # the response model, when it is a model class
+        self.item = item  # the model of a top-level list[Model]: its items' dicts built in one pass
+        self._encode = msgspec.json.Encoder(enc_hook=self._hook).encode
+
+    def _hook(self, obj: Any) -> Any:
+        if type(obj) in self.models:
+            return obj.__dict__
+        raise _NotPlain
+
+    def encode(self, value: Any) -> bytes:
+        item = self.item
+        if item is not None and type(value) is list and all_of_type(value, item):
+            value = [model.__dict__ for model in value]  # PERF: no hook call per item
+        return self._encode(value)
+
 
 
 def _pydantic_errors(exc: Any) -> list[dict[str, Any]]:
@@ -510,7 +618,8 @@ class ResponsePlan:
     """How one route turns its handler's result into its response model (built once per route)."""
 
     __slots__ = ("_adapter", "_exclude", "_fast", "_include", "_instances", "_members", "_options",
-                 "_pydantic", "_raw_exclude", "_raw_include", "_root", "_validate", "model")
+                 "_plain", "_pydantic", "_raw_exclude", "_raw_include", "_root", "_validate", "_wire",
+                 "model")
 
     def __init__(
         self,
@@ -536,6 +645,8 @@ class ResponsePlan:
         self._instances: type | None = None
         self._root: _Node = _LEAF
         self._members: list[ResponsePlan] | None = None
+        self._plain: _PlainEncoder | None = None
+        self._wire = True  # whether encode_typed must look for values msgspec writes unlike pydantic
         self._pydantic = uses_pydantic(model)
         if self._pydantic:
             pydantic = sys.modules["pydantic"]
@@ -547,6 +658,12 @@ class ResponsePlan:
                     f"(msgspec Structs?): {exc}"
                 ) from None
             self._fast = False
+            options = (include, exclude, exclude_unset, exclude_defaults, exclude_none)
+            models: set[type] = set()
+            if options == (None, None, False, False, False) and _plain_models(model, models):
+                origin, args = typing.get_origin(model), typing.get_args(model)
+                item = args[0] if origin is list and args and args[0] in models else None
+                self._plain = _PlainEncoder(models, model if model in models else None, item)
             return
         try:
             root = inspect_node(model)
@@ -565,6 +682,7 @@ class ResponsePlan:
             return
         compiler = _Compiler()
         self._root = compiler.node(root)
+        self._wire = _needs_wire(root, set())
         # PERF: options that cannot change anything (no models to filter, no renames) cost nothing.
         filters = self._include is not None or self._exclude is not None
         if compiler.has_models:
@@ -581,8 +699,23 @@ class ResponsePlan:
             if isinstance(item, type) and issubclass(item, msgspec.Struct):
                 self._instances = item
 
-    def serialize(self, result: Any) -> Any:
-        """``result`` as the response model: builtins, or an object the shared encoder encodes."""
+    def serialize(self, result: Any) -> msgspec.Raw:
+        """``result`` as the response model, encoded as FastAPI encodes it (with pydantic's
+        serializer): the JSON as ``msgspec.Raw``, which the response writer sends as it is."""
+        if self._pydantic:
+            return _Raw(self._dump_pydantic(result))
+        return _Raw(encode_typed(self.convert(result), self._wire))
+
+    def jsonable(self, result: Any) -> Any:
+        """``result`` as the response model, as the JSON-compatible builtins FastAPI hands a response
+        class other than its default one (pydantic's ``dump_python(mode="json")``)."""
+        if self._pydantic:
+            return self._adapter.dump_python(self._validated(result), mode="json", warnings=self._validate,
+                                             **self._pydantic_options())
+        return msgspec.json.decode(self.serialize(result))
+
+    def convert(self, result: Any) -> Any:
+        """``result`` as the response model: builtins, or an object msgspec encodes."""
         if self._fast:
             if not self._validate:
                 return result
@@ -604,7 +737,8 @@ class ResponsePlan:
                 raise ResponseValidationError(_response_errors(self.model, result, exc),
                                               body=result) from None
         if self._pydantic:
-            return self._serialize_pydantic(result)
+            return self._adapter.dump_python(self._validated(result), mode="json", warnings=self._validate,
+                                             **self._pydantic_options())
         if self._members is not None:
             return self._serialize_members(result)
         value = result
@@ -627,7 +761,7 @@ class ResponsePlan:
         errors: list[Any] = []
         for plan in self._members:
             try:
-                out = plan.serialize(result)
+                out = plan.convert(result)
             except ResponseValidationError as exc:
                 if plan.model is not type(None):  # pydantic reports a nullable union's members only
                     label = getattr(plan.model, "__name__", None) or repr(plan.model)
@@ -652,30 +786,47 @@ class ResponsePlan:
             return sum(1 for f in root.fields if f.encode_name in result)
         return sum(1 for f in root.fields if hasattr(result, f.name))
 
-    def _serialize_pydantic(self, result: Any) -> Any:
-        adapter = self._adapter
+    def _validated(self, result: Any) -> Any:
+        """``result`` validated by pydantic, as FastAPI does (``validate_python(from_attributes=True)``)."""
+        if not self._validate:
+            return result
+        plain = self._plain
+        if plain is not None:
+            # PERF: instances of a model pydantic does not revalidate are returned as they are.
+            if type(result) is plain.model:
+                return result
+            if plain.item is not None and type(result) is list and all_of_type(result, plain.item):
+                return result
+        pydantic = sys.modules["pydantic"]
+        try:
+            return self._adapter.validate_python(result, from_attributes=True)
+        except pydantic.ValidationError as exc:
+            raise ResponseValidationError(_pydantic_errors(exc), body=result) from None
+
+    def _pydantic_options(self) -> dict[str, Any]:
         opts = self._options
-        if self._validate:
-            pydantic = sys.modules["pydantic"]
+        return {"include": self._raw_include, "exclude": self._raw_exclude, "by_alias": opts.by_alias,
+                "exclude_unset": opts.exclude_unset, "exclude_defaults": opts.exclude_defaults,
+                "exclude_none": opts.exclude_none}
+
+    def _dump_pydantic(self, result: Any) -> bytes:
+        """The JSON of a pydantic response model, encoded once: by msgspec from the models' fields
+        where that is provably what pydantic writes, else by pydantic-core's ``dump_json``."""
+        value = self._validated(result)
+        plain = self._plain
+        if plain is not None:
             try:
-                value = adapter.validate_python(result, from_attributes=True)
-            except pydantic.ValidationError as exc:
-                raise ResponseValidationError(_pydantic_errors(exc), body=result) from None
-            warnings = True
-        else:
-            value = result
-            warnings = False  # unvalidated data may not match the schema; that is the point
-        return adapter.dump_python(
-            value,
-            mode="json",
-            include=self._raw_include,
-            exclude=self._raw_exclude,
-            by_alias=opts.by_alias,
-            exclude_unset=opts.exclude_unset,
-            exclude_defaults=opts.exclude_defaults,
-            exclude_none=opts.exclude_none,
-            warnings=warnings,
-        )
+                return plain.encode(value)
+            except (_NotPlain, UnicodeEncodeError):
+                pass  # pydantic writes it (or, for lone surrogates, the fallback below)
+        # unvalidated data may not match the schema (that is the point): no warnings for it
+        warnings = self._validate
+        try:
+            dumped: bytes = self._adapter.dump_json(value, warnings=warnings, **self._pydantic_options())
+            return dumped
+        except (ValueError, TypeError):  # PydanticSerializationError: a str with a lone surrogate...
+            return encode_typed(self._adapter.dump_python(value, mode="json", warnings=warnings,
+                                                          **self._pydantic_options()), True)
 
     def __repr__(self) -> str:
         return f"ResponsePlan({self.model!r})"

@@ -262,14 +262,14 @@ def test_index_filters() -> None:
         out = ours(model, result, exclude={"tags": {"__all__": {"color"}, 1: True}})
         assert out["tags"] == [{"name": "t"}]
     plan = ResponsePlan(list[STag], include={-1: True, 0: {"name"}})
-    assert plan.serialize([{"name": "a", "color": "c"}, {"name": "b", "color": "d"}]) == [
+    assert plan.convert([{"name": "a", "color": "c"}, {"name": "b", "color": "d"}]) == [
         {"name": "a"}, {"name": "b", "color": "d"}]
 
 
 def test_errors_match_fastapi() -> None:
     for result in ({"price": "x"}, {"name": "a", "tags": [{"color": 1}, "no"]}, [1], None):
         with pytest.raises(ResponseValidationError) as info:
-            ResponsePlan(SItem).serialize(result)
+            ResponsePlan(SItem).convert(result)
         ours_ = [{k: e[k] for k in ("type", "loc")} for e in info.value.errors()]
         theirs = [{k: e[k] for k in ("type", "loc")} for e in fastapi_errors(PItem, result)]
         assert ours_ == theirs, result
@@ -279,7 +279,7 @@ def test_errors_match_fastapi() -> None:
 def test_pydantic_model_errors_are_pydantics() -> None:
     result = {"price": "x"}
     with pytest.raises(ResponseValidationError) as info:
-        ResponsePlan(PItem).serialize(result)
+        ResponsePlan(PItem).convert(result)
     assert list(info.value.errors()) == fastapi_errors(PItem, result)
 
 
@@ -346,10 +346,10 @@ def test_hypothesis_pydantic_models_like_fastapi(result: dict[str, Any], options
 
 def test_no_options_returns_the_converted_object() -> None:
     plan = ResponsePlan(SItem)
-    out = plan.serialize({"name": "a", "secret": 1})
+    out = plan.convert({"name": "a", "secret": 1})
     assert out == SItem(name="a")  # the encoder takes Structs as they are
     same = SItem(name="b")
-    assert plan.serialize(same) is same
+    assert plan.convert(same) is same
 
 
 def test_typeddict() -> None:
@@ -357,9 +357,9 @@ def test_typeddict() -> None:
         a: int
         b: Optional[str]
 
-    assert ResponsePlan(TD).serialize({"a": "1", "x": 2}) == {"a": 1}
-    assert ResponsePlan(TD, exclude_none=True).serialize({"a": 1, "b": None}) == {"a": 1}
-    assert ResponsePlan(TD, exclude={"a"}).serialize({"a": 1, "b": "s"}) == {"b": "s"}
+    assert ResponsePlan(TD).convert({"a": "1", "x": 2}) == {"a": 1}
+    assert ResponsePlan(TD, exclude_none=True).convert({"a": 1, "b": None}) == {"a": 1}
+    assert ResponsePlan(TD, exclude={"a"}).convert({"a": 1, "b": "s"}) == {"b": "s"}
 
 
 def test_namedtuple() -> None:
@@ -367,22 +367,22 @@ def test_namedtuple() -> None:
         x: int
         y: int = 0
 
-    assert ResponsePlan(Point).serialize([1, "2"]) == Point(1, 2)
-    assert ResponsePlan(Point, include={0}).serialize((1, 2)) == [1]
-    assert ResponsePlan(list[Point], exclude={"__all__": {-1}}).serialize([(1, 2), (3, 4)]) == [[1], [3]]
+    assert ResponsePlan(Point).convert([1, "2"]) == Point(1, 2)
+    assert ResponsePlan(Point, include={0}).convert((1, 2)) == [1]
+    assert ResponsePlan(list[Point], exclude={"__all__": {-1}}).convert([(1, 2), (3, 4)]) == [[1], [3]]
 
 
 def test_scalars_and_containers() -> None:
-    assert ResponsePlan(int).serialize("5") == 5
-    assert ResponsePlan(list[int]).serialize((1, "2")) == [1, 2]
-    assert ResponsePlan(dict[str, float]).serialize({"a": 1}) == {"a": 1.0}
-    assert ResponsePlan(datetime.date).serialize("2024-01-02") == datetime.date(2024, 1, 2)
-    assert ResponsePlan(set[int], include={0}).serialize({1, 2}) == [1, 2]  # no index filters on sets
-    assert ResponsePlan(tuple[int, str], exclude={1}).serialize([1, "a"]) == [1]
-    assert ResponsePlan(dict[int, int], include={3}).serialize({3: 1, 4: 2}) == {3: 1}
-    assert ResponsePlan(Any).serialize({"anything": object}) == {"anything": object}
+    assert ResponsePlan(int).convert("5") == 5
+    assert ResponsePlan(list[int]).convert((1, "2")) == [1, 2]
+    assert ResponsePlan(dict[str, float]).convert({"a": 1}) == {"a": 1.0}
+    assert ResponsePlan(datetime.date).convert("2024-01-02") == datetime.date(2024, 1, 2)
+    assert ResponsePlan(set[int], include={0}).convert({1, 2}) == [1, 2]  # no index filters on sets
+    assert ResponsePlan(tuple[int, str], exclude={1}).convert([1, "a"]) == [1]
+    assert ResponsePlan(dict[int, int], include={3}).convert({3: 1, 4: 2}) == {3: 1}
+    assert ResponsePlan(Any).convert({"anything": object}) == {"anything": object}
     with pytest.raises(ResponseValidationError) as info:
-        ResponsePlan(list[int]).serialize([1, "x"])
+        ResponsePlan(list[int]).convert([1, "x"])
     assert info.value.errors()[0]["loc"] == ("response", 1)
 
 
@@ -397,12 +397,12 @@ def test_unions() -> None:
 
     plan = ResponsePlan(list[Union[Cat, Dog]], exclude_defaults=True)
     result = [{"type": "Cat", "name": "c", "lives": 9}, {"type": "Dog", "name": "d", "good": False}]
-    assert plan.serialize(result) == [{"type": "Cat", "name": "c"},
+    assert plan.convert(result) == [{"type": "Cat", "name": "c"},
                                       {"type": "Dog", "name": "d", "good": False}]
     mixed = ResponsePlan(Union[int, SItem, list[SItem]], exclude_unset=True)
-    assert mixed.serialize(3) == 3
-    assert mixed.serialize({"name": "x", "y": 1}) == {"name": "x"}
-    assert mixed.serialize([{"name": "x"}]) == [{"name": "x"}]
+    assert mixed.convert(3) == 3
+    assert mixed.convert({"name": "x", "y": 1}) == {"name": "x"}
+    assert mixed.convert([{"name": "x"}]) == [{"name": "x"}]
 
 
 class Node(msgspec.Struct, rename="camel"):
@@ -413,11 +413,11 @@ class Node(msgspec.Struct, rename="camel"):
 
 def test_recursive_and_renamed_structs() -> None:
     result = {"nodeName": "a", "childNodes": [{"nodeName": "b", "extraInfo": "i", "junk": 1}]}
-    assert ResponsePlan(Node, exclude_unset=True).serialize(result) == {
+    assert ResponsePlan(Node, exclude_unset=True).convert(result) == {
         "nodeName": "a", "childNodes": [{"nodeName": "b", "extraInfo": "i"}]}
-    assert ResponsePlan(Node, exclude_none=True, by_alias=False).serialize(result) == {
+    assert ResponsePlan(Node, exclude_none=True, by_alias=False).convert(result) == {
         "node_name": "a", "child_nodes": [{"node_name": "b", "child_nodes": [], "extra_info": "i"}]}
-    assert ResponsePlan(Node, include={"child_nodes": {"__all__": {"node_name"}}}).serialize(result) == {
+    assert ResponsePlan(Node, include={"child_nodes": {"__all__": {"node_name"}}}).convert(result) == {
         "childNodes": [{"nodeName": "b"}]}
 
 
@@ -427,11 +427,11 @@ def test_struct_field_names_and_unset() -> None:
         b: Union[int, msgspec.UnsetType] = msgspec.UNSET
         c: Annotated[int, msgspec.Meta(ge=0)] = msgspec.field(default=0, name="C")
 
-    assert ResponsePlan(S, exclude_none=True).serialize({"a": 1, "C": 0}) == {"a": 1}  # omit_defaults
-    assert ResponsePlan(S, exclude_none=True).serialize({"a": 1, "b": 2, "C": 3}) == {"a": 1, "b": 2, "C": 3}
-    assert ResponsePlan(S, exclude_unset=True).serialize(S(a=1)) == {"a": 1}  # UNSET is unset
+    assert ResponsePlan(S, exclude_none=True).convert({"a": 1, "C": 0}) == {"a": 1}  # omit_defaults
+    assert ResponsePlan(S, exclude_none=True).convert({"a": 1, "b": 2, "C": 3}) == {"a": 1, "b": 2, "C": 3}
+    assert ResponsePlan(S, exclude_unset=True).convert(S(a=1)) == {"a": 1}  # UNSET is unset
     with pytest.raises(ResponseValidationError) as info:
-        ResponsePlan(S).serialize({"a": 1, "C": -1})
+        ResponsePlan(S).convert({"a": 1, "C": -1})
     assert info.value.errors()[0]["type"] == "greater_than_equal"
 
 
@@ -449,28 +449,28 @@ class Defaults:
 
 def test_exclude_defaults_with_factories_and_enums() -> None:
     plan = ResponsePlan(Defaults, exclude_defaults=True)
-    assert plan.serialize({"kind": "a", "ids": []}) == {}
-    assert plan.serialize({"kind": "b", "at": "2024-01-01T00:00:00"}) == {
+    assert plan.convert({"kind": "a", "ids": []}) == {}
+    assert plan.convert({"kind": "b", "at": "2024-01-01T00:00:00"}) == {
         "kind": Kind.b, "at": datetime.datetime(2024, 1, 1)}
 
 
 def test_exclude_unset_for_dataclasses_is_presence_in_the_result() -> None:
     # FastAPI ignores exclude_unset for dataclasses; fastcore applies its one rule to every model kind.
-    assert ResponsePlan(DItem, exclude_unset=True).serialize({"name": "a"}) == {"name": "a"}
-    assert ResponsePlan(DItem, exclude_unset=True).serialize(DItem(name="a")) == ours(DItem, {"name": "a"})
+    assert ResponsePlan(DItem, exclude_unset=True).convert({"name": "a"}) == {"name": "a"}
+    assert ResponsePlan(DItem, exclude_unset=True).convert(DItem(name="a")) == ours(DItem, {"name": "a"})
 
 
 def test_validate_false_trusts_the_handler() -> None:
     plan = ResponsePlan(SItem, validate=False)
     odd = {"name": 1, "secret": 2}
-    assert plan.serialize(odd) is odd  # no options: untouched
+    assert plan.convert(odd) is odd  # no options: untouched
     filtered = ResponsePlan(SItem, validate=False, exclude_none=True, include={"name", "description", "tags"})
     result = {"name": 1, "description": None, "tags": [STag("t"), {"name": "u", "color": None, "x": 1}]}
-    assert filtered.serialize(result) == {"name": 1, "tags": [{"name": "t"}, {"name": "u"}]}
-    assert ResponsePlan(list[SItem], validate=False, exclude={"__all__": {"meta"}}).serialize(
+    assert filtered.convert(result) == {"name": 1, "tags": [{"name": "t"}, {"name": "u"}]}
+    assert ResponsePlan(list[SItem], validate=False, exclude={"__all__": {"meta"}}).convert(
         [SItem("a", meta={"k": 1})]) == [{"name": "a", "price": 0.0, "tags": [], "description": None}]
     pyd = ResponsePlan(PItem, validate=False, exclude={"meta"})
-    assert pyd.serialize(PItem(name="a")) == {"name": "a", "price": 0.0, "tags": [], "description": None}
+    assert pyd.convert(PItem(name="a")) == {"name": "a", "price": 0.0, "tags": [], "description": None}
 
 
 def test_options_that_change_nothing_keep_the_fast_path() -> None:
@@ -489,11 +489,11 @@ class Wrapper:
 def test_pydantic_containers_and_dataclasses_with_pydantic_fields() -> None:
     plan = ResponsePlan(Wrapper, exclude_defaults=True)
     assert plan._pydantic
-    assert plan.serialize({"item": {"name": "a", "x": 1}, "count": 0}) == {"item": {"name": "a"}}
+    assert plan.convert({"item": {"name": "a", "x": 1}, "count": 0}) == {"item": {"name": "a"}}
     constrained = ResponsePlan(Annotated[int, pydantic.Field(gt=0)])
     assert constrained._pydantic
     with pytest.raises(ResponseValidationError) as info:
-        constrained.serialize(0)
+        constrained.convert(0)
     assert info.value.errors()[0]["loc"] == ("response",)
 
 
@@ -523,8 +523,8 @@ def test_pydantic_is_not_imported_for_msgspec_models() -> None:
         "from fastcore.encoders import jsonable_encoder\n"
         "import fastcore.responses\n"
         "class S(msgspec.Struct):\n    a: int = 0\n"
-        "assert ResponsePlan(S, exclude_unset=True).serialize({'a': 1}) == {'a': 1}\n"
-        "try:\n    ResponsePlan(S).serialize({'a': 'x'})\nexcept Exception as e:\n    pass\n"
+        "assert ResponsePlan(S, exclude_unset=True).convert({'a': 1}) == {'a': 1}\n"
+        "try:\n    ResponsePlan(S).convert({'a': 'x'})\nexcept Exception as e:\n    pass\n"
         "assert jsonable_encoder(S()) == {'a': 0}\n"
         "assert 'pydantic' not in sys.modules, 'pydantic was imported'\n"
     )
@@ -598,7 +598,7 @@ def test_untagged_unions_of_models_match_fastapi(options: dict[str, Any]) -> Non
         assert ours(Optional[Union[SItem, STag]], result, **options) == fastapi_answer(
             Optional[Union[PItem, PTag]], result, **options)
     with pytest.raises(ResponseValidationError) as info:
-        ResponsePlan(Optional[Union[SItem, STag]]).serialize({"price": 1})
+        ResponsePlan(Optional[Union[SItem, STag]]).convert({"price": 1})
     expected = fastapi_errors(Optional[Union[PItem, PTag]], {"price": 1})
     assert [(e["type"], e["loc"]) for e in info.value.errors()] == [
         (e["type"], (e["loc"][0], e["loc"][1].replace("P", "S", 1), *e["loc"][2:]))

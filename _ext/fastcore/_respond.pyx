@@ -1,15 +1,32 @@
 """Compiled response writing: a handler's result -> the two ASGI messages that send it.
 
-Anything that is not already a ``Response`` is encoded once by one reused msgspec encoder (dicts,
-lists, scalars, ``msgspec.Struct``, dataclasses, attrs, ``datetime``, ``UUID``, ``Enum``, ``Decimal`` as
-a JSON number, pydantic models through their ``model_dump``), and the ``content-type`` and
-``content-length`` headers are pre-encoded bytes.  The caller sends ``http.response.start`` and one
-``http.response.body``.
+Anything that is not already a ``Response`` is encoded once by one reused msgspec encoder, into the
+JSON FastAPI sends for it: a result without a response model as ``jsonable_encoder`` makes it, a
+response model's value (``encode_typed``) as pydantic's serializer writes it.  The ``content-type``
+and ``content-length`` headers are pre-encoded bytes.  The caller sends ``http.response.start`` and
+one ``http.response.body``.
 """
 
 cimport cython
+from cpython.dict cimport PyDict_Next
+from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
+from cpython.object cimport PyObject, PyTypeObject
+from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_GET_SIZE
+
+
+cdef extern from "Python.h":
+    PyTypeObject* type_of "Py_TYPE"(PyObject* value)  # borrowed, no reference counting
+    PyTypeObject PyUnicode_Type
+    PyTypeObject PyLong_Type
+    PyTypeObject PyFloat_Type
+    PyTypeObject PyBool_Type
+    PyTypeObject PyDict_Type
+    PyTypeObject PyList_Type
+    PyTypeObject PyTuple_Type
 
 import msgspec
+
+from fastcore.encoders import jsonable_encoder
 
 # Status codes that never carry a body (RFC 9110 §6.4.1, §15.3.5, §15.4.5).
 cdef inline bint body_allowed(int status):
@@ -23,15 +40,12 @@ cdef object enc_hook(object obj):
         return dump(mode="json")
     if isinstance(obj, (set, frozenset)):
         return list(obj)
-    # Any other object: its mapping, else its attributes, as FastAPI's jsonable_encoder falls back
+    # Any other object as FastAPI's jsonable_encoder makes it: paths, IP addresses, pydantic's URL
+    # and secret types as text, deques and generators as lists, else its mapping or its attributes
     # (a handler returning, say, an OAuth2PasswordRequestForm gets its fields as a JSON object).
     try:
-        return dict(obj)
-    except Exception:
-        pass
-    try:
-        return vars(obj)
-    except TypeError:
+        return jsonable_encoder(obj)
+    except ValueError:
         raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable") from None
 
 
@@ -72,6 +86,189 @@ cdef inline bytes encode_json(object content):
         return encode_surrogates(content)
 
 
+# --------------------------------------------------------------------------------------------------
+# FastAPI's JSON, byte for byte where msgspec's builtin encodings differ.
+#
+# A result without a response model is what FastAPI passes through ``jsonable_encoder``: aware
+# datetimes and times by ``isoformat()`` (``+00:00``, not ``Z``), ``timedelta`` as float seconds,
+# ``bytes`` as UTF-8 text, ``Decimal`` as an int (no fractional digits) or a float.  msgspec cannot be
+# told to encode its builtin types otherwise, so such values are replaced before encoding — only when
+# ``is_plain`` finds one: the common result (str, int, float, bool, None, naive datetimes, dates,
+# UUIDs in dicts and lists) is checked in one allocation-free C walk and encoded as it is.
+
+cdef object Decimal = __import__("decimal").Decimal
+cdef object Enum = __import__("enum").Enum
+cdef object UUID = __import__("uuid").UUID
+_dt = __import__("datetime")
+cdef object datetime_t = _dt.datetime
+cdef object date_t = _dt.date
+cdef object time_t = _dt.time
+cdef object timedelta_t = _dt.timedelta
+cdef tuple BYTES_TYPES = (bytes, bytearray, memoryview)
+# to_builtins keeps these as they are, for the rules below.
+cdef tuple JSONABLE_KEEP = (bytes, bytearray, memoryview, datetime_t, time_t, timedelta_t, Decimal)
+cdef tuple TYPED_KEEP = (bytes, bytearray, memoryview, timedelta_t)
+# Nesting beyond this is refused (RecursionError, like msgspec's own limit) before C recursion can
+# exhaust the stack.
+cdef int MAX_DEPTH = 1000
+
+
+cdef inline bint is_scalar(PyObject* value):
+    # str, int, float, bool, None: written alike by msgspec and json.dumps (exact types: a C compare each).
+    cdef PyTypeObject* t = type_of(value)
+    return (t == &PyUnicode_Type or t == &PyLong_Type or t == &PyFloat_Type or t == &PyBool_Type
+            or value == <PyObject*>None)
+
+
+cdef bint is_plain(object value, int depth):
+    """Whether msgspec writes ``value`` exactly as FastAPI's jsonable_encoder + json.dumps would."""
+    cdef PyTypeObject* t = type_of(<PyObject*>value)
+    cdef PyObject* key
+    cdef PyObject* item
+    cdef Py_ssize_t pos = 0, i
+    if is_scalar(<PyObject*>value):
+        return True
+    if depth > MAX_DEPTH:
+        return False  # jsonable raises RecursionError for it, as msgspec would
+    depth += 1
+    if t == &PyDict_Type:
+        # PERF: PyDict_Next, borrowed references, scalars checked without a call.
+        while PyDict_Next(value, &pos, &key, &item):
+            if type_of(key) != &PyUnicode_Type:
+                return False
+            if not is_scalar(item) and not is_plain(<object>item, depth):
+                return False
+        return True
+    if t == &PyList_Type:
+        for i in range(PyList_GET_SIZE(value)):
+            item = PyList_GET_ITEM(value, i)
+            if not is_scalar(item) and not is_plain(<object>item, depth):
+                return False
+        return True
+    if t == &PyTuple_Type:
+        for i in range(PyTuple_GET_SIZE(value)):
+            item = PyTuple_GET_ITEM(value, i)
+            if not is_scalar(item) and not is_plain(<object>item, depth):
+                return False
+        return True
+    if <object>t is datetime_t or <object>t is time_t:
+        return value.tzinfo is None  # naive: the same text; aware: isoformat's offset, never Z
+    if <object>t is date_t or <object>t is UUID or <object>t is Raw:
+        return True
+    return False
+
+
+cdef object decimal_number(object value):
+    # FastAPI: an integral Decimal becomes an int, any other a float.
+    exponent = value.as_tuple().exponent
+    if type(exponent) is int and exponent >= 0:
+        return int(value)
+    return float(value)
+
+
+cdef object jsonable(object value, int depth):
+    """``value`` with every part msgspec would write differently from FastAPI replaced."""
+    cdef object t = type(value)
+    cdef object key, item
+    if t is str or t is int or t is float or t is bool or value is None:
+        return value
+    if depth > MAX_DEPTH:
+        raise RecursionError("maximum recursion depth exceeded while encoding a JSON object")
+    depth += 1
+    if t is dict:
+        return {(key if type(key) is str else jsonable(key, depth)): jsonable(item, depth)
+                for key, item in (<dict>value).items()}
+    if t is list or t is tuple:
+        return [jsonable(item, depth) for item in value]
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, (str, int, float)):
+        return value
+    if isinstance(value, datetime_t) or isinstance(value, time_t):
+        return value if value.tzinfo is None else value.isoformat()
+    if isinstance(value, date_t) or t is UUID or t is Raw:
+        return value
+    if isinstance(value, timedelta_t):
+        return value.total_seconds()
+    if isinstance(value, Decimal):
+        return decimal_number(value)
+    if isinstance(value, BYTES_TYPES):
+        return bytes(value).decode("utf-8", "replace")
+    if isinstance(value, dict):
+        return {jsonable(key, depth): jsonable(item, depth) for key, item in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [jsonable(item, depth) for item in value]
+    # Structs, dataclasses, attrs, pydantic models, other objects: their fields, then the same rules.
+    return jsonable(to_builtins(value, enc_hook=_enc_hook, builtin_types=JSONABLE_KEEP), depth)
+
+
+cdef str iso_duration(object delta):
+    # pydantic's ISO 8601 form: years of 365 days, then days, hours, minutes, seconds; PT0S for zero.
+    cdef object total = (delta.days * 86400 + delta.seconds) * 1000000 + delta.microseconds
+    cdef str sign = ""
+    cdef list parts
+    if total < 0:
+        sign, total = "-", -total
+    days, rest = divmod(total, 86400000000)
+    years, days = divmod(days, 365)
+    parts = [sign, "P"]
+    if years:
+        parts.append(f"{years}Y")
+    if days:
+        parts.append(f"{days}D")
+    if rest or not (years or days):
+        hours, rest = divmod(rest, 3600000000)
+        minutes, rest = divmod(rest, 60000000)
+        seconds, micros = divmod(rest, 1000000)
+        parts.append("T")
+        if hours:
+            parts.append(f"{hours}H")
+        if minutes:
+            parts.append(f"{minutes}M")
+        if seconds or micros or not (hours or minutes):
+            parts.append(f"{seconds}.{micros:06d}".rstrip("0").rstrip(".") + "S" if micros
+                         else f"{seconds}S")
+    return "".join(parts)
+
+
+cdef object typed_wire(object value):
+    """A builtins tree (timedeltas and bytes kept) with pydantic's text for those two."""
+    cdef object t = type(value)
+    cdef object key, item
+    if t is dict:
+        return {(key if type(key) is str else typed_wire(key)): typed_wire(item)
+                for key, item in (<dict>value).items()}
+    if t is list or t is tuple:  # to_builtins keeps tuples
+        return [typed_wire(item) for item in value]
+    if isinstance(value, timedelta_t):
+        return iso_duration(value)
+    if isinstance(value, BYTES_TYPES):
+        return bytes(value).decode("utf-8", "replace")
+    return value
+
+
+def _typed_hook(obj):
+    dump = getattr(obj, "model_dump", None)
+    if dump is not None:
+        return dump(mode="json")
+    return enc_hook(obj)
+
+
+cpdef bytes encode_typed(object content, bint convert):
+    """JSON of a response model's value, with pydantic's encodings (FastAPI serializes response
+    models with pydantic): ``Decimal`` as a string, ``bytes`` as UTF-8 text, ``timedelta`` as
+    pydantic's ISO 8601 duration.  ``convert`` is decided once per route from the model's types:
+    False when none of those can occur, and the value is encoded as it is."""
+    if convert and not is_plain(content, 0):  # PERF: a plain dict (``-> dict``) is written as it is
+        content = typed_wire(to_builtins(content, enc_hook=_typed_hook, builtin_types=TYPED_KEEP))
+    return encode_json(content)
+
+
+def iso_duration_text(delta):
+    """pydantic's ISO 8601 text for a ``timedelta`` (``PT5M``, ``-P1DT2H``, ``PT0S``)."""
+    return iso_duration(delta)
+
+
 cdef bytes encode_surrogates(object content):
     # Slow path: a str holding a lone UTF-16 surrogate, which UTF-8 cannot carry.  Python's json
     # decodes "\ud800" (and FastAPI's parser its UTF-8 bytes) into one, so a handler echoing such a
@@ -108,7 +305,10 @@ cdef bint has_surrogate(str text):
 
 
 cpdef bytes encode(object content):
-    """JSON-encode ``content`` with the shared encoder (lone surrogates escaped as ``\\udXXX``)."""
+    """JSON-encode ``content`` as FastAPI would after ``jsonable_encoder`` (lone surrogates escaped
+    as ``\\udXXX``)."""
+    if not is_plain(content, 0):
+        content = jsonable(content, 0)
     return encode_json(content)
 
 
@@ -129,6 +329,8 @@ cpdef tuple render_json(object content, int status_code, bint head, object sub_r
     if sub_response is not None and sub_response.status_code is not None:
         status = sub_response.status_code
     if body_allowed(status):
+        if not is_plain(content, 0):
+            content = jsonable(content, 0)
         body = encode_json(content)
         headers = [JSON_HEADER, (CONTENT_LENGTH, length_value(len(body)))]
         if head:
