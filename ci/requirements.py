@@ -1,13 +1,13 @@
-"""Print, one per line, every requirement ci/install brings in: fastcore's dependencies, the extras
-CI installs (ci/install's EXTRAS) and the build tools of pyproject's [build-system].  ci/lock
-resolves these to pins."""
+"""Print, one per line, every requirement ci/lock pins: fastcore's dependencies, the extras in EXTRAS
+(ci/install installs all but "peers", the benchmark's optional other frameworks) and the build tools
+of pyproject's [build-system]."""
 
 import sys
 from pathlib import Path
 
 import tomllib
 
-EXTRAS = ("test", "lint", "bench", "server", "docs")
+EXTRAS = ("test", "lint", "bench", "server", "docs", "peers")
 
 project = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml").read_text())
 lines = [*project["build-system"]["requires"], *project["project"]["dependencies"]]
