@@ -50,6 +50,7 @@ from fastcore.typemodel import (
     MODEL,
     OPTIONAL,
     OTHER,
+    SCALAR,
     SCALAR_KINDS,
     SEQUENCE,
     UPLOAD,
@@ -264,6 +265,8 @@ def _coercer(node: Node, info: ParamInfo | None, *, for_list: bool) -> Coercer |
             "multiple_of": info.multiple_of,
             "pattern": EndAnchoredPattern(pattern) if isinstance(pattern, str) else pattern,
         }
+        if info.extra.get("allow_inf_nan") is True and node.kind == SCALAR and node.scalar is float:
+            constraints["allow_inf_nan"] = True
         if not for_list:
             constraints["min_length"] = info.min_length
             constraints["max_length"] = info.max_length
