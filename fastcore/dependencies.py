@@ -386,9 +386,20 @@ class PydanticParam:
         self.required = isinstance(info, PathInfo) or (
             (default is UNSET or default is Ellipsis) and info.default_factory is None)
         self.default = None if default is UNSET else default
-        args = (node.tp, *node.metadata)
-        annotation = typing.cast(Any, Annotated)[args] if node.metadata else node.tp
-        self.adapter = sys.modules["pydantic"].TypeAdapter(annotation)
+        self.adapter: Any = None
+        self.union: TextUnion | None = None
+        pydantic = sys.modules.get("pydantic")
+        if pydantic is None:
+            # A union read from text (int | str) in an app that does not use pydantic.
+            self.union = TextUnion(typing.cast(list[Node], node.text_members), info)
+            return
+        # FastAPI's declaration options pydantic applies (union_mode, fail_fast...): given on the
+        # Query()/Header()... they override a Field() in the annotation, so they come last.
+        options = {k: info.extra[k] for k in _PYDANTIC_OPTIONS if info.extra.get(k) is not None}
+        metadata = (*node.metadata, pydantic.Field(**options)) if options else node.metadata
+        args = (node.tp, *metadata)
+        annotation = typing.cast(Any, Annotated)[args] if metadata else node.tp
+        self.adapter = pydantic.TypeAdapter(annotation)
 
     def extract(self, conn: Conn, errors: list[Any]) -> Any:
         source = self.source
@@ -413,6 +424,10 @@ class PydanticParam:
             if self.info.default_factory is not None:
                 return self.info.default_factory()
             return copy.deepcopy(self.default)
+        if self.union is not None:
+            value, errs = self.union(value, loc)
+            errors.extend(errs)
+            return value
         try:
             return self.adapter.validate_python(value)
         except sys.modules["pydantic"].ValidationError as exc:
@@ -420,6 +435,36 @@ class PydanticParam:
                 err["loc"] = (*loc, *err["loc"])
                 errors.append(err)
             return None
+
+
+# Declaration options that only pydantic applies; a parameter declaring one is validated by it.
+_PYDANTIC_OPTIONS = ("union_mode", "fail_fast")
+
+
+class TextUnion:
+    """A union of members read from text (``int | str``) when pydantic is not in use: the string is
+    tried against the members as pydantic does — ``union_mode="smart"`` (the default) takes a member
+    that accepts the string as it is (``str``, a matching ``Literal``) first, then the first member
+    that converts it; ``"left_to_right"`` the first member that converts it.  When none does, every
+    member's error is reported, at ``(*loc, member tag)`` as pydantic reports them."""
+
+    def __init__(self, members: list[Node], info: ParamInfo) -> None:
+        self.coercers = [(m.member_tag, typing.cast(Coercer, _coercer(m, info, for_list=False)))
+                         for m in members]
+        exact = [(tag, c) for (tag, c), m in zip(self.coercers, members, strict=True)
+                 if m.scalar is str or (m.kind == CHOICE and get_origin(m.tp) is Literal)]
+        smart = info.extra.get("union_mode", "smart") != "left_to_right"
+        self.order = [*exact, *self.coercers] if smart else self.coercers
+
+    def __call__(self, raw: str, loc: tuple[str | int, ...]) -> tuple[Any, list[Any]]:
+        for tag, coercer in self.order:
+            value, errs = coercer(raw, (*loc, tag))
+            if not errs:
+                return value, []
+        errors: list[Any] = []
+        for tag, coercer in self.coercers:
+            errors.extend(coercer(raw, (*loc, tag))[1])
+        return None, errors
 
 
 def _describe(call: Callable[..., Any]) -> str:
@@ -557,7 +602,7 @@ def build_dependant(
         if isinstance(marker, BodyInfo) or (marker is None and _is_body_type(annotation, pname, path_params)):
             body_params.append(_body_param(call, pname, annotation, default, marker))
             continue
-        if _pydantic_validated(node):
+        if _pydantic_validated(node) or _validated_as_union(node, marker):
             validated = PydanticParam(pname, node, marker, default, path_params)
             dependencies.append(Dependant(call=None, plan=Plan([]), name=pname, use_cache=False,
                                           path_params=path_params, param_model=validated))
@@ -602,6 +647,15 @@ def _pydantic_validated(node: Node) -> bool:
     base = node.base
     item = base.item.base if base.kind == SEQUENCE and base.item is not None else base
     return bool(node.metadata and node.pydantic) or (item.kind == OTHER and item.pydantic)
+
+
+def _validated_as_union(node: Node, info: ParamInfo | Depends | None) -> bool:
+    """Whether a path/query/header/cookie parameter is a union read from text (``int | str``), or
+    declares an option only pydantic applies (``Query(fail_fast=True)``) while pydantic is in use."""
+    if node.text_members is not None:
+        return True
+    return (isinstance(info, ParamInfo) and "pydantic" in sys.modules
+            and any(info.extra.get(k) is not None for k in _PYDANTIC_OPTIONS))
 
 
 def _body_param(

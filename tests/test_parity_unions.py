@@ -1,0 +1,93 @@
+"""Differential tests for union-typed parameters (``int | str``...): one app, built with FastAPI and
+fastcore, the same requests to both; and fastcore's own reading of such unions (used when the app does
+not use pydantic) held to pydantic's ``TypeAdapter`` on the same strings."""
+
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, Union
+
+import fastapi
+import fastapi.testclient
+import pydantic
+import pytest
+
+import fastcore
+import fastcore.testclient
+from fastcore.dependencies import TextUnion
+from fastcore.params import QueryInfo
+from fastcore.typemodel import node_of
+
+
+def _build(fw: Any, app: Any) -> Any:
+    @app.get("/q")
+    def query(
+        smart: Annotated[int | str, fw.Query()] = 0,
+        ltr: Annotated[int | str, fw.Query(union_mode="left_to_right")] = 0,
+        lit: Annotated[Union[int, Literal["a", "b"]], fw.Query()] = 0,  # noqa: UP007
+        num: Annotated[float | bool | None, fw.Query()] = None,
+        many: Annotated[list[int] | None, fw.Query()] = None,
+    ) -> dict[str, Any]:
+        return {"smart": smart, "ltr": ltr, "lit": lit, "num": num, "many": many}
+
+    @app.get("/p/{value}")
+    def path(value: int | str, x_tag: Annotated[int | str | None, fw.Header()] = None) -> dict[str, Any]:
+        return {"value": value, "x_tag": x_tag}
+
+    @app.get("/r")
+    def required(value: Annotated[int | bool, fw.Query()]) -> Any:
+        return value
+
+    return app
+
+
+REQUESTS = [
+    "/q", "/q?smart=123", "/q?smart=abc", "/q?ltr=123", "/q?ltr=abc", "/q?lit=a", "/q?lit=7", "/q?lit=c",
+    "/q?num=1.5", "/q?num=true", "/q?num=x", "/q?many=1&many=2", "/q?many=1&many=x",
+    "/p/12", "/p/ab", "/r", "/r?value=5", "/r?value=yes", "/r?value=maybe",
+]
+
+
+@pytest.fixture(scope="module")
+def clients() -> tuple[Any, Any]:
+    theirs = fastapi.testclient.TestClient(_build(fastapi, fastapi.FastAPI()))
+    ours = fastcore.testclient.TestClient(_build(fastcore, fastcore.FastCore()))
+    return theirs, ours
+
+
+@pytest.mark.parametrize("url", REQUESTS)
+def test_union_parameters_as_fastapi(clients: tuple[Any, Any], url: str) -> None:
+    theirs, ours = clients
+    expected, actual = theirs.get(url), ours.get(url)
+    assert (actual.status_code, actual.json()) == (expected.status_code, expected.json()), url
+
+
+def test_union_header_as_fastapi(clients: tuple[Any, Any]) -> None:
+    theirs, ours = clients
+    for tag in ("5", "five"):
+        headers = {"x-tag": tag}
+        expected, actual = theirs.get("/p/1", headers=headers), ours.get("/p/1", headers=headers)
+        assert (actual.status_code, actual.json()) == (expected.status_code, expected.json())
+
+
+def _pydantic_reading(annotation: Any, raw: str) -> tuple[Any, list[Any]]:
+    try:
+        return pydantic.TypeAdapter(annotation).validate_python(raw), []
+    except pydantic.ValidationError as exc:
+        return None, [{k: v for k, v in e.items() if k != "url"}
+                      for e in exc.errors(include_url=False)]
+
+
+UNIONS: list[tuple[Any, str]] = [
+    (int | str, "smart"), (int | str, "left_to_right"), (str | int, "left_to_right"),
+    (int | float, "smart"), (float | int, "smart"), (int | bool, "smart"),
+    (Union[int, Literal["a", "b"]], "smart"), (Union[Literal["1", "2"], int], "left_to_right"),  # noqa: UP007
+]
+
+
+@pytest.mark.parametrize(("annotation", "mode"), UNIONS)
+@pytest.mark.parametrize("raw", ["123", "1.5", "true", "a", "1", "c", ""])
+def test_text_union_reads_as_pydantic(annotation: Any, mode: str, raw: str) -> None:
+    union: Callable[..., Any] = TextUnion(node_of(annotation).text_members or [], QueryInfo(union_mode=mode))
+    value, errors = union(raw, ())
+    declared = Annotated[annotation, pydantic.Field(union_mode=mode)]
+    expected_value, expected_errors = _pydantic_reading(declared, raw)
+    assert (value, type(value), errors) == (expected_value, type(expected_value), expected_errors)
