@@ -38,6 +38,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
+import re
 import sys
 import typing
 from dataclasses import dataclass
@@ -111,6 +112,12 @@ def _constrained(annotation: Any, info: BodyInfo) -> Any:
         value = getattr(info, name, None)
         if value is not None:
             meta[name] = value
+    pydantic = sys.modules.get("pydantic")
+    options = {k: info.extra[k] for k in ("union_mode", "fail_fast") if info.extra.get(k) is not None}
+    if pydantic is not None and (options or isinstance(meta.get("pattern"), re.Pattern)):
+        # Options only pydantic applies (FastAPI's Body(union_mode=...), a compiled pattern): the
+        # body is then validated by pydantic, as in FastAPI.
+        return Annotated[annotation, pydantic.Field(**meta, **options)]
     if not meta:
         return annotation
     return Annotated[annotation, msgspec.Meta(**meta)]
@@ -134,6 +141,7 @@ class Converter:
         self.tp = tp
         self.adapter: Any = None
         self.decoder: msgspec.json.Decoder[Any] | None = None
+        self.fill_defaults = False
         if uses_pydantic(tp):
             # pydantic models validate with pydantic itself, so their errors are pydantic's own.
             self.adapter = _pydantic_adapter(tp)
@@ -326,7 +334,7 @@ class BodyPlan:
                 tp = tp | None
             self._converters[p.name] = Converter(tp, where)
         self._members: Converter | None = None
-        if not self.single:
+        if not self.single and not any(c.adapter is not None for c in self._converters.values()):
             # PERF: embedded members decode in one pass into a Struct made for this route.
             fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
             for p in params:

@@ -600,7 +600,10 @@ def build_dependant(
             decls[pname] = ParamDecl(marker, annotation)  # its place in the signature, for OpenAPI
             continue
         if isinstance(marker, BodyInfo) or (marker is None and _is_body_type(annotation, pname, path_params)):
-            body_params.append(_body_param(call, pname, annotation, default, marker))
+            # pydantic's metadata (Field(fail_fast=True)...) stays on a body pydantic validates.
+            args = (annotation, *node.metadata)
+            declared = typing.cast(Any, Annotated)[args] if node.metadata and node.pydantic else annotation
+            body_params.append(_body_param(call, pname, declared, default, marker))
             continue
         if _pydantic_validated(node) or _validated_as_union(node, marker):
             validated = PydanticParam(pname, node, marker, default, path_params)

@@ -2,6 +2,7 @@
 fastcore, the same requests to both; and fastcore's own reading of such unions (used when the app does
 not use pydantic) held to pydantic's ``TypeAdapter`` on the same strings."""
 
+import re
 from collections.abc import Callable
 from typing import Annotated, Any, Literal, Union
 
@@ -91,3 +92,40 @@ def test_text_union_reads_as_pydantic(annotation: Any, mode: str, raw: str) -> N
     declared = Annotated[annotation, pydantic.Field(union_mode=mode)]
     expected_value, expected_errors = _pydantic_reading(declared, raw)
     assert (value, type(value), errors) == (expected_value, type(expected_value), expected_errors)
+
+
+def _build_bodies(fw: Any, app: Any) -> Any:
+    @app.post("/single")
+    def single(number: Annotated[int | str, fw.Body(union_mode="left_to_right")]) -> Any:
+        return number
+
+    @app.post("/embedded")
+    def embedded(
+        items: Annotated[list[int], fw.Body(fail_fast=True)],
+        number: Annotated[int | str, fw.Body(union_mode="left_to_right")],
+        label: Annotated[str, fw.Body(pattern=re.compile("^abc$", re.IGNORECASE))] = "ABC",
+    ) -> dict[str, Any]:
+        return {"items": items, "number": number, "label": label}
+
+    @app.post("/metadata")
+    def metadata(values: Annotated[list[int], pydantic.Field(fail_fast=True), fw.Body()]) -> Any:
+        return values
+
+    return app
+
+
+BODIES = [
+    ("/single", "123"), ("/single", "abc"), ("/single", 5),
+    ("/embedded", {"items": [1, 2], "number": "123"}), ("/embedded", {"items": ["x", "y"], "number": "1"}),
+    ("/embedded", {"items": [1], "number": "7", "label": "aBc"}), ("/embedded", {"items": [1], "number": 1,
+                                                                                 "label": "xyz"}),
+    ("/metadata", [1, 2]), ("/metadata", ["x", "y"]),
+]
+
+
+@pytest.mark.parametrize(("url", "body"), BODIES)
+def test_body_options_as_fastapi(url: str, body: Any) -> None:
+    theirs = fastapi.testclient.TestClient(_build_bodies(fastapi, fastapi.FastAPI()))
+    ours = fastcore.testclient.TestClient(_build_bodies(fastcore, fastcore.FastCore()))
+    expected, actual = theirs.post(url, json=body), ours.post(url, json=body)
+    assert (actual.status_code, actual.json()) == (expected.status_code, expected.json())
