@@ -53,7 +53,16 @@ from fastcore._params import Coercer, Conn
 from fastcore._validation_errors import _error
 from fastcore.exceptions import FastCoreError, HTTPException, RequestValidationError
 from fastcore.params import BodyInfo, FileInfo, FormInfo
-from fastcore.typemodel import SEQUENCE, UPLOAD, Node, model_fields, node_of, uses_pydantic
+from fastcore.typemodel import (
+    MODEL,
+    SEQUENCE,
+    UPLOAD,
+    Node,
+    model_fields,
+    node_of,
+    union_members,
+    uses_pydantic,
+)
 from fastcore.validation import collect_errors, fallback_error, json_invalid_error
 
 __all__ = [
@@ -113,7 +122,7 @@ def _constrained(annotation: Any, info: BodyInfo) -> Any:
         if value is not None:
             meta[name] = value
     pydantic = sys.modules.get("pydantic")
-    options = {k: info.extra[k] for k in ("union_mode", "fail_fast") if info.extra.get(k) is not None}
+    options = info.pydantic_options
     if pydantic is not None and (options or isinstance(meta.get("pattern"), re.Pattern)):
         # Options only pydantic applies (FastAPI's Body(union_mode=...), a compiled pattern): the
         # body is then validated by pydantic, as in FastAPI.
@@ -146,10 +155,16 @@ class Converter:
             # pydantic models validate with pydantic itself, so their errors are pydantic's own.
             self.adapter = _pydantic_adapter(tp)
             return
+        self.members: list[tuple[str, Converter]] = []
         try:
             self.decoder = msgspec.json.Decoder(tp, strict=False)
         except TypeError as exc:
-            raise FastCoreError(f"{where}: body type {tp!r} cannot be decoded: {exc}") from exc
+            members = union_members(tp)
+            if members is None:
+                raise FastCoreError(f"{where}: body type {tp!r} cannot be decoded: {exc}") from exc
+            # msgspec takes one object type per union (Cat | Dog): each member on its own, tried as
+            # pydantic's smart mode does (see _convert_union).
+            self.members = [(_member_tag(m), Converter(m, where)) for m in members]
         # msgspec 0.22 leaves a dataclass field it filled from a plain default on the class, not the
         # instance, so encoding that instance again (a handler returning its body) would drop it.
         self.fill_defaults = _has_defaulted_dataclass(tp, set())
@@ -184,6 +199,8 @@ class Converter:
                     err["loc"] = (*loc, *err["loc"])
                     errors.append(err)
                 return None, errors
+        if self.members:
+            return self._convert_union(value, loc)
         try:
             value = msgspec.convert(value, self.tp, strict=False)
             if self.fill_defaults:
@@ -191,6 +208,25 @@ class Converter:
             return value, []
         except msgspec.ValidationError as exc:
             return None, self._explain(value, exc, loc)
+
+    def _convert_union(self, value: Any, loc: tuple[Any, ...]) -> tuple[Any, ErrorList]:
+        """pydantic's smart mode over members msgspec cannot take as one union: of the members that
+        accept the value, the one that uses most of its keys (the first on a tie); when none does,
+        every member's errors, each under the member's name in the loc, as pydantic reports them."""
+        best: Any = None
+        best_score = -1
+        errors: ErrorList = []
+        for tag, member in self.members:
+            converted, errs = member.convert(value, ())
+            if errs:
+                errors.extend({**e, "loc": (*loc, tag, *e["loc"])} for e in errs)
+                continue
+            score = _keys_used(member.tp, value)
+            if score > best_score:
+                best, best_score = converted, score
+        if best_score >= 0:
+            return best, []
+        return None, errors
 
     def _explain(self, value: Any, exc: msgspec.ValidationError, loc: tuple[Any, ...]) -> ErrorList:
         # Slow path, only for bodies that failed: list every error, not just msgspec's first.
@@ -325,7 +361,7 @@ class BodyPlan:
             self._form_fields: dict[str, dict[str, bool]] = {}
             for p in params:
                 if p.is_model:
-                    self._converters[p.name] = Converter(p.annotation, where)
+                    self._converters[p.name] = Converter(_constrained(p.annotation, p.info), where)
                     self._form_fields[p.name] = _form_model_fields(p.annotation)
             return
         for p in params:
@@ -518,6 +554,22 @@ def _type_error(tp: Any, value: Any, loc: tuple[Any, ...]) -> dict[str, Any]:
     # Only if the error collector has no words for it: a generic pydantic-shaped type error.
     return {"type": "value_error", "loc": loc, "msg": f"Value error, expected {tp!r}", "input": value,
             "ctx": {"error": ValueError(f"expected {tp!r}")}}
+
+
+def _member_tag(tp: Any) -> str:
+    """A union member's name in an error's loc, as pydantic names it (a model by its class name)."""
+    node = node_of(tp).base
+    if node.kind == MODEL:
+        return typing.cast(str, getattr(node.tp, "__name__", repr(node.tp)))
+    return node.member_tag
+
+
+def _keys_used(tp: Any, value: Any) -> int:
+    """How many of ``value``'s keys a member model declares (pydantic's smart-mode tie-break)."""
+    node = node_of(tp).base
+    if node.kind != MODEL or not isinstance(value, dict):
+        return 0
+    return sum(1 for f in model_fields(node) if f.key in value)
 
 
 def _form_model_fields(tp: Any) -> dict[str, bool]:

@@ -395,7 +395,7 @@ class PydanticParam:
             return
         # FastAPI's declaration options pydantic applies (union_mode, fail_fast...): given on the
         # Query()/Header()... they override a Field() in the annotation, so they come last.
-        options = {k: info.extra[k] for k in _PYDANTIC_OPTIONS if info.extra.get(k) is not None}
+        options = info.pydantic_options
         metadata = (*node.metadata, pydantic.Field(**options)) if options else node.metadata
         args = (node.tp, *metadata)
         annotation = typing.cast(Any, Annotated)[args] if metadata else node.tp
@@ -435,10 +435,6 @@ class PydanticParam:
                 err["loc"] = (*loc, *err["loc"])
                 errors.append(err)
             return None
-
-
-# Declaration options that only pydantic applies; a parameter declaring one is validated by it.
-_PYDANTIC_OPTIONS = ("union_mode", "fail_fast")
 
 
 class TextUnion:
@@ -657,8 +653,7 @@ def _validated_as_union(node: Node, info: ParamInfo | Depends | None) -> bool:
     declares an option only pydantic applies (``Query(fail_fast=True)``) while pydantic is in use."""
     if node.text_members is not None:
         return True
-    return (isinstance(info, ParamInfo) and "pydantic" in sys.modules
-            and any(info.extra.get(k) is not None for k in _PYDANTIC_OPTIONS))
+    return isinstance(info, ParamInfo) and "pydantic" in sys.modules and bool(info.pydantic_options)
 
 
 def _body_param(

@@ -56,6 +56,9 @@ class ParamSource(str, enum.Enum):
     BODY = "body"
 
 
+_PYDANTIC_OPTIONS = ("union_mode", "fail_fast", "discriminator")
+
+
 class ParamInfo:
     """What a parameter declaration says: its default, lookup key, constraints and docs."""
 
@@ -120,6 +123,13 @@ class ParamInfo:
         if isinstance(self.validation_alias, str):
             return self.validation_alias
         return self.alias
+
+    @property
+    def pydantic_options(self) -> dict[str, Any]:
+        """The declaration's options only pydantic applies (FastAPI passes them to its ``Field``):
+        ``union_mode``, ``fail_fast``, ``discriminator``.  A parameter or body declaring one is
+        validated by pydantic when the app uses it."""
+        return {k: self.extra[k] for k in _PYDANTIC_OPTIONS if self.extra.get(k) is not None}
 
     @property
     def required(self) -> bool:

@@ -420,7 +420,15 @@ def _classify(tp: Any) -> Node:
 
 
 def model_fields(node: Node) -> list[FieldNode]:
-    """The fields of a MODEL node, as the request data names them (aliases, renames)."""
+    """The fields of a MODEL node, as the request data names them (aliases, renames); for a union of
+    models, every member's fields (the first member declaring a key gives its field)."""
+    if node.base.kind == UNION:
+        merged: dict[str, FieldNode] = {}
+        for member in node.base.members:
+            if member.base.kind in (MODEL, UNION):
+                for f in model_fields(member):
+                    merged.setdefault(f.key, f)
+        return list(merged.values())
     tp = node.base.tp
     if node.base.flavor == "pydantic":
         out = []

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal, Union
 
 import fastapi
 import fastapi.testclient
+import msgspec
 import pydantic
 import pytest
 
@@ -129,3 +130,61 @@ def test_body_options_as_fastapi(url: str, body: Any) -> None:
     ours = fastcore.testclient.TestClient(_build_bodies(fastcore, fastcore.FastCore()))
     expected, actual = theirs.post(url, json=body), ours.post(url, json=body)
     assert (actual.status_code, actual.json()) == (expected.status_code, expected.json())
+
+
+def _build_model_unions(fw: Any, app: Any, kind: str) -> Any:
+    if kind == "pydantic":
+        class Cat(pydantic.BaseModel):
+            pet: Literal["cat"]
+            meows: int
+
+        class Dog(pydantic.BaseModel):
+            pet: Literal["dog"]
+            barks: int
+            name: str = "rex"
+    else:
+        class Cat(msgspec.Struct):  # type: ignore[no-redef]
+            pet: Literal["cat"]
+            meows: int
+
+        class Dog(msgspec.Struct):  # type: ignore[no-redef]
+            pet: Literal["dog"]
+            barks: int
+            name: str = "rex"
+
+    @app.post("/json")
+    def json_body(pet: Cat | Dog) -> Any:
+        return pet
+
+    @app.post("/embedded")
+    def embedded(pet: Annotated[Cat | Dog, fw.Body(embed=True)], n: Annotated[int, fw.Body()] = 0) -> Any:
+        return {"pet": pet, "n": n}
+
+    if kind == "pydantic":
+        @app.post("/form")
+        def form(pet: Annotated[Cat | Dog, fw.Form()]) -> Any:
+            return pet
+
+        @app.post("/tagged")
+        def tagged(pet: Annotated[Cat | Dog | None, fw.Form(discriminator="pet")] = None) -> Any:
+            return pet
+
+    return app
+
+
+PETS = [{"pet": "cat", "meows": 3}, {"pet": "dog", "barks": "2"}, {"pet": "dog", "barks": 1, "name": "x"},
+        {"pet": "cow"}, {"meows": "x"}, {}]
+
+
+@pytest.mark.parametrize("kind", ["pydantic", "struct"])
+@pytest.mark.parametrize("data", PETS)
+def test_model_union_bodies_as_fastapi(kind: str, data: dict[str, Any]) -> None:
+    theirs = fastapi.testclient.TestClient(_build_model_unions(fastapi, fastapi.FastAPI(), "pydantic"))
+    ours = fastcore.testclient.TestClient(_build_model_unions(fastcore, fastcore.FastCore(), kind))
+    requests: list[tuple[str, dict[str, Any]]] = [("/json", {"json": data}),
+                                                  ("/embedded", {"json": {"pet": data, "n": 1}})]
+    if kind == "pydantic":
+        requests += [("/form", {"data": data}), ("/tagged", {"data": data})]
+    for url, kwargs in requests:
+        expected, actual = theirs.post(url, **kwargs), ours.post(url, **kwargs)
+        assert (actual.status_code, actual.json()) == (expected.status_code, expected.json()), (url, kwargs)
