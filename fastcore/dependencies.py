@@ -360,6 +360,9 @@ class ParamModel:
         return value
 
 
+_CONSTRAINTS = ("gt", "ge", "lt", "le", "multiple_of", "min_length", "max_length", "pattern")
+
+
 class PydanticParam:
     """A path/query/header/cookie parameter pydantic validates (its type or its metadata asks for it).
 
@@ -383,20 +386,37 @@ class PydanticParam:
         self.label = label
         self.key = label.lower() if isinstance(info, HeaderInfo) else label
         self.is_list = node.base.kind == SEQUENCE and self.source in (_params.S_QUERY, _params.S_HEADER)
-        self.required = isinstance(info, PathInfo) or (
-            (default is UNSET or default is Ellipsis) and info.default_factory is None)
         self.default = None if default is UNSET else default
+        self.factory = info.default_factory
+        self.validate_default = False
         self.adapter: Any = None
         self.union: TextUnion | None = None
         pydantic = sys.modules.get("pydantic")
         if pydantic is None:
             # A union read from text (int | str) in an app that does not use pydantic.
             self.union = TextUnion(typing.cast(list[Node], node.text_members), info)
+        else:
+            # pydantic's Field() in the annotation may give the default factory and validate_default;
+            # the Query()/Header()... declaration's own validate_default wins (FastAPI's precedence).
+            for meta in node.metadata:
+                if isinstance(meta, pydantic.fields.FieldInfo):
+                    self.factory = self.factory or meta.default_factory
+                    self.validate_default = self.validate_default or bool(meta.validate_default)
+            if info.extra.get("validate_default") is not None:
+                self.validate_default = bool(info.extra["validate_default"])
+        self.required = isinstance(info, PathInfo) or (
+            (default is UNSET or default is Ellipsis) and self.factory is None)
+        if pydantic is None:
             return
-        # FastAPI's declaration options pydantic applies (union_mode, fail_fast...): given on the
-        # Query()/Header()... they override a Field() in the annotation, so they come last.
-        options = info.pydantic_options
-        metadata = (*node.metadata, pydantic.Field(**options)) if options else node.metadata
+        # FastAPI's declaration options and constraints pydantic applies (union_mode, gt...): given
+        # on the Query()/Header()... they override a Field() in the annotation, so they come last.
+        # A Field()'s default and validate_default are the parameter's (above), not the type's.
+        options = {**info.pydantic_options, **{k: getattr(info, k) for k in _CONSTRAINTS
+                                               if getattr(info, k) is not None}}
+        metadata = tuple(part for meta in node.metadata for part in (
+            meta.metadata if isinstance(meta, pydantic.fields.FieldInfo) else [meta]))
+        if options:
+            metadata = (*metadata, pydantic.Field(**options))
         args = (node.tp, *metadata)
         annotation = typing.cast(Any, Annotated)[args] if metadata else node.tp
         self.adapter = pydantic.TypeAdapter(annotation)
@@ -421,9 +441,9 @@ class PydanticParam:
             if self.required:
                 errors.append(_params.missing_error(loc))
                 return None
-            if self.info.default_factory is not None:
-                return self.info.default_factory()
-            return copy.deepcopy(self.default)
+            value = self.factory() if self.factory is not None else copy.deepcopy(self.default)
+            if not self.validate_default:
+                return value
         if self.union is not None:
             value, errs = self.union(value, loc)
             errors.extend(errs)
@@ -653,7 +673,8 @@ def _validated_as_union(node: Node, info: ParamInfo | Depends | None) -> bool:
     declares an option only pydantic applies (``Query(fail_fast=True)``) while pydantic is in use."""
     if node.text_members is not None:
         return True
-    return isinstance(info, ParamInfo) and "pydantic" in sys.modules and bool(info.pydantic_options)
+    return isinstance(info, ParamInfo) and "pydantic" in sys.modules and (
+        bool(info.pydantic_options) or bool(info.extra.get("validate_default")))
 
 
 def _body_param(

@@ -188,3 +188,33 @@ def test_model_union_bodies_as_fastapi(kind: str, data: dict[str, Any]) -> None:
     for url, kwargs in requests:
         expected, actual = theirs.post(url, **kwargs), ours.post(url, **kwargs)
         assert (actual.status_code, actual.json()) == (expected.status_code, expected.json()), (url, kwargs)
+
+
+Doubled = Annotated[int | None, pydantic.BeforeValidator(lambda v: 0 if v is None else int(v) * 2)]
+
+
+def _build_defaults(fw: Any, app: Any) -> Any:
+    @app.get("/validated")
+    def validated(
+        e: Annotated[int, pydantic.Field(default_factory=lambda: 5), fw.Query()],
+        a: Annotated[Doubled, fw.Query(validate_default=True)] = 10,
+        b: Annotated[Doubled, fw.Header(validate_default=True)] = None,
+        c: Annotated[Doubled, pydantic.Field(validate_default=True), fw.Query()] = 10,
+        d: Annotated[Doubled, pydantic.Field(validate_default=True), fw.Query(validate_default=False)] = 10,
+    ) -> dict[str, Any]:
+        return {"a": a, "b": b, "c": c, "d": d, "e": e}
+
+    @app.get("/invalid")
+    def invalid(value: Annotated[int, fw.Query(gt=0, validate_default=True)] = -1) -> Any:
+        return value
+
+    return app
+
+
+@pytest.mark.parametrize("url", ["/validated", "/validated?a=1&c=2&d=3&e=4", "/invalid", "/invalid?value=3",
+                                 "/invalid?value=0"])
+def test_parameter_defaults_as_fastapi(url: str) -> None:
+    theirs = fastapi.testclient.TestClient(_build_defaults(fastapi, fastapi.FastAPI()))
+    ours = fastcore.testclient.TestClient(_build_defaults(fastcore, fastcore.FastCore()))
+    expected, actual = theirs.get(url), ours.get(url)
+    assert (actual.status_code, actual.json()) == (expected.status_code, expected.json()), url
