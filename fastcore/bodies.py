@@ -370,7 +370,8 @@ class BodyPlan:
                 tp = tp | None
             self._converters[p.name] = Converter(tp, where)
         self._members: Converter | None = None
-        if not self.single and not any(c.adapter is not None for c in self._converters.values()):
+        if not self.single and not any(c.adapter is not None for c in self._converters.values()) \
+                and not any(p.info.alias_choices for p in params):
             # PERF: embedded members decode in one pass into a Struct made for this route.
             fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
             for p in params:
@@ -433,8 +434,9 @@ class BodyPlan:
             obj = {}  # not declared as JSON: no member is given
         for p in self.params:
             # An explicit null is a value, validated as such (only an absent member is missing).
-            if p.alias in obj:
-                value, errs = self._converters[p.name].convert(obj[p.alias], ("body", p.alias))
+            key = next((k for k in p.info.alias_choices if k in obj), p.alias)
+            if key in obj:
+                value, errs = self._converters[p.name].convert(obj[key], ("body", key))
                 if errs:
                     errors[p.name] = errs
                 else:

@@ -122,7 +122,18 @@ class ParamInfo:
         ``alias`` (pydantic's precedence for validation; ``AliasPath``/``AliasChoices`` are not read)."""
         if isinstance(self.validation_alias, str):
             return self.validation_alias
-        return self.alias
+        choices = self.alias_choices
+        return choices[0] if choices else self.alias
+
+    @property
+    def alias_choices(self) -> tuple[str, ...]:
+        """The names of pydantic's ``validation_alias=AliasChoices("a", "b")``, in order of preference
+        (the first one present is read; errors of a missing value name the first); () otherwise, and
+        for choices that are ``AliasPath``s."""
+        choices = getattr(self.validation_alias, "choices", None)
+        if isinstance(choices, list) and choices and all(isinstance(c, str) for c in choices):
+            return tuple(choices)
+        return ()
 
     @property
     def pydantic_options(self) -> dict[str, Any]:

@@ -218,3 +218,36 @@ def test_parameter_defaults_as_fastapi(url: str) -> None:
     ours = fastcore.testclient.TestClient(_build_defaults(fastcore, fastcore.FastCore()))
     expected, actual = theirs.get(url), ours.get(url)
     assert (actual.status_code, actual.json()) == (expected.status_code, expected.json()), url
+
+
+def _build_alias_choices(fw: Any, app: Any) -> Any:
+    choices = pydantic.AliasChoices("first", "second")
+
+    @app.post("/embedded")
+    def embedded(
+        value: Annotated[int, fw.Body(embed=True, alias="ignored", validation_alias=choices)],
+    ) -> Any:
+        return value
+
+    @app.post("/multiple")
+    def multiple(
+        items: Annotated[list[int], fw.Body(default_factory=list,
+                                            validation_alias=pydantic.AliasChoices("items", "tags"))],
+        value: Annotated[int | None, fw.Body(alias="ignored", validation_alias=choices)] = 10,
+    ) -> Any:
+        return {"value": value, "items": items}
+
+    return app
+
+
+ALIASED = [{"first": 1}, {"second": 2}, {"second": 2, "first": 0}, {"first": "x", "second": 2}, {},
+           {"ignored": 1}, {"tags": [1, "x"]}, {"second": None, "tags": [3]}, [1]]
+
+
+@pytest.mark.parametrize("body", ALIASED)
+def test_body_alias_choices_as_fastapi(body: Any) -> None:
+    theirs = fastapi.testclient.TestClient(_build_alias_choices(fastapi, fastapi.FastAPI()))
+    ours = fastcore.testclient.TestClient(_build_alias_choices(fastcore, fastcore.FastCore()))
+    for url in ("/embedded", "/multiple"):
+        expected, actual = theirs.post(url, json=body), ours.post(url, json=body)
+        assert (actual.status_code, actual.json()) == (expected.status_code, expected.json()), (url, body)
