@@ -251,3 +251,36 @@ def test_body_alias_choices_as_fastapi(body: Any) -> None:
     for url in ("/embedded", "/multiple"):
         expected, actual = theirs.post(url, json=body), ours.post(url, json=body)
         assert (actual.status_code, actual.json()) == (expected.status_code, expected.json()), (url, body)
+
+
+def _build_body_defaults(fw: Any, app: Any) -> Any:
+    @app.post("/embedded")
+    def embedded(value: Annotated[Doubled, fw.Body(embed=True, validate_default=True)] = 10) -> Any:
+        return value
+
+    @app.post("/none")
+    def none(value: Annotated[Doubled, fw.Body(embed=True)] = None) -> Any:
+        return value
+
+    @app.post("/single")
+    def single(value: Annotated[Doubled, fw.Body()] = None) -> Any:
+        return value
+
+    @app.post("/invalid")
+    def invalid(value: Annotated[int, fw.Body(embed=True, gt=0, validate_default=True)] = -1) -> Any:
+        return value
+
+    return app
+
+
+@pytest.mark.parametrize(("url", "body"), [
+    ("/embedded", {}), ("/embedded", {"value": 3}), ("/none", {"value": None}), ("/none", {}),
+    ("/single", None), ("/invalid", {}), ("/invalid", {"value": 2}),
+])
+def test_body_defaults_as_fastapi(url: str, body: Any) -> None:
+    theirs = fastapi.testclient.TestClient(_build_body_defaults(fastapi, fastapi.FastAPI()))
+    ours = fastcore.testclient.TestClient(_build_body_defaults(fastcore, fastcore.FastCore()))
+    kwargs: dict[str, Any] = {"json": body} if body is not None else {
+        "content": b"null", "headers": {"content-type": "application/json"}}
+    expected, actual = theirs.post(url, **kwargs), ours.post(url, **kwargs)
+    assert (actual.status_code, actual.json()) == (expected.status_code, expected.json()), (url, body)
