@@ -100,6 +100,7 @@ class Coercer:
         min_length: int | None = None,
         max_length: int | None = None,
         pattern: str | Pattern[str] | None = None,
+        allow_inf_nan: bool = False,
     ) -> None: ...
     def __call__(self, raw: object, loc: _Loc = ("query", "value")) -> tuple[Any, list[_ErrorDict]]: ...
 

@@ -53,7 +53,17 @@ from fastcore._params import Coercer, Conn
 from fastcore._validation_errors import _error
 from fastcore.exceptions import FastCoreError, HTTPException, RequestValidationError
 from fastcore.params import BodyInfo, FileInfo, FormInfo
-from fastcore.typemodel import SEQUENCE, UPLOAD, Node, model_fields, node_of, uses_pydantic
+from fastcore.typemodel import (
+    MODEL,
+    OPTIONAL,
+    SEQUENCE,
+    UPLOAD,
+    Node,
+    model_fields,
+    node_of,
+    union_members,
+    uses_pydantic,
+)
 from fastcore.validation import collect_errors, fallback_error, json_invalid_error
 
 __all__ = [
@@ -112,6 +122,12 @@ def _constrained(annotation: Any, info: BodyInfo) -> Any:
         value = getattr(info, name, None)
         if value is not None:
             meta[name] = value
+    pydantic = sys.modules.get("pydantic")
+    options = info.pydantic_options
+    if pydantic is not None and (options or isinstance(meta.get("pattern"), re.Pattern)):
+        # Options only pydantic applies (FastAPI's Body(union_mode=...), a compiled pattern): the
+        # body is then validated by pydantic, as in FastAPI.
+        return Annotated[annotation, pydantic.Field(**meta, **options)]
     if not meta:
         return annotation
     return Annotated[annotation, msgspec.Meta(**meta)]
@@ -140,10 +156,16 @@ class Converter:
             # pydantic models validate with pydantic itself, so their errors are pydantic's own.
             self.adapter = _pydantic_adapter(tp)
             return
+        self.members: list[tuple[str, Converter]] = []
         try:
             self.decoder = msgspec.json.Decoder(tp, strict=False)
         except TypeError as exc:
-            raise FastCoreError(f"{where}: body type {tp!r} cannot be decoded: {exc}") from exc
+            members = union_members(tp)
+            if members is None:
+                raise FastCoreError(f"{where}: body type {tp!r} cannot be decoded: {exc}") from exc
+            # msgspec takes one object type per union (Cat | Dog): each member on its own, tried as
+            # pydantic's smart mode does (see _convert_union).
+            self.members = [(_member_tag(m), Converter(m, where)) for m in members]
         # msgspec 0.22 leaves a dataclass field it filled from a plain default on the class, not the
         # instance, so encoding that instance again (a handler returning its body) would drop it.
         self.fill_defaults = _has_defaulted_dataclass(tp, set())
@@ -189,6 +211,8 @@ class Converter:
                     err["loc"] = (*loc, *err["loc"])
                     errors.append(err)
                 return None, errors
+        if self.members:
+            return self._convert_union(value, loc)
         try:
             value = msgspec.convert(value, self.tp, strict=False)
             if self.fill_defaults:
@@ -200,6 +224,25 @@ class Converter:
             # A lone surrogate (which Python's JSON parser lets through) where msgspec needs UTF-8:
             # a key, or text to parse as a datetime, UUID, bytes... pydantic's answer to such text.
             return None, [_error("string_unicode", loc, value)]
+
+    def _convert_union(self, value: Any, loc: tuple[Any, ...]) -> tuple[Any, ErrorList]:
+        """pydantic's smart mode over members msgspec cannot take as one union: of the members that
+        accept the value, the one that uses most of its keys (the first on a tie); when none does,
+        every member's errors, each under the member's name in the loc, as pydantic reports them."""
+        best: Any = None
+        best_score = -1
+        errors: ErrorList = []
+        for tag, member in self.members:
+            converted, errs = member.convert(value, ())
+            if errs:
+                errors.extend({**e, "loc": (*loc, tag, *e["loc"])} for e in errs)
+                continue
+            score = _keys_used(member.tp, value)
+            if score > best_score:
+                best, best_score = converted, score
+        if best_score >= 0:
+            return best, []
+        return None, errors
 
     def _explain(self, value: Any, exc: msgspec.ValidationError, loc: tuple[Any, ...]) -> ErrorList:
         # Slow path, only for bodies that failed: list every error, not just msgspec's first.
@@ -342,16 +385,18 @@ class BodyPlan:
             self._form_fields: dict[str, dict[str, bool]] = {}
             for p in params:
                 if p.is_model:
-                    self._converters[p.name] = Converter(p.annotation, where)
+                    self._converters[p.name] = Converter(_constrained(p.annotation, p.info), where)
                     self._form_fields[p.name] = _form_model_fields(p.annotation)
             return
         for p in params:
             tp = _constrained(p.annotation, p.info)
-            if not p.required and p.default is None:
-                tp = tp | None
+            if not p.required and p.default is None and node_of(p.annotation).kind != OPTIONAL:
+                tp = tp | None  # a None default is a value (not when the type already says so: a
+                # BeforeValidator on ``int | None`` must still see the None)
             self._converters[p.name] = Converter(tp, where)
         self._members: Converter | None = None
-        if not self.single:
+        if not self.single and not any(c.adapter is not None for c in self._converters.values()) \
+                and not any(p.info.alias_choices or p.info.extra.get("validate_default") for p in params):
             # PERF: embedded members decode in one pass into a Struct made for this route.
             fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
             for p in params:
@@ -384,7 +429,7 @@ class BodyPlan:
                 if p.required:
                     errors[p.name] = [_missing(("body",) if self.single else ("body", p.alias))]
                 else:
-                    values[p.name] = p.make_default()
+                    self._default(p, ("body",) if self.single else ("body", p.alias), values, errors)
             return values, errors
         if self.single:
             p = self.params[0]
@@ -415,8 +460,9 @@ class BodyPlan:
             obj = {}  # not declared as JSON: no member is given
         for p in self.params:
             # An explicit null is a value, validated as such (only an absent member is missing).
-            if p.alias in obj:
-                value, errs = self._converters[p.name].convert(obj[p.alias], ("body", p.alias))
+            key = next((k for k in p.info.alias_choices if k in obj), p.alias)
+            if key in obj:
+                value, errs = self._converters[p.name].convert(obj[key], ("body", key))
                 if errs:
                     errors[p.name] = errs
                 else:
@@ -424,8 +470,21 @@ class BodyPlan:
             elif p.required:
                 errors[p.name] = [_missing(("body", p.alias))]
             else:
-                values[p.name] = p.make_default()
+                self._default(p, ("body", p.alias), values, errors)
         return values, errors
+
+    def _default(self, p: BodyParam, loc: tuple[Any, ...], values: dict[str, Any],
+                 errors: dict[str, ErrorList]) -> None:
+        """An absent JSON body member's default; validated when declared ``validate_default=True``."""
+        value = p.make_default()
+        if not p.info.extra.get("validate_default"):
+            values[p.name] = value
+            return
+        value, errs = self._converters[p.name].convert(value, loc)
+        if errs:
+            errors[p.name] = errs
+        else:
+            values[p.name] = value
 
     async def _read_form(self, conn: Conn) -> tuple[dict[str, Any], dict[str, ErrorList]]:
         form = await read_form(conn, self.max_size)
@@ -536,6 +595,22 @@ def _type_error(tp: Any, value: Any, loc: tuple[Any, ...]) -> dict[str, Any]:
     # Only if the error collector has no words for it: a generic pydantic-shaped type error.
     return {"type": "value_error", "loc": loc, "msg": f"Value error, expected {tp!r}", "input": value,
             "ctx": {"error": ValueError(f"expected {tp!r}")}}
+
+
+def _member_tag(tp: Any) -> str:
+    """A union member's name in an error's loc, as pydantic names it (a model by its class name)."""
+    node = node_of(tp).base
+    if node.kind == MODEL:
+        return typing.cast(str, getattr(node.tp, "__name__", repr(node.tp)))
+    return node.member_tag
+
+
+def _keys_used(tp: Any, value: Any) -> int:
+    """How many of ``value``'s keys a member model declares (pydantic's smart-mode tie-break)."""
+    node = node_of(tp).base
+    if node.kind != MODEL or not isinstance(value, dict):
+        return 0
+    return sum(1 for f in model_fields(node) if f.key in value)
 
 
 def _form_model_fields(tp: Any) -> dict[str, bool]:

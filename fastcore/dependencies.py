@@ -43,6 +43,7 @@ from fastcore.typemodel import (
     MODEL,
     OPTIONAL,
     OTHER,
+    SCALAR,
     SCALAR_KINDS,
     SEQUENCE,
     UPLOAD,
@@ -259,6 +260,8 @@ def _coercer(node: Node, info: ParamInfo | None, *, for_list: bool) -> Coercer |
             "multiple_of": info.multiple_of,
             "pattern": EndAnchoredPattern(pattern) if isinstance(pattern, str) else pattern,
         }
+        if info.extra.get("allow_inf_nan") is True and node.kind == SCALAR and node.scalar is float:
+            constraints["allow_inf_nan"] = True
         if not for_list:
             constraints["min_length"] = info.min_length
             constraints["max_length"] = info.max_length
@@ -352,6 +355,9 @@ class ParamModel:
         return value
 
 
+_CONSTRAINTS = ("gt", "ge", "lt", "le", "multiple_of", "min_length", "max_length", "pattern")
+
+
 class PydanticParam:
     """A path/query/header/cookie parameter pydantic validates (its type or its metadata asks for it).
 
@@ -375,12 +381,40 @@ class PydanticParam:
         self.label = label
         self.key = label.lower() if isinstance(info, HeaderInfo) else label
         self.is_list = node.base.kind == SEQUENCE and self.source in (_params.S_QUERY, _params.S_HEADER)
-        self.required = isinstance(info, PathInfo) or (
-            (default is UNSET or default is Ellipsis) and info.default_factory is None)
         self.default = None if default is UNSET else default
-        args = (node.tp, *node.metadata)
-        annotation = typing.cast(Any, Annotated)[args] if node.metadata else node.tp
-        self.adapter = sys.modules["pydantic"].TypeAdapter(annotation)
+        self.factory = info.default_factory
+        self.validate_default = False
+        self.adapter: Any = None
+        self.union: TextUnion | None = None
+        pydantic = sys.modules.get("pydantic")
+        if pydantic is None:
+            # A union read from text (int | str) in an app that does not use pydantic.
+            self.union = TextUnion(typing.cast(list[Node], node.text_members), info)
+        else:
+            # pydantic's Field() in the annotation may give the default factory and validate_default;
+            # the Query()/Header()... declaration's own validate_default wins (FastAPI's precedence).
+            for meta in node.metadata:
+                if isinstance(meta, pydantic.fields.FieldInfo):
+                    self.factory = self.factory or meta.default_factory
+                    self.validate_default = self.validate_default or bool(meta.validate_default)
+            if info.extra.get("validate_default") is not None:
+                self.validate_default = bool(info.extra["validate_default"])
+        self.required = isinstance(info, PathInfo) or (
+            (default is UNSET or default is Ellipsis) and self.factory is None)
+        if pydantic is None:
+            return
+        # FastAPI's declaration options and constraints pydantic applies (union_mode, gt...): given
+        # on the Query()/Header()... they override a Field() in the annotation, so they come last.
+        # A Field()'s default and validate_default are the parameter's (above), not the type's.
+        options = {**info.pydantic_options, **{k: getattr(info, k) for k in _CONSTRAINTS
+                                               if getattr(info, k) is not None}}
+        metadata = tuple(part for meta in node.metadata for part in (
+            meta.metadata if isinstance(meta, pydantic.fields.FieldInfo) else [meta]))
+        if options:
+            metadata = (*metadata, pydantic.Field(**options))
+        args = (node.tp, *metadata)
+        annotation = typing.cast(Any, Annotated)[args] if metadata else node.tp
+        self.adapter = pydantic.TypeAdapter(annotation)
 
     def extract(self, conn: Conn, errors: list[Any]) -> Any:
         source = self.source
@@ -402,9 +436,13 @@ class PydanticParam:
             if self.required:
                 errors.append(_params.missing_error(loc))
                 return None
-            if self.info.default_factory is not None:
-                return self.info.default_factory()
-            return copy.deepcopy(self.default)
+            value = self.factory() if self.factory is not None else copy.deepcopy(self.default)
+            if not self.validate_default:
+                return value
+        if self.union is not None:
+            value, errs = self.union(value, loc)
+            errors.extend(errs)
+            return value
         try:
             return self.adapter.validate_python(value)
         except sys.modules["pydantic"].ValidationError as exc:
@@ -412,6 +450,32 @@ class PydanticParam:
                 err["loc"] = (*loc, *err["loc"])
                 errors.append(err)
             return None
+
+
+class TextUnion:
+    """A union of members read from text (``int | str``) when pydantic is not in use: the string is
+    tried against the members as pydantic does — ``union_mode="smart"`` (the default) takes a member
+    that accepts the string as it is (``str``, a matching ``Literal``) first, then the first member
+    that converts it; ``"left_to_right"`` the first member that converts it.  When none does, every
+    member's error is reported, at ``(*loc, member tag)`` as pydantic reports them."""
+
+    def __init__(self, members: list[Node], info: ParamInfo) -> None:
+        self.coercers = [(m.member_tag, typing.cast(Coercer, _coercer(m, info, for_list=False)))
+                         for m in members]
+        exact = [(tag, c) for (tag, c), m in zip(self.coercers, members, strict=True)
+                 if m.scalar is str or (m.kind == CHOICE and get_origin(m.tp) is Literal)]
+        smart = info.extra.get("union_mode", "smart") != "left_to_right"
+        self.order = [*exact, *self.coercers] if smart else self.coercers
+
+    def __call__(self, raw: str, loc: tuple[str | int, ...]) -> tuple[Any, list[Any]]:
+        for tag, coercer in self.order:
+            value, errs = coercer(raw, (*loc, tag))
+            if not errs:
+                return value, []
+        errors: list[Any] = []
+        for tag, coercer in self.coercers:
+            errors.extend(coercer(raw, (*loc, tag))[1])
+        return None, errors
 
 
 def _describe(call: Callable[..., Any]) -> str:
@@ -547,9 +611,12 @@ def build_dependant(
             decls[pname] = ParamDecl(marker, annotation)  # its place in the signature, for OpenAPI
             continue
         if isinstance(marker, BodyInfo) or (marker is None and _is_body_type(annotation, pname, path_params)):
-            body_params.append(_body_param(call, pname, annotation, default, marker))
+            # pydantic's metadata (Field(fail_fast=True)...) stays on a body pydantic validates.
+            args = (annotation, *node.metadata)
+            declared = typing.cast(Any, Annotated)[args] if node.metadata and node.pydantic else annotation
+            body_params.append(_body_param(call, pname, declared, default, marker))
             continue
-        if _pydantic_validated(node):
+        if _pydantic_validated(node) or _validated_as_union(node, marker):
             validated = PydanticParam(pname, node, marker, default, path_params)
             dependencies.append(Dependant(call=None, plan=Plan([]), name=pname, use_cache=False,
                                           path_params=path_params, param_model=validated))
@@ -594,6 +661,15 @@ def _pydantic_validated(node: Node) -> bool:
     base = node.base
     item = base.item.base if base.kind == SEQUENCE and base.item is not None else base
     return bool(node.metadata and node.pydantic) or (item.kind == OTHER and item.pydantic)
+
+
+def _validated_as_union(node: Node, info: ParamInfo | Depends | None) -> bool:
+    """Whether a path/query/header/cookie parameter is a union read from text (``int | str``), or
+    declares an option only pydantic applies (``Query(fail_fast=True)``) while pydantic is in use."""
+    if node.text_members is not None:
+        return True
+    return isinstance(info, ParamInfo) and "pydantic" in sys.modules and (
+        bool(info.pydantic_options) or bool(info.extra.get("validate_default")))
 
 
 def _body_param(

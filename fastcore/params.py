@@ -56,6 +56,9 @@ class ParamSource(str, enum.Enum):
     BODY = "body"
 
 
+_PYDANTIC_OPTIONS = ("union_mode", "fail_fast", "discriminator")
+
+
 class ParamInfo:
     """What a parameter declaration says: its default, lookup key, constraints and docs."""
 
@@ -119,7 +122,25 @@ class ParamInfo:
         ``alias`` (pydantic's precedence for validation; ``AliasPath``/``AliasChoices`` are not read)."""
         if isinstance(self.validation_alias, str):
             return self.validation_alias
-        return self.alias
+        choices = self.alias_choices
+        return choices[0] if choices else self.alias
+
+    @property
+    def alias_choices(self) -> tuple[str, ...]:
+        """The names of pydantic's ``validation_alias=AliasChoices("a", "b")``, in order of preference
+        (the first one present is read; errors of a missing value name the first); () otherwise, and
+        for choices that are ``AliasPath``s."""
+        choices = getattr(self.validation_alias, "choices", None)
+        if isinstance(choices, list) and choices and all(isinstance(c, str) for c in choices):
+            return tuple(choices)
+        return ()
+
+    @property
+    def pydantic_options(self) -> dict[str, Any]:
+        """The declaration's options only pydantic applies (FastAPI passes them to its ``Field``):
+        ``union_mode``, ``fail_fast``, ``discriminator``.  A parameter or body declaring one is
+        validated by pydantic when the app uses it."""
+        return {k: self.extra[k] for k in _PYDANTIC_OPTIONS if self.extra.get(k) is not None}
 
     @property
     def required(self) -> bool:

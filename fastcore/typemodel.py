@@ -181,8 +181,32 @@ class Node:
         """Whether a value of this type is read from one string (a path, query, header, cookie value)."""
         return self.kind in (SCALAR, CHOICE)
 
+    @property
+    def text_members(self) -> list[Node] | None:
+        """The members of a union whose every member is read from one string (``int | str``,
+        ``Union[int, Literal["a"]]``; None excluded); None for anything else."""
+        base = self.base
+        if base.kind != UNION:
+            return None
+        members = [m.base for m in base.members if m.kind != NONE]
+        return members if members and all(m.readable for m in members) else None
+
+    @property
+    def member_tag(self) -> str:
+        """The name pydantic gives this node as a union member, the last item of an error's loc."""
+        if self.kind == CHOICE and get_origin(self.tp) is Literal:
+            return "literal[" + ",".join(repr(c) for c in self.choices) + "]"
+        if self.kind == CHOICE:
+            return getattr(self.tp, "__name__", repr(self.tp))
+        if self.kind == SCALAR and self.scalar is not Any:
+            return _MEMBER_TAGS.get(self.scalar, getattr(self.scalar, "__name__", repr(self.scalar)))
+        return "any"
+
     def __repr__(self) -> str:
         return f"Node({self.kind}, {self.tp!r})"
+
+
+_MEMBER_TAGS: dict[Any, str] = {decimal.Decimal: "decimal", uuid.UUID: "uuid"}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -309,13 +333,15 @@ def is_response_class(tp: Any) -> bool:
 def node_of(annotation: Any) -> Node:
     """The normal-form node of ``annotation`` (cached: the same annotation gives the same node)."""
     try:
-        return _node_of_cached(annotation)
+        # ``int | str == str | int``: the repr keeps the members' order apart in the cache, since
+        # it decides a union's reading (left_to_right, and which member a tie goes to).
+        return _node_of_cached(annotation, repr(annotation))
     except TypeError:  # unhashable (Annotated metadata that is a dict...)
         return _read(annotation)
 
 
 @lru_cache(maxsize=2048)
-def _node_of_cached(annotation: Any) -> Node:
+def _node_of_cached(annotation: Any, _order: str) -> Node:
     return _read(annotation)
 
 
@@ -394,7 +420,15 @@ def _classify(tp: Any) -> Node:
 
 
 def model_fields(node: Node) -> list[FieldNode]:
-    """The fields of a MODEL node, as the request data names them (aliases, renames)."""
+    """The fields of a MODEL node, as the request data names them (aliases, renames); for a union of
+    models, every member's fields (the first member declaring a key gives its field)."""
+    if node.base.kind == UNION:
+        merged: dict[str, FieldNode] = {}
+        for member in node.base.members:
+            if member.base.kind in (MODEL, UNION):
+                for f in model_fields(member):
+                    merged.setdefault(f.key, f)
+        return list(merged.values())
     tp = node.base.tp
     if node.base.flavor == "pydantic":
         out = []

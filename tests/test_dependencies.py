@@ -491,3 +491,22 @@ def test_override_with_different_parameters() -> None:
     app.dependency_overrides[dep] = override
     assert client.get("/?b=four").json() == 4
     assert client.get("/?a=3").json()["detail"][0]["loc"] == ["query", "b"]
+
+
+def test_explicit_allow_inf_nan_opts_a_float_parameter_in() -> None:
+    app = FastCore()
+
+    @app.get("/")
+    def read(x: Annotated[float, Query(allow_inf_nan=True)] = 0, y: float = 0) -> dict[str, str]:
+        return {"x": repr(x), "y": repr(y)}
+
+    client = TestClient(app)
+    for raw, shown in (("inf", "inf"), ("-inf", "-inf"), ("nan", "nan"), ("Infinity", "inf"), ("1.5", "1.5")):
+        response = client.get("/", params={"x": raw})
+        assert response.status_code == 200, response.text
+        assert response.json()["x"] == shown
+    # The default stays strict (README's deliberate difference), and opting in admits no other spelling.
+    assert client.get("/", params={"y": "inf"}).status_code == 422
+    response = client.get("/", params={"x": "infx"})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["type"] == "float_parsing"

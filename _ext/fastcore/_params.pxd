@@ -27,6 +27,7 @@ cdef class Coercer:
     cdef Py_ssize_t min_length, max_length
     cdef object pattern
     cdef str pattern_source
+    cdef bint allow_inf_nan
 
     cdef object convert(self, object raw, tuple loc, list errors)
     cdef object check_number(self, object value, object raw, tuple loc, list errors)

@@ -105,6 +105,9 @@ cdef object INVALID = object()   # returned by Coercer.convert when it appended 
 
 cdef frozenset TRUE_WORDS = frozenset(("1", "on", "t", "true", "y", "yes"))
 cdef frozenset FALSE_WORDS = frozenset(("0", "off", "f", "false", "n", "no"))
+# The spellings of a non-finite float that an allow_inf_nan=True parameter accepts (as pydantic does).
+cdef frozenset INF_NAN_WORDS = frozenset(("inf", "-inf", "+inf", "infinity", "-infinity", "+infinity",
+                                          "nan", "-nan", "+nan"))
 
 # pydantic's wording, from the one table (fastcore._validation_errors.MSG), bound once at import.
 cdef str MSG_INT = _MSG["int_parsing"]
@@ -567,9 +570,12 @@ cdef class Coercer:
 
     def __init__(self, int kind, object target=None, *, object choices=None, object gt=None,
                  object ge=None, object lt=None, object le=None, object multiple_of=None,
-                 object min_length=None, object max_length=None, object pattern=None):
+                 object min_length=None, object max_length=None, object pattern=None,
+                 bint allow_inf_nan=False):
         cdef dict table
         self.kind = kind
+        # An explicit opt-in (FastAPI's Query(allow_inf_nan=True)); strict by default (README).
+        self.allow_inf_nan = allow_inf_nan
         self.target = target
         if kind == C_FLOAT:
             # pydantic compares (and reports, ctx {"le": 2.0}) float bounds as floats.
@@ -693,11 +699,13 @@ cdef class Coercer:
                     value = -value
             return self.check_number(value, s, loc, errors)
         if kind == C_FLOAT:
+            if self.allow_inf_nan and len(s) <= 9 and s.lower() in INF_NAN_WORDS:
+                return self.check_number(float(s), s, loc, errors)
             if not is_strict_number(s) or len(s) > MAX_INT_DIGITS:
                 errors.append(error("float_parsing", loc, MSG_FLOAT, s))
                 return INVALID
             value = float(s)
-            if not isfinite(value):
+            if not isfinite(value) and not self.allow_inf_nan:
                 errors.append(error("finite_number", loc, MSG_FINITE, s))
                 return INVALID
             return self.check_number(value, s, loc, errors)
