@@ -24,7 +24,7 @@ The failures file lists every test that passes on FastAPI and not on fastcore, o
 ``kind | test id | reason``, kind one of ``deliberate`` (a difference README's "Deliberate
 differences from FastAPI" lists), ``internal`` (the test imports FastAPI's private modules) and ``gap``
 (not done yet).  The check fails on a failing test the file does not list and on a listed test that
-passes now; ``--update`` rewrites the file from the run, keeping the reasons already written.
+passes now; ``--update`` rewrites the file from the run, keeping the deliberate entries written there.
 """
 
 from __future__ import annotations
@@ -656,7 +656,7 @@ def write_failures(path: Path, entries: Iterable[Entry], version: str) -> None:
         f"# FastAPI {version}'s tests that pass on FastAPI and fail on fastcore (bash ci/fastapi-suite).",
         '# kind | test id | reason.  deliberate: README\'s "Deliberate differences from FastAPI";',
         "# internal: the test imports FastAPI's private modules; gap: not done yet, to reach zero.",
-        "# Rewritten by `bash ci/fastapi-suite --update`, which keeps the reasons already here.",
+        "# Rewritten by `bash ci/fastapi-suite --update`, which keeps the deliberate entries here.",
     ]
     path.write_text("\n".join([*head, *(f"{e.kind} | {e.test} | {e.reason}" for e in rows)]) + "\n")
 
@@ -808,9 +808,10 @@ def main() -> int:
         else:
             kind, reason = classify(t, ours[t].message)
         old = listed.get(t)
-        # What is written in the file (a reason, or a kind set by hand) survives --update; only
-        # "internal" is decided by the rule alone.
-        if old is not None and "internal" not in (old.kind, kind):
+        # A "deliberate" entry written in the file survives --update (its reason points at README);
+        # a gap's reason is recomputed from this run, so a cause that was fixed does not keep naming
+        # tests that now fail for another one.  Name a gap's cause in RULES, not in the file.
+        if old is not None and old.kind == "deliberate" and kind != "internal":
             kind, reason = old.kind, old.reason
         fresh[t] = Entry(kind, t, reason)
 
