@@ -42,7 +42,11 @@ class _Unset(enum.Enum):
     UNSET = "UNSET"
 
     def __repr__(self) -> str:
-        return "Required"
+        # FastAPI's declarations print pydantic's sentinel for "required"; ported reprs (and tests
+        # comparing them) read the same.
+        return "PydanticUndefined"
+
+    __str__ = __repr__
 
 
 UNSET: Any = _Unset.UNSET
@@ -147,7 +151,12 @@ class ParamInfo:
         return (self.default is UNSET or self.default is Ellipsis) and self.default_factory is None
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.default!r})"
+        # FastAPI's form: the public class name (``Query``, not ``QueryInfo``; a user's subclass keeps
+        # its own name) and the default's ``str`` -- ``...`` is "required" too.
+        cls = type(self)
+        name = cls.__name__.removesuffix("Info") if cls.__module__ == __name__ else cls.__name__
+        default = UNSET if self.default is Ellipsis else self.default
+        return f"{name}({default})"
 
 
 class PathInfo(ParamInfo):

@@ -52,7 +52,7 @@ from fastcore.openapi.schemas import (
 from fastcore.params import CookieInfo, HeaderInfo, ParamInfo, PathInfo, QueryInfo
 from fastcore.responses import JSONResponse
 from fastcore.routing import APIRoute
-from fastcore.typemodel import OPTIONAL, SEQUENCE, node_of
+from fastcore.typemodel import OPTIONAL, SEQUENCE, FieldNode, model_extra, model_fields, node_of
 
 __all__ = ["METHODS_WITH_BODY", "generate_unique_id", "get_openapi"]
 _METHOD_ORDER = ("GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE")
@@ -202,8 +202,10 @@ def _model_params(model: ParamModel, types_: TypeSchemas) -> list[_Param]:
         f = key.field
         info = type(model.info)(title=None, description=getattr(f.info, "description", None))
         default = _NO_DEFAULT if f.required else f.default
+        # An optional model (``Model | None = None``) may be left out whole: none of its fields is.
+        required = f.required and not model.optional
         name = key.request_key if model.source != _params.S_HEADER else _header_name(key)
-        out.append(_Param(name, model.where, f.required, ParamDecl(info, f.annotation), info, key.is_list,
+        out.append(_Param(name, model.where, required, ParamDecl(info, f.annotation), info, key.is_list,
                           default, properties.get(key.key)))
     return out
 
@@ -270,8 +272,11 @@ def _collect(route: APIRoute, types_: TypeSchemas) -> _RouteDoc:
         for p in params:
             if not plan.is_form or p.is_model:
                 handles[p.name] = types_.add(p.annotation, "validation")
-        doc.body = _Body(params, plan.single or (plan.is_form and len(params) == 1 and params[0].is_model),
-                         media, handles)
+        # A lone form model is the body's schema, unless it may be absent (``Model | None``): then
+        # the body gets its own schema saying so (FastAPI).
+        lone_model = plan.is_form and len(params) == 1 and params[0].is_model \
+            and node_of(params[0].annotation).kind != OPTIONAL
+        doc.body = _Body(params, plan.single or lone_model, media, handles)
     if route.response_model is not None and _is_json(route):
         doc.response = types_.add(route.response_model, "serialization")
     for status, extra in route.responses.items():
@@ -400,6 +405,26 @@ class _Writer:
         _decorate(schema, p.info, p.alias, default=_NO_DEFAULT if p.required else p.default)
         return schema
 
+    def form_model(self, p: BodyParam, body: _Body) -> list[dict[str, Any]]:
+        """The ``allOf`` conditions a form model adds to its body's schema: the model's schema and,
+        for an optional model, that it is either absent (none of its keys sent) or complete."""
+        schema = self.types.schema(body.handles[p.name])
+        schema.pop("default", None)
+        node = node_of(p.annotation)
+        if node.kind != OPTIONAL:
+            return [schema]
+        options = [s for s in schema.get("anyOf", [schema]) if s.get("type") != "null"]
+        schema = {"anyOf": options, "title": p.info.title or field_title(p.name)}
+        absent: dict[str, Any]
+        if model_extra(node) != "ignore":
+            absent = {"maxProperties": 0}  # its extra keys are its own too: no key at all
+        else:
+            keys = sorted({k for f in model_fields(node) for k in _field_keys(f)})
+            absent = {"not": {"anyOf": [{"required": [k]} for k in keys]}} if keys else {}
+        if p.required:
+            return [{"not": absent}, schema]
+        return [{"anyOf": [absent, schema]}]
+
     def request_body(self, doc: _RouteDoc, body: _Body) -> dict[str, Any]:
         params = body.params
         if body.single:
@@ -411,17 +436,21 @@ class _Writer:
             required = p.required
         else:
             name = f"Body_{doc.unique_id}"
-            component: dict[str, Any] = {
-                "properties": {p.alias: self.body_member(p, body) for p in params},
-                "type": "object",
-            }
-            must = [p.alias for p in params if p.required]
+            # Form models are not members: their fields are the form's, so each model's schema is an
+            # ``allOf`` member of the body's (FastAPI's shape).
+            members = [p for p in params if not p.is_model]
+            component: dict[str, Any] = {"type": "object"}
+            if members:
+                component["properties"] = {p.alias: self.body_member(p, body) for p in members}
+            must = [p.alias for p in members if p.required]
             if must:
                 component["required"] = must
+            if len(members) < len(params):
+                component["allOf"] = [c for p in params if p.is_model for c in self.form_model(p, body)]
             component["title"] = name
             self.types.components[name] = component
             schema = {"$ref": REF_PREFIX + name}
-            required = bool(must)
+            required = any(p.required for p in params)
         content: dict[str, Any] = {"schema": schema}
         first = params[0].info
         if first.openapi_examples:
@@ -474,6 +503,14 @@ class _Writer:
             }
             self.needs_validation_error = True
         return responses
+
+
+def _field_keys(f: FieldNode) -> list[str]:
+    """The request keys a model field is read from: its key, or each of its ``AliasChoices``."""
+    choices = getattr(getattr(f.info, "validation_alias", None), "choices", None)
+    if isinstance(choices, list) and choices and all(isinstance(c, str) for c in choices):
+        return list(choices)
+    return [f.key]
 
 
 def _decorate(schema: dict[str, Any], info: ParamInfo | None, label: str, *, default: Any) -> None:
