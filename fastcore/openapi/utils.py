@@ -21,6 +21,7 @@ from __future__ import annotations
 import copy
 import enum
 import http.client
+import inspect
 import re
 import warnings
 from collections.abc import Callable, Iterable, Sequence
@@ -43,16 +44,18 @@ from fastcore.dependencies import (
 )
 from fastcore.openapi.constants import METHODS_WITH_BODY, REF_PREFIX, REF_TEMPLATE
 from fastcore.openapi.schemas import (
+    BYTES_SCHEMA,
     TypeSchemas,
     apply_constraints,
     field_title,
     json_default,
+    pydantic_generator,
     scalar_schema,
 )
 from fastcore.params import CookieInfo, HeaderInfo, ParamInfo, PathInfo, QueryInfo
 from fastcore.responses import JSONResponse
 from fastcore.routing import APIRoute
-from fastcore.typemodel import OPTIONAL, SEQUENCE, FieldNode, model_extra, model_fields, node_of
+from fastcore.typemodel import OPTIONAL, SCALAR, SEQUENCE, FieldNode, model_extra, model_fields, node_of
 
 __all__ = ["METHODS_WITH_BODY", "generate_unique_id", "get_openapi"]
 _METHOD_ORDER = ("GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE")
@@ -84,7 +87,7 @@ _SOURCE_NAMES = {_params.S_PATH: "path", _params.S_QUERY: "query", _params.S_HEA
 _DEFAULT_INFO: dict[int, type[ParamInfo]] = {_params.S_PATH: PathInfo, _params.S_QUERY: QueryInfo,
                                              _params.S_HEADER: HeaderInfo, _params.S_COOKIE: CookieInfo}
 _NO_DEFAULT: Any = object()  # a required parameter: no "default" keyword
-_FILE_SCHEMA = {"type": "string", "contentMediaType": "application/octet-stream"}
+_FILE_SCHEMA = BYTES_SCHEMA
 
 
 def doc_methods(route: APIRoute) -> list[str]:
@@ -180,7 +183,7 @@ def _walk_unique(root: Dependant) -> Iterable[tuple[Dependant, bool]]:
 
 def _pydantic_param(param: PydanticParam) -> _Param:
     """A parameter pydantic validates, described by pydantic's schema of its annotation."""
-    schema = param.adapter.json_schema(ref_template=REF_TEMPLATE)
+    schema = param.adapter.json_schema(ref_template=REF_TEMPLATE, schema_generator=pydantic_generator())
     schema.pop("$defs", None)
     info = param.info
     default = _NO_DEFAULT if param.required else param.default
@@ -193,7 +196,8 @@ def _model_params(model: ParamModel, types_: TypeSchemas) -> list[_Param]:
     """A parameter model's fields, each its own parameter (FastAPI), described by the model's schema."""
     properties: dict[str, Any] = {}
     if model.node.base.flavor == "pydantic":
-        schema = model.node.base.tp.model_json_schema(ref_template=REF_TEMPLATE)
+        schema = model.node.base.tp.model_json_schema(ref_template=REF_TEMPLATE,
+                                                      schema_generator=pydantic_generator())
         for name, component in schema.pop("$defs", {}).items():
             types_.components.setdefault(name, component)
         properties = schema.get("properties", {})
@@ -365,6 +369,8 @@ class _Writer:
                     schema["minItems"] = info.min_length
                 if info.max_length is not None:
                     schema["maxItems"] = info.max_length
+        elif base.tp is inspect.Parameter.empty:
+            schema = {}  # unannotated: read as text, but any value (FastAPI documents no type)
         else:
             schema = scalar_schema(base, self.types) or {}
             apply_constraints(schema, info)
@@ -390,7 +396,11 @@ class _Writer:
 
     def body_member(self, p: BodyParam, body: _Body) -> dict[str, Any]:
         handle = body.handles.get(p.name)
-        if handle is not None:
+        if handle is not None and _plain_scalar(p.annotation):
+            # msgspec describes datetimes and times without a format; the document says what
+            # pydantic says of these types.
+            schema = self.value_schema(p.annotation, p.info, False)
+        elif handle is not None:
             schema = self.types.schema(handle)
             apply_constraints(schema, p.info)
         elif p.is_file:
@@ -429,10 +439,15 @@ class _Writer:
         params = body.params
         if body.single:
             p = params[0]
-            schema = self.types.schema(body.handles[p.name])
-            apply_constraints(schema, p.info)
+            if _plain_scalar(p.annotation):
+                schema = self.value_schema(p.annotation, p.info, False)
+            else:
+                schema = self.types.schema(body.handles[p.name])
+                apply_constraints(schema, p.info)
             if "$ref" not in schema:
                 _decorate(schema, p.info, p.alias, default=_NO_DEFAULT if p.required else p.default)
+                # The whole body is no model's field: an optional model gets its title too.
+                schema.setdefault("title", p.info.title or field_title(p.alias))
             required = p.required
         else:
             name = f"Body_{doc.unique_id}"
@@ -503,6 +518,13 @@ class _Writer:
             }
             self.needs_validation_error = True
         return responses
+
+
+def _plain_scalar(annotation: Any) -> bool:
+    """Whether ``annotation`` is a scalar (or an optional one) without metadata of its own."""
+    node = node_of(annotation)
+    return node.base.kind == SCALAR and not node.metadata and not node.base.constraints \
+        and not node.pydantic
 
 
 def _field_keys(f: FieldNode) -> list[str]:
