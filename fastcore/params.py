@@ -8,8 +8,11 @@ runs per request.  The user-facing functions with FastAPI's signatures live in
 from __future__ import annotations
 
 import enum
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
+
+from fastcore.exceptions import FastAPIDeprecationWarning
 
 __all__ = [
     "Body",
@@ -97,6 +100,9 @@ class ParamInfo:
     ) -> None:
         if default is not UNSET and default_factory is not None:
             raise TypeError("cannot give both default and default_factory")
+        if regex is not None:
+            warnings.warn("`regex` has been deprecated, please use `pattern` instead",
+                          FastAPIDeprecationWarning, stacklevel=3)
         self.default = default
         self.default_factory = default_factory
         self.alias = alias

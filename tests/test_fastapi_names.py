@@ -112,3 +112,12 @@ def test_param_repr_of_a_subclass_keeps_its_name() -> None:
         pass
 
     assert repr(Tag(3)) == "Tag(3)"
+
+
+@pytest.mark.parametrize("name", ["Query", "Path", "Header", "Cookie", "Body", "Form"])
+def test_regex_is_deprecated_for_pattern(name: str) -> None:
+    from fastcore.exceptions import FastAPIDeprecationWarning
+
+    with pytest.warns(FastAPIDeprecationWarning, match="use `pattern`"):
+        info = getattr(fastcore, name)(regex="^a$")
+    assert info.pattern == "^a$"
