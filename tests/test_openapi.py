@@ -164,6 +164,11 @@ def _param_and_form_models_app(ns: Any) -> Any:
                        token: Annotated[str, ns.Form()] = "t") -> Any:
         return token
 
+    @app.post("/mixed/")
+    async def mixed(name: Annotated[str, ns.Form(media_type="multipart/form-data")],
+                    token: Annotated[str, ns.Form()]) -> Any:
+        return token
+
     @app.post("/lone/")
     async def lone(profile: Annotated[_Profile | None, ns.Form()] = None) -> Any:
         return profile

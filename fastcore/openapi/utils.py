@@ -268,10 +268,13 @@ def _collect(route: APIRoute, types_: TypeSchemas) -> _RouteDoc:
     if plan is not None:
         doc.validates = True
         params = list(plan.params)
-        media = params[0].info.media_type
-        if plan.is_form:
-            if any(p.is_file for p in params):
-                media = "multipart/form-data"
+        # One media type for the body: a file or a multipart member makes it multipart; members
+        # that disagree otherwise leave the default (FastAPI).
+        declared = [p.info.media_type for p in params]
+        media = declared[0] if len(set(declared)) == 1 else \
+            "application/x-www-form-urlencoded" if plan.is_form else "application/json"
+        if plan.is_form and (any(p.is_file for p in params) or "multipart/form-data" in declared):
+            media = "multipart/form-data"
         handles: dict[str, int] = {}
         for p in params:
             if not plan.is_form or p.is_model:
