@@ -41,6 +41,7 @@ import json
 import re
 import sys
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, get_args
 
@@ -369,9 +370,11 @@ class BodyPlan:
     """How one route reads its body; built once from the body parameters of its dependency tree."""
 
     def __init__(
-        self, params: list[BodyParam], *, max_size: int | None, where: str, strict_content_type: bool = True
+        self, params: list[BodyParam], *, max_size: int | None, where: str, strict_content_type: bool = True,
+        form_limits: Mapping[str, int] | None = None,
     ) -> None:
         self.params = params
+        self.form_limits = dict(form_limits or {})
         # FastAPI's strict_content_type: without a Content-Type the body is JSON only when lax.
         self.strict_content_type = strict_content_type
         self.max_size = DEFAULT_MAX_BODY_SIZE if max_size is None else max_size
@@ -487,7 +490,7 @@ class BodyPlan:
             values[p.name] = value
 
     async def _read_form(self, conn: Conn) -> tuple[dict[str, Any], dict[str, ErrorList]]:
-        form = await read_form(conn, self.max_size)
+        form = await read_form(conn, self.max_size, self.form_limits)
         values: dict[str, Any] = {}
         errors: dict[str, ErrorList] = {}
         for p in self.params:
@@ -693,8 +696,24 @@ def received_body(conn: Conn) -> Any:
     return raw
 
 
-async def read_form(conn: Conn, limit: int) -> FormData:
-    """Parse an urlencoded or multipart form through Starlette, within the body limit."""
+FORM_LIMITS = ("max_fields", "max_files", "max_part_size")
+
+
+def checked_form_limits(limits: Mapping[str, int] | None) -> dict[str, int]:
+    """FastAPI's ``form_limits`` (Starlette's form parser limits), checked when a route is added."""
+    out: dict[str, int] = {}
+    for name, value in (limits or {}).items():
+        if name not in FORM_LIMITS:
+            raise FastCoreError(f"form_limits: unknown limit {name!r} (known: {', '.join(FORM_LIMITS)})")
+        if type(value) is not int or value < 0:
+            raise FastCoreError(f"form_limits: {name} must be a non-negative int, not {value!r}")
+        out[name] = value
+    return out
+
+
+async def read_form(conn: Conn, limit: int, form_limits: Mapping[str, int] | None = None) -> FormData:
+    """Parse an urlencoded or multipart form through Starlette, within the body limit and the
+    parser's ``form_limits`` (Starlette's defaults for those not given)."""
     if conn.form is not None:
         return conn.form  # parsed through a Request (a custom route class's hook), within the limit
     declared = _declared_length(conn)
@@ -712,7 +731,7 @@ async def read_form(conn: Conn, limit: int) -> FormData:
         return message
 
     request = Request(conn.scope, limited, conn.send)
-    form = await request.form()
+    form = await request.form(**(form_limits or {}))
     conn.form = form
     return form
 

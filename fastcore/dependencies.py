@@ -709,7 +709,8 @@ def _body_param(
 
 
 def route_body_plan(
-    dependant: Dependant, *, max_size: int | None, where: str, strict_content_type: bool = True
+    dependant: Dependant, *, max_size: int | None, where: str, strict_content_type: bool = True,
+    form_limits: Mapping[str, int] | None = None,
 ) -> BodyPlan | None:
     """The body plan of a route: every body parameter of its tree, first declaration of a name wins."""
     seen: dict[str, BodyParam] = {}
@@ -719,7 +720,8 @@ def route_body_plan(
     if not seen:
         return None
     return BodyPlan(
-        list(seen.values()), max_size=max_size, where=where, strict_content_type=strict_content_type
+        list(seen.values()), max_size=max_size, where=where, strict_content_type=strict_content_type,
+        form_limits=form_limits,
     )
 
 

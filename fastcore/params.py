@@ -8,8 +8,11 @@ runs per request.  The user-facing functions with FastAPI's signatures live in
 from __future__ import annotations
 
 import enum
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
+
+from fastcore.exceptions import FastAPIDeprecationWarning
 
 __all__ = [
     "Body",
@@ -42,7 +45,11 @@ class _Unset(enum.Enum):
     UNSET = "UNSET"
 
     def __repr__(self) -> str:
-        return "Required"
+        # FastAPI's declarations print pydantic's sentinel for "required"; ported reprs (and tests
+        # comparing them) read the same.
+        return "PydanticUndefined"
+
+    __str__ = __repr__
 
 
 UNSET: Any = _Unset.UNSET
@@ -93,6 +100,9 @@ class ParamInfo:
     ) -> None:
         if default is not UNSET and default_factory is not None:
             raise TypeError("cannot give both default and default_factory")
+        if regex is not None:
+            warnings.warn("`regex` has been deprecated, please use `pattern` instead",
+                          FastAPIDeprecationWarning, stacklevel=3)
         self.default = default
         self.default_factory = default_factory
         self.alias = alias
@@ -147,7 +157,12 @@ class ParamInfo:
         return (self.default is UNSET or self.default is Ellipsis) and self.default_factory is None
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.default!r})"
+        # FastAPI's form: the public class name (``Query``, not ``QueryInfo``; a user's subclass keeps
+        # its own name) and the default's ``str`` -- ``...`` is "required" too.
+        cls = type(self)
+        name = cls.__name__.removesuffix("Info") if cls.__module__ == __name__ else cls.__name__
+        default = UNSET if self.default is Ellipsis else self.default
+        return f"{name}({default})"
 
 
 class PathInfo(ParamInfo):

@@ -38,7 +38,7 @@ from fastcore import _route_table, _router
 from fastcore import frontend as _frontend
 from fastcore import lifespans as _lifespans
 from fastcore._params import Conn
-from fastcore.bodies import BodyPlan
+from fastcore.bodies import BodyPlan, checked_form_limits
 from fastcore.datastructures import Default, DefaultPlaceholder
 from fastcore.dependencies import CALL_ASYNC, CALL_SYNC, Dependant, build_dependant, route_body_plan
 from fastcore.exceptions import (
@@ -107,6 +107,7 @@ class APIRoute(routing.Route):
         openapi_extra: dict[str, Any] | None = None,
         generate_unique_id_function: Callable[[APIRoute], str] | None = None,
         max_body_size: int | None = None,
+        form_limits: Mapping[str, int] | None = None,
         response_model_validate: bool = True,
         run_sync_inline: bool | None = None,
         strict_content_type: bool | DefaultPlaceholder[bool] = Default(True),
@@ -158,6 +159,8 @@ class APIRoute(routing.Route):
                 validate=response_model_validate,
             )
         self.max_body_size = max_body_size
+        # Starlette's form parser limits (max_fields, max_files, max_part_size), checked here.
+        self.form_limits = checked_form_limits(form_limits)
         self.strict_content_type = strict_content_type
         strict = strict_content_type
         self._strict: bool = strict.value if isinstance(strict, DefaultPlaceholder) else strict
@@ -201,7 +204,8 @@ class APIRoute(routing.Route):
 
     def _body_plan(self, dependant: Dependant) -> BodyPlan | None:
         return route_body_plan(
-            dependant, max_size=self.max_body_size, where=self._where(), strict_content_type=self._strict
+            dependant, max_size=self.max_body_size, where=self._where(), strict_content_type=self._strict,
+            form_limits=self.form_limits,
         )
 
     def _where(self) -> str:
@@ -313,6 +317,7 @@ class APIRouter(routing.Router):
         include_in_schema: bool = True,
         generate_unique_id_function: Callable[[APIRoute], str] | None = None,
         max_body_size: int | None = None,
+        form_limits: Mapping[str, int] | None = None,
         run_sync_inline: bool | None = None,
         thread_limit: int | None = None,
         on_startup: Sequence[Callable[[], Any]] | None = None,
@@ -340,6 +345,7 @@ class APIRouter(routing.Router):
         self.include_in_schema = include_in_schema
         self.generate_unique_id_function = generate_unique_id_function
         self.max_body_size = max_body_size
+        self.form_limits = checked_form_limits(form_limits)
         # None: not set here (an including router's setting, else "in a thread", applies).
         self.run_sync_inline = run_sync_inline
         # The worker threads of the sync callables of every route this router serves.
@@ -507,6 +513,7 @@ class APIRouter(routing.Router):
         openapi_extra: dict[str, Any] | None = None,
         generate_unique_id_function: Callable[[APIRoute], str] | None = None,
         max_body_size: int | None = None,
+        form_limits: Mapping[str, int] | None = None,
         response_model_validate: bool = True,
         run_sync_inline: bool | None = None,
         route_class: type[APIRoute] | None = None,
@@ -516,6 +523,10 @@ class APIRouter(routing.Router):
         inline = run_sync_inline if run_sync_inline is not None else self.run_sync_inline
         # Only when set, so route classes written for FastAPI's keyword arguments keep working.
         extra: dict[str, Any] = {"run_sync_inline": True} if inline else {}
+        # The nearest setting of each form limit wins: the route's, then its routers' outwards.
+        limits = {**self.form_limits, **checked_form_limits(form_limits)}
+        if limits:
+            extra["form_limits"] = limits
         # An OpenAPI callback is documented at a runtime expression (``{$request.body#/url}/...``),
         # not at a path this app serves: built under "/", the route keeps the expression as its path.
         expression = path.startswith("{$") and not self.prefix
@@ -705,6 +716,7 @@ class APIRouter(routing.Router):
         deprecated: bool | None = None,
         include_in_schema: bool = True,
         generate_unique_id_function: Callable[[APIRoute], str] | None = None,
+        form_limits: Mapping[str, int] | None = None,
     ) -> None:
         """Copy ``router``'s routes in, under ``prefix``, with extra tags/dependencies/responses."""
         if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
@@ -744,6 +756,8 @@ class APIRouter(routing.Router):
                     max_body_size=route.max_body_size
                     if route.max_body_size is not None
                     else router.max_body_size,
+                    # route.form_limits already holds its router's.
+                    form_limits={**checked_form_limits(form_limits), **route.form_limits},
                     response_model_validate=route.response_model_validate,
                     run_sync_inline=route.run_sync_inline or router.run_sync_inline,
                     strict_content_type=_resolve(route.strict_content_type, router.strict_content_type),

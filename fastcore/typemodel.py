@@ -64,6 +64,7 @@ __all__ = [
     "Node",
     "inspect_node",
     "is_response_class",
+    "model_extra",
     "model_fields",
     "node_of",
     "supertype",
@@ -440,6 +441,18 @@ def model_fields(node: Node) -> list[FieldNode]:
                                  annotation=info.annotation, info=info))
         return out
     return inspect_node(tp).fields
+
+
+def model_extra(node: Node) -> str:
+    """What a MODEL node does with keys none of its fields claims: "allow", "forbid" or "ignore"
+    (pydantic's ``extra`` setting; a Struct's ``forbid_unknown_fields``)."""
+    base = node.base
+    if base.flavor == "pydantic":
+        extra = typing.cast(Any, base.tp).model_config.get("extra")
+        return extra if extra in ("allow", "forbid") else "ignore"
+    if base.kind == MODEL and not base.options:
+        base = inspect_node(base.tp)
+    return "forbid" if base.options.get("forbid") else "ignore"
 
 
 def union_members(tp: Any) -> list[Any] | None:

@@ -505,3 +505,53 @@ def test_a_lone_surrogate_msgspec_cannot_take_is_a_422(raw: bytes) -> None:
     response = TestClient(app).post("/event", content=raw, headers=JSON)
     assert response.status_code == 422
     assert response.json()["detail"][0]["type"] == "string_unicode"
+
+
+# -- form_limits ---------------------------------------------------------------------------------------
+
+
+def _form_limits_app() -> FastCore:
+    app = FastCore(form_limits={"max_fields": 3})
+    router = APIRouter(form_limits={"max_part_size": 10})
+
+    @app.post("/app")
+    def on_app(text: Annotated[str, Form()]) -> Any:
+        return len(text)
+
+    @app.post("/route", form_limits={"max_fields": 5, "max_part_size": 20})
+    def on_route(text: Annotated[str, Form()]) -> Any:
+        return len(text)
+
+    @router.post("/router")
+    def on_router(text: Annotated[str, Form()]) -> Any:
+        return len(text)
+
+    app.include_router(router, prefix="/inc", form_limits={"max_part_size": 1000, "max_fields": 1})
+    return app
+
+
+@pytest.mark.parametrize("multipart", [False, True])
+def test_form_limits_nearest_setting_wins(multipart: bool) -> None:
+    client = TestClient(_form_limits_app())
+
+    def post(path: str, fields: dict[str, str]) -> Any:
+        if multipart:
+            return client.post(path, files={k: (None, v) for k, v in fields.items()})
+        return client.post(path, data=fields)
+
+    four = {"text": "ok", "a": "1", "b": "2", "c": "3"}
+    assert post("/app", {"text": "ok"}).json() == 2
+    assert post("/app", four).status_code == 400  # the app's max_fields
+    assert post("/route", four).json() == 2  # the route's own
+    assert post("/route", {"text": "x" * 21}).status_code == 400
+    assert post("/inc/router", {"text": "x" * 5}).json() == 5
+    assert post("/inc/router", {"text": "x" * 50}).status_code == 400  # the router's over the include's
+    assert post("/inc/router", {"text": "x", "a": "1"}).status_code == 400  # the include's max_fields
+
+
+@pytest.mark.parametrize("limits", [{"max_feilds": 1}, {"max_fields": -1}, {"max_files": "3"},
+                                    {"max_files": True}])
+def test_form_limits_are_checked_at_start_up(limits: dict[str, Any]) -> None:
+    app = FastCore()
+    with pytest.raises(FastCoreError, match="form_limits"):
+        app.post("/", form_limits=limits)(lambda: None)

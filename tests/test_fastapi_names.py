@@ -90,3 +90,34 @@ def test_fastapi_app_serves_fastapis_document() -> None:
         return app.openapi()
 
     assert build(fastcore.FastAPI())["info"] == build(fastapi.FastAPI())["info"]
+
+
+@pytest.mark.parametrize("default", ["text", None, ..., 1, [], "missing"])
+@pytest.mark.parametrize("name", ["Param", "Path", "Query", "Header", "Cookie", "Body", "Form", "File"])
+def test_param_reprs_equal_fastapi_s(name: str, default: object) -> None:
+    from fastapi import params as theirs
+
+    from fastcore import params as ours
+
+    if name == "Path" and default not in ("missing", ...):
+        return  # FastAPI's Path() refuses a default
+    args = () if default == "missing" else (default,)
+    assert repr(getattr(ours, name)(*args)) == repr(getattr(theirs, name)(*args))
+
+
+def test_param_repr_of_a_subclass_keeps_its_name() -> None:
+    from fastcore import params
+
+    class Tag(params.Query):
+        pass
+
+    assert repr(Tag(3)) == "Tag(3)"
+
+
+@pytest.mark.parametrize("name", ["Query", "Path", "Header", "Cookie", "Body", "Form"])
+def test_regex_is_deprecated_for_pattern(name: str) -> None:
+    from fastcore.exceptions import FastAPIDeprecationWarning
+
+    with pytest.warns(FastAPIDeprecationWarning, match="use `pattern`"):
+        info = getattr(fastcore, name)(regex="^a$")
+    assert info.pattern == "^a$"

@@ -17,6 +17,7 @@ import copy
 import datetime
 import decimal
 import enum
+import functools
 import inspect
 import sys
 import types
@@ -46,6 +47,8 @@ _ANY_MARK = "x-fastcore-any"  # msgspec refuses an empty schema from its hook; r
 Mode = Literal["validation", "serialization"]
 
 # pydantic's schemas for the scalars a parameter can be read as (what FastAPI publishes).
+# Raw bytes, as FastAPI describes them (pydantic's own "format": "binary" is not JSON Schema).
+BYTES_SCHEMA = {"type": "string", "contentMediaType": "application/octet-stream"}
 _SCALARS: dict[Any, dict[str, Any]] = {
     str: {"type": "string"},
     int: {"type": "integer"},
@@ -56,7 +59,7 @@ _SCALARS: dict[Any, dict[str, Any]] = {
     datetime.datetime: {"type": "string", "format": "date-time"},
     datetime.date: {"type": "string", "format": "date"},
     datetime.time: {"type": "string", "format": "time"},
-    bytes: {"type": "string", "format": "binary"},
+    bytes: BYTES_SCHEMA,
     Any: {},
 }
 _NUMERIC = {"gt": "exclusiveMinimum", "ge": "minimum", "lt": "exclusiveMaximum", "le": "maximum",
@@ -178,9 +181,7 @@ class TypeSchemas:
 
     def _build_pydantic(self, indices: list[int]) -> None:
         pydantic = sys.modules["pydantic"]
-        from pydantic.json_schema import GenerateJsonSchema
-
-        generator = GenerateJsonSchema(ref_template=REF_TEMPLATE)
+        generator = pydantic_generator()(ref_template=REF_TEMPLATE)
         inputs = []
         for i in indices:
             tp, mode = self._uses[i]
@@ -240,6 +241,26 @@ class TypeSchemas:
         # Two generators describing the same class (an enum used by a pydantic model and a Struct)
         # agree; if two different types share a name, the first one keeps it.
         self.components.setdefault(name, schema)
+
+
+@functools.cache
+def pydantic_generator() -> Any:
+    """pydantic's JSON Schema generator as FastAPI configures it (imported only when the app uses
+    pydantic): bytes are an octet stream, base64-encoded when the model says so."""
+    from pydantic.json_schema import GenerateJsonSchema
+
+    class Generator(GenerateJsonSchema):
+        def bytes_schema(self, schema: Any) -> dict[str, Any]:
+            out = dict(BYTES_SCHEMA)
+            config = self._config
+            # ``val_json_bytes``/``ser_json_bytes="base64"``, by the mode described
+            mode = config.ser_json_bytes if self.mode == "serialization" else config.val_json_bytes
+            if mode == "base64":
+                out["contentEncoding"] = "base64"
+            self.update_with_validations(out, schema, self.ValidationsMapping.bytes)
+            return out
+
+    return Generator
 
 
 def _has_computed_fields(tp: Any, seen: set[int]) -> bool:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import copy
 import enum
 import http.client
+import inspect
 import re
 import warnings
 from collections.abc import Callable, Iterable, Sequence
@@ -43,16 +44,18 @@ from fastcore.dependencies import (
 )
 from fastcore.openapi.constants import METHODS_WITH_BODY, REF_PREFIX, REF_TEMPLATE
 from fastcore.openapi.schemas import (
+    BYTES_SCHEMA,
     TypeSchemas,
     apply_constraints,
     field_title,
     json_default,
+    pydantic_generator,
     scalar_schema,
 )
 from fastcore.params import CookieInfo, HeaderInfo, ParamInfo, PathInfo, QueryInfo
 from fastcore.responses import JSONResponse
 from fastcore.routing import APIRoute
-from fastcore.typemodel import OPTIONAL, SEQUENCE, node_of
+from fastcore.typemodel import OPTIONAL, SCALAR, SEQUENCE, FieldNode, model_extra, model_fields, node_of
 
 __all__ = ["METHODS_WITH_BODY", "generate_unique_id", "get_openapi"]
 _METHOD_ORDER = ("GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE")
@@ -84,7 +87,7 @@ _SOURCE_NAMES = {_params.S_PATH: "path", _params.S_QUERY: "query", _params.S_HEA
 _DEFAULT_INFO: dict[int, type[ParamInfo]] = {_params.S_PATH: PathInfo, _params.S_QUERY: QueryInfo,
                                              _params.S_HEADER: HeaderInfo, _params.S_COOKIE: CookieInfo}
 _NO_DEFAULT: Any = object()  # a required parameter: no "default" keyword
-_FILE_SCHEMA = {"type": "string", "contentMediaType": "application/octet-stream"}
+_FILE_SCHEMA = BYTES_SCHEMA
 
 
 def doc_methods(route: APIRoute) -> list[str]:
@@ -180,7 +183,7 @@ def _walk_unique(root: Dependant) -> Iterable[tuple[Dependant, bool]]:
 
 def _pydantic_param(param: PydanticParam) -> _Param:
     """A parameter pydantic validates, described by pydantic's schema of its annotation."""
-    schema = param.adapter.json_schema(ref_template=REF_TEMPLATE)
+    schema = param.adapter.json_schema(ref_template=REF_TEMPLATE, schema_generator=pydantic_generator())
     schema.pop("$defs", None)
     info = param.info
     default = _NO_DEFAULT if param.required else param.default
@@ -193,7 +196,8 @@ def _model_params(model: ParamModel, types_: TypeSchemas) -> list[_Param]:
     """A parameter model's fields, each its own parameter (FastAPI), described by the model's schema."""
     properties: dict[str, Any] = {}
     if model.node.base.flavor == "pydantic":
-        schema = model.node.base.tp.model_json_schema(ref_template=REF_TEMPLATE)
+        schema = model.node.base.tp.model_json_schema(ref_template=REF_TEMPLATE,
+                                                      schema_generator=pydantic_generator())
         for name, component in schema.pop("$defs", {}).items():
             types_.components.setdefault(name, component)
         properties = schema.get("properties", {})
@@ -202,8 +206,10 @@ def _model_params(model: ParamModel, types_: TypeSchemas) -> list[_Param]:
         f = key.field
         info = type(model.info)(title=None, description=getattr(f.info, "description", None))
         default = _NO_DEFAULT if f.required else f.default
+        # An optional model (``Model | None = None``) may be left out whole: none of its fields is.
+        required = f.required and not model.optional
         name = key.request_key if model.source != _params.S_HEADER else _header_name(key)
-        out.append(_Param(name, model.where, f.required, ParamDecl(info, f.annotation), info, key.is_list,
+        out.append(_Param(name, model.where, required, ParamDecl(info, f.annotation), info, key.is_list,
                           default, properties.get(key.key)))
     return out
 
@@ -262,16 +268,22 @@ def _collect(route: APIRoute, types_: TypeSchemas) -> _RouteDoc:
     if plan is not None:
         doc.validates = True
         params = list(plan.params)
-        media = params[0].info.media_type
-        if plan.is_form:
-            if any(p.is_file for p in params):
-                media = "multipart/form-data"
+        # One media type for the body: a file or a multipart member makes it multipart; members
+        # that disagree otherwise leave the default (FastAPI).
+        declared = [p.info.media_type for p in params]
+        media = declared[0] if len(set(declared)) == 1 else \
+            "application/x-www-form-urlencoded" if plan.is_form else "application/json"
+        if plan.is_form and (any(p.is_file for p in params) or "multipart/form-data" in declared):
+            media = "multipart/form-data"
         handles: dict[str, int] = {}
         for p in params:
             if not plan.is_form or p.is_model:
                 handles[p.name] = types_.add(p.annotation, "validation")
-        doc.body = _Body(params, plan.single or (plan.is_form and len(params) == 1 and params[0].is_model),
-                         media, handles)
+        # A lone form model is the body's schema, unless it may be absent (``Model | None``): then
+        # the body gets its own schema saying so (FastAPI).
+        lone_model = plan.is_form and len(params) == 1 and params[0].is_model \
+            and node_of(params[0].annotation).kind != OPTIONAL
+        doc.body = _Body(params, plan.single or lone_model, media, handles)
     if route.response_model is not None and _is_json(route):
         doc.response = types_.add(route.response_model, "serialization")
     for status, extra in route.responses.items():
@@ -360,6 +372,8 @@ class _Writer:
                     schema["minItems"] = info.min_length
                 if info.max_length is not None:
                     schema["maxItems"] = info.max_length
+        elif base.tp is inspect.Parameter.empty:
+            schema = {}  # unannotated: read as text, but any value (FastAPI documents no type)
         else:
             schema = scalar_schema(base, self.types) or {}
             apply_constraints(schema, info)
@@ -385,7 +399,11 @@ class _Writer:
 
     def body_member(self, p: BodyParam, body: _Body) -> dict[str, Any]:
         handle = body.handles.get(p.name)
-        if handle is not None:
+        if handle is not None and _plain_scalar(p.annotation):
+            # msgspec describes datetimes and times without a format; the document says what
+            # pydantic says of these types.
+            schema = self.value_schema(p.annotation, p.info, False)
+        elif handle is not None:
             schema = self.types.schema(handle)
             apply_constraints(schema, p.info)
         elif p.is_file:
@@ -400,28 +418,57 @@ class _Writer:
         _decorate(schema, p.info, p.alias, default=_NO_DEFAULT if p.required else p.default)
         return schema
 
+    def form_model(self, p: BodyParam, body: _Body) -> list[dict[str, Any]]:
+        """The ``allOf`` conditions a form model adds to its body's schema: the model's schema and,
+        for an optional model, that it is either absent (none of its keys sent) or complete."""
+        schema = self.types.schema(body.handles[p.name])
+        schema.pop("default", None)
+        node = node_of(p.annotation)
+        if node.kind != OPTIONAL:
+            return [schema]
+        options = [s for s in schema.get("anyOf", [schema]) if s.get("type") != "null"]
+        schema = {"anyOf": options, "title": p.info.title or field_title(p.name)}
+        absent: dict[str, Any]
+        if model_extra(node) != "ignore":
+            absent = {"maxProperties": 0}  # its extra keys are its own too: no key at all
+        else:
+            keys = sorted({k for f in model_fields(node) for k in _field_keys(f)})
+            absent = {"not": {"anyOf": [{"required": [k]} for k in keys]}} if keys else {}
+        if p.required:
+            return [{"not": absent}, schema]
+        return [{"anyOf": [absent, schema]}]
+
     def request_body(self, doc: _RouteDoc, body: _Body) -> dict[str, Any]:
         params = body.params
         if body.single:
             p = params[0]
-            schema = self.types.schema(body.handles[p.name])
-            apply_constraints(schema, p.info)
+            if _plain_scalar(p.annotation):
+                schema = self.value_schema(p.annotation, p.info, False)
+            else:
+                schema = self.types.schema(body.handles[p.name])
+                apply_constraints(schema, p.info)
             if "$ref" not in schema:
                 _decorate(schema, p.info, p.alias, default=_NO_DEFAULT if p.required else p.default)
+                # The whole body is no model's field: an optional model gets its title too.
+                schema.setdefault("title", p.info.title or field_title(p.alias))
             required = p.required
         else:
             name = f"Body_{doc.unique_id}"
-            component: dict[str, Any] = {
-                "properties": {p.alias: self.body_member(p, body) for p in params},
-                "type": "object",
-            }
-            must = [p.alias for p in params if p.required]
+            # Form models are not members: their fields are the form's, so each model's schema is an
+            # ``allOf`` member of the body's (FastAPI's shape).
+            members = [p for p in params if not p.is_model]
+            component: dict[str, Any] = {"type": "object"}
+            if members:
+                component["properties"] = {p.alias: self.body_member(p, body) for p in members}
+            must = [p.alias for p in members if p.required]
             if must:
                 component["required"] = must
+            if len(members) < len(params):
+                component["allOf"] = [c for p in params if p.is_model for c in self.form_model(p, body)]
             component["title"] = name
             self.types.components[name] = component
             schema = {"$ref": REF_PREFIX + name}
-            required = bool(must)
+            required = any(p.required for p in params)
         content: dict[str, Any] = {"schema": schema}
         first = params[0].info
         if first.openapi_examples:
@@ -474,6 +521,21 @@ class _Writer:
             }
             self.needs_validation_error = True
         return responses
+
+
+def _plain_scalar(annotation: Any) -> bool:
+    """Whether ``annotation`` is a scalar (or an optional one) without metadata of its own."""
+    node = node_of(annotation)
+    return node.base.kind == SCALAR and not node.metadata and not node.base.constraints \
+        and not node.pydantic
+
+
+def _field_keys(f: FieldNode) -> list[str]:
+    """The request keys a model field is read from: its key, or each of its ``AliasChoices``."""
+    choices = getattr(getattr(f.info, "validation_alias", None), "choices", None)
+    if isinstance(choices, list) and choices and all(isinstance(c, str) for c in choices):
+        return list(choices)
+    return [f.key]
 
 
 def _decorate(schema: dict[str, Any], info: ParamInfo | None, label: str, *, default: Any) -> None:
