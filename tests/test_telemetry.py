@@ -328,3 +328,43 @@ print("ok")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+def test_late_global_provider_enables_an_existing_app() -> None:
+    # Global providers are set once per process: checked in a fresh one.
+    code = """
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from fastcore import FastCore
+from fastcore.testclient import TestClient
+app = FastCore()
+@app.get("/")
+async def handler():
+    return "ok"
+client = TestClient(app)
+assert client.get("/").json() == "ok" and not app._native_telemetry.enabled()
+exporter = InMemorySpanExporter()
+provider = TracerProvider()
+provider.add_span_processor(SimpleSpanProcessor(exporter))
+trace.set_tracer_provider(provider)
+assert client.get("/").json() == "ok"
+print([span.name for span in exporter.get_finished_spans()])
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    spans = "['fastapi.dependencies', 'fastapi.endpoint', 'fastapi.serialization', 'GET /']"
+    assert result.stdout.strip() == spans
+
+
+def test_replaced_global_getter_is_honoured(signals: Signals, monkeypatch: pytest.MonkeyPatch) -> None:
+    app = FastCore()
+    monkeypatch.setattr(trace, "get_tracer_provider", lambda: signals.tracer_provider)
+
+    @app.get("/")
+    async def handler() -> str:
+        return "ok"
+
+    assert TestClient(app).get("/").json() == "ok"
+    assert signals.server().name == "GET /"

@@ -19,7 +19,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from opentelemetry import _logs, metrics, propagate, trace
 from opentelemetry import context as otel_context
 from opentelemetry._logs import Logger, SeverityNumber
+from opentelemetry._logs import _internal as _logs_internal
 from opentelemetry.context import Context
+from opentelemetry.metrics import _internal as _metrics_internal
 from opentelemetry.propagators.textmap import Getter
 from opentelemetry.trace import Span, SpanKind, StatusCode, Tracer
 from starlette.datastructures import Headers
@@ -69,6 +71,34 @@ _PLACEHOLDERS = frozenset(
 _NOOPS = (trace.NoOpTracerProvider, metrics.NoOpMeterProvider, _logs.NoOpLoggerProvider)
 # Exceptions that are answers, not failures: an operation ending with one is not an error.
 _ANSWERS = (HTTPException, WebSocketException, RequestValidationError, WebSocketRequestValidationError)
+
+
+# PERF: the public getters read os.environ on every call while no provider is set (about 0.6 us
+# each); these private globals say the same in a module attribute load.  Used only while the getters
+# are the API's own (a test or vendor that replaces one takes the public path) and the globals exist.
+_GETTERS = (trace.get_tracer_provider, metrics.get_meter_provider, _logs.get_logger_provider)
+_FAST_CHECK = all(
+    hasattr(module, name)
+    for module, name in (
+        (trace, "_TRACER_PROVIDER"),
+        (_metrics_internal, "_METER_PROVIDER"),
+        (_logs_internal, "_LOGGER_PROVIDER"),
+    )
+)
+
+
+def _no_global_providers() -> bool:
+    """True when certainly no global provider is set (False: ask the public getters)."""
+    getters = _GETTERS
+    return (
+        _FAST_CHECK
+        and trace._TRACER_PROVIDER is None
+        and _metrics_internal._METER_PROVIDER is None
+        and _logs_internal._LOGGER_PROVIDER is None
+        and trace.get_tracer_provider is getters[0]
+        and metrics.get_meter_provider is getters[1]
+        and _logs.get_logger_provider is getters[2]
+    )
 
 
 def _placeholder(provider: Any) -> bool:
@@ -292,6 +322,14 @@ class NativeTelemetry:
         self._tracer: Tracer | None = None
         self._meter_provider: Any = None
         self._instruments: tuple[Any, Any] | None = None
+        # No explicit provider: while no global one is set either, nothing can be recorded.
+        explicit = (config["tracer_provider"], config["meter_provider"], config["logger_provider"])
+        self._global_only = not any(explicit)
+        # The getters load a provider named by OTEL_PYTHON_*_PROVIDER on their first call: call them
+        # now, so that the private globals the fast check reads are set when one is configured.
+        trace.get_tracer_provider()
+        metrics.get_meter_provider()
+        _logs.get_logger_provider()
 
     def wants(self, scope: Scope) -> bool:
         """Whether to observe this request: not already observed (or excluded) by an outer app,
@@ -300,6 +338,8 @@ class NativeTelemetry:
 
     def enabled(self) -> bool:
         """Whether any signal has somewhere to go (checked per request: globals may be set late)."""
+        if self._global_only and _no_global_providers():
+            return False
         return self._signals(legacy=False, websocket=False) != (None, None, False)
 
     def _signals(self, *, legacy: bool, websocket: bool) -> tuple[Any, Any, bool]:
