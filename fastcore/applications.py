@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import os
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ClassVar, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -36,7 +37,11 @@ from fastcore.openapi.utils import get_openapi
 from fastcore.params import Depends
 from fastcore.responses import JSONResponse
 from fastcore.routing import APIRoute, APIRouter
+from fastcore.telemetry import TelemetryConfig
 from fastcore.threadpool import DEFAULT_THREAD_LIMIT
+
+if TYPE_CHECKING:
+    from fastcore.telemetry._native import NativeTelemetry
 
 __all__ = ["DependencyOverrides", "FastCore"]
 
@@ -162,6 +167,7 @@ class FastCore(Starlette):
         on_startup: Sequence[Callable[[], Any]] | None = None,
         on_shutdown: Sequence[Callable[[], Any]] | None = None,
         strict_content_type: bool | DefaultPlaceholder[bool] = Default(True),
+        telemetry: TelemetryConfig | None = None,
         **extra: Any,
     ) -> None:
         handlers = default_handlers()
@@ -218,6 +224,20 @@ class FastCore(Starlette):
         self._exception_tables: tuple[dict[Any, Any], dict[int, Any]] = ({}, {})
         self._errors: ServerErrorMiddleware | None = None  # the stack's outer layer, once built
         self._docs_assets_local = False
+        self._telemetry: TelemetryConfig = {
+            "tracer_provider": None,
+            "meter_provider": None,
+            "logger_provider": None,
+            "tracing": True,
+            "metrics": True,
+            "logs": True,
+            "operation_spans": True,
+            "auto_configure": False,
+            "exclude": None,
+            **(telemetry or {}),
+        }
+        self._native_telemetry = _native_telemetry(self._telemetry)
+        self._legacy_stack: tuple[ASGIApp | None, bool] = (None, False)
         self.setup()
 
     # -- OpenAPI and the documentation pages ------------------------------------------------------
@@ -341,6 +361,11 @@ class FastCore(Starlette):
         return self._errors
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        native = self._native_telemetry
+        # PERF: None unless OpenTelemetry is installed and the app may record something.
+        if native is not None and scope["type"] != "lifespan" and native.wants(scope):
+            await self._observed(native, scope, receive, send)
+            return
         scope["app"] = self
         if self.root_path:
             scope["root_path"] = self.root_path
@@ -357,6 +382,35 @@ class FastCore(Starlette):
             await errors.app(scope, receive, watch)
         except Exception as exc:
             await errors.answer(scope, receive, send, watch.started, exc)
+
+    async def _observed(self, native: NativeTelemetry, scope: Scope, receive: Receive, send: Send) -> None:
+        """A request with telemetry on (``fastcore.telemetry``): the same steps, observed."""
+        from fastcore.telemetry._native import legacy_instrumented, record_exception
+
+        scope["app"] = self
+        if self.root_path:
+            scope["root_path"] = self.root_path
+        if self.middleware_stack is None:
+            self.middleware_stack = self.build_middleware_stack()
+        scope["starlette.exception_handlers"] = self._exception_tables
+        stack = self.middleware_stack
+        if self._legacy_stack[0] is not stack:
+            self._legacy_stack = (stack, legacy_instrumented(stack))
+        errors = self._errors
+
+        async def app(scope: Scope, receive: Receive, send: Send) -> None:
+            if errors is None or errors is not stack:
+                await stack(scope, receive, send)
+                return
+            watch = SendWatch(send)
+            try:
+                await errors.app(scope, receive, watch)
+            except Exception as exc:
+                # Noted before the 500 is sent, so that the span's error.type is the exception's.
+                record_exception(scope, exc)
+                await errors.answer(scope, receive, send, watch.started, exc)
+
+        await native(app, scope, receive, send, self._legacy_stack[1])
 
     # -- decorators and registration (FastAPI's names) ---------------------------------------------
 
@@ -444,6 +498,21 @@ class FastCore(Starlette):
 
     def trace(self, path: str, **kwargs: Any) -> Callable[[DecoratedCallable], DecoratedCallable]:
         return self.router.trace(path, **kwargs)
+
+
+def _native_telemetry(config: TelemetryConfig) -> NativeTelemetry | None:
+    """The app's telemetry, or None (no per-request cost) when it can never record anything."""
+    if not (config["tracing"] or config["metrics"] or config["logs"]):
+        return None
+    try:
+        found = importlib.util.find_spec("opentelemetry.trace")
+    except ModuleNotFoundError:  # no opentelemetry package at all
+        found = None
+    if found is None:
+        return None  # an optional dependency: fastcore[otel]
+    from fastcore.telemetry._native import NativeTelemetry
+
+    return NativeTelemetry(config)
 
 
 class FastAPI(FastCore):

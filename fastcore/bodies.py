@@ -316,7 +316,7 @@ def _python_loads(exc: msgspec.DecodeError | None, raw: bytes) -> Any:
     except json.JSONDecodeError as py_exc:
         error = {"type": "json_invalid", "loc": ("body", py_exc.pos), "msg": "JSON decode error",
                  "input": {}, "ctx": {"error": py_exc.msg}}
-        raise RequestValidationError([error], body=raw) from None
+        raise RequestValidationError([error], body=py_exc.doc) from None  # FastAPI's: the text
     except _NonFinite:
         value = _NonFinite
     except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
@@ -691,6 +691,8 @@ def received_body(conn: Conn) -> Any:
     if _is_json(content_type[0] if content_type else None):
         try:
             return json.loads(raw)
+        except json.JSONDecodeError as exc:
+            return exc.doc  # FastAPI's: the text that failed to parse
         except (ValueError, RecursionError):
             return raw
     return raw

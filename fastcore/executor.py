@@ -59,6 +59,7 @@ __all__ = [
 _CONNECTING = WebSocketState.CONNECTING
 _RESPONSE_CALL = Response.__call__
 _UNSET: Any = object()
+_TELEMETRY = "fastapi.telemetry"  # scope key: the request is observed (fastcore.telemetry)
 _STATE = "fastcore.route_state"  # scope key: the hooked app's (Conn, exit stack) for route_handler
 _Body = tuple[dict[str, Any], dict[str, list[Any]]]
 
@@ -481,6 +482,11 @@ def _current(route: APIRoute, scope: Scope) -> tuple[ExecPlan, BodyPlan | None]:
 
 async def run_route(route: APIRoute, scope: Scope, receive: Receive, send: Send) -> None:
     """``APIRoute.handle``: one request through the route, answered."""
+    if scope.get(_TELEMETRY) is not None:
+        from fastcore.telemetry._routes import run_route_observed
+
+        await run_route_observed(route, scope, receive, send)
+        return
     # PERF: no wrapper call on the hot path; ASGI scopes are dicts (Starlette types them loosely).
     conn = Conn(scope, receive, send)  # type: ignore[arg-type]
     plan, body_plan = _current(route, scope)
@@ -713,6 +719,11 @@ async def run_websocket(route: APIWebSocketRoute, scope: Scope, receive: Receive
     A parameter that fails validation closes the socket with 1008 and the errors as the reason
     (``WebSocketRequestValidationError``'s default handler), as FastAPI does.
     """
+    if scope.get(_TELEMETRY) is not None:
+        from fastcore.telemetry._routes import run_websocket_observed
+
+        await run_websocket_observed(route, scope, receive, send)
+        return
     conn = Conn(scope, receive, send)  # type: ignore[arg-type]
     plan = route._current(scope)
     stack = AsyncExitStack() if plan.dependant.has_yield else None

@@ -30,7 +30,7 @@ import uuid as _uuid
 from fastcore._validation_errors import MSG as _MSG, PARSING_PREFIX as _PARSING
 from fastcore.exceptions import FastCoreError
 
-from starlette.background import BackgroundTasks as _BackgroundTasks
+from fastcore.background import BackgroundTasks as _BackgroundTasks
 from starlette.requests import Request as _Request
 from starlette.responses import Response as _Response
 from starlette.websockets import WebSocket as _WebSocket
