@@ -598,6 +598,8 @@ def _response(route: APIRoute, conn: Conn, result: Any) -> Response:
         if background is not None and result.background is None:
             result.background = background
         return result
+    if route._stream is not None:  # the handler yields: result is its generator
+        return route._stream.response(result, route.status_code, conn.response, background)
     plan = route._response_plan
     if plan is not None:  # JSON bytes, or JSON's builtins for another response class
         result = plan.serialize(result) if route._json else plan.jsonable(result)

@@ -36,6 +36,7 @@ Differences from FastAPI, on purpose:
 
 from __future__ import annotations
 
+import collections.abc
 import datetime
 import decimal
 import inspect
@@ -58,7 +59,7 @@ try:  # pydantic-shaped errors for every problem; without it, one error worded f
 except ImportError:  # pragma: no cover - only while fastcore.validation is missing
     _validation = None
 
-__all__ = ["ResponsePlan", "response_model_from_annotation"]
+__all__ = ["ResponsePlan", "is_generator_handler", "response_model_from_annotation", "stream_item_type"]
 
 _MISSING: Any = object()
 _UNSET = msgspec.UNSET
@@ -836,32 +837,62 @@ class ResponsePlan:
 # The return annotation as the response model
 
 
-def response_model_from_annotation(endpoint: Callable[..., Any]) -> Any:
-    """The response model FastAPI takes from ``endpoint``'s return annotation, or None.
-
-    No model when there is no annotation, when it is ``None``, a ``Response`` class (or a union
-    holding one: the handler answers for itself), when it cannot be resolved, or when the handler is
-    a generator (it streams).
-    """
-    unwrapped = inspect.unwrap(endpoint)
-    if inspect.isgeneratorfunction(unwrapped) or inspect.isasyncgenfunction(unwrapped):
-        return None
+def _return_annotation(endpoint: Callable[..., Any]) -> Any:
+    """``endpoint``'s return annotation, string annotations resolved; ``_MISSING`` when there is none
+    or it cannot be resolved."""
     try:
         annotation = inspect.signature(endpoint).return_annotation
     except (TypeError, ValueError):
-        return None
+        return _MISSING
     if annotation is inspect.Signature.empty:
-        return None
+        return _MISSING
     if isinstance(annotation, str):
-        target = unwrapped
+        target = inspect.unwrap(endpoint)
         if not inspect.isfunction(target) and not inspect.ismethod(target):
             target = getattr(target, "__call__", target)  # noqa: B004 - a callable instance's method
         try:
             annotation = typing.get_type_hints(target, include_extras=True).get("return", _MISSING)
         except Exception:
-            return None
-        if annotation is _MISSING:
-            return None
-    if annotation is None or annotation is type(None) or is_response_class(annotation):
+            return _MISSING
+    return annotation
+
+
+def is_generator_handler(endpoint: Callable[..., Any]) -> bool:
+    """Whether ``endpoint`` is a ``def`` or ``async def`` that ``yield``s: a streaming path operation."""
+    unwrapped = inspect.unwrap(endpoint)
+    return inspect.isgeneratorfunction(unwrapped) or inspect.isasyncgenfunction(unwrapped)
+
+
+def response_model_from_annotation(endpoint: Callable[..., Any]) -> Any:
+    """The response model FastAPI takes from ``endpoint``'s return annotation, or None.
+
+    No model when there is no annotation, when it is ``None``, a ``Response`` class (or a union
+    holding one: the handler answers for itself), when it cannot be resolved, or when the handler is
+    a generator (it streams: see ``stream_item_type``).
+    """
+    if is_generator_handler(endpoint):
+        return None
+    annotation = _return_annotation(endpoint)
+    if annotation in (_MISSING, None, type(None)) or is_response_class(annotation):
         return None
     return annotation
+
+
+# The iterable types whose parameter is a generator handler's item type, as FastAPI reads them.
+_STREAM_ORIGINS = frozenset({
+    collections.abc.AsyncIterable, collections.abc.AsyncIterator, collections.abc.AsyncGenerator,
+    collections.abc.Iterable, collections.abc.Iterator, collections.abc.Generator,
+})
+
+
+def stream_item_type(endpoint: Callable[..., Any]) -> Any:
+    """The type of the items a generator handler yields, from its return annotation:
+    ``AsyncIterable[Item]`` (or ``Iterator``, ``Generator[Item, None, None]``...) -> ``Item``, a bare
+    ``AsyncIterable`` -> ``Any``; None when the annotation names no item type."""
+    annotation = _return_annotation(endpoint)
+    if annotation in _STREAM_ORIGINS:  # collections.abc.Iterable itself, not subscripted
+        return Any
+    if typing.get_origin(annotation) not in _STREAM_ORIGINS:
+        return None
+    args = typing.get_args(annotation)
+    return args[0] if args else Any

@@ -40,7 +40,7 @@ from fastcore import lifespans as _lifespans
 from fastcore._params import Conn
 from fastcore.bodies import BodyPlan, checked_form_limits
 from fastcore.datastructures import Default, DefaultPlaceholder
-from fastcore.dependencies import CALL_ASYNC, CALL_SYNC, Dependant, build_dependant, route_body_plan
+from fastcore.dependencies import CALL_ASYNC, GEN_ASYNC, GEN_SYNC, Dependant, build_dependant, route_body_plan
 from fastcore.exceptions import (
     FastCoreError,
 )
@@ -48,6 +48,7 @@ from fastcore.executor import ExecPlan, handle_exception, hooked_app, route_hand
 from fastcore.models import ResponsePlan, response_model_from_annotation
 from fastcore.params import Depends
 from fastcore.responses import JSONResponse
+from fastcore.streaming import JSON_LINES, SERVER_SENT_EVENTS, StreamPlan
 from fastcore.threadpool import SyncExecutor
 
 __all__ = ["APIRoute", "APIRouter", "APIWebSocketRoute", "Default", "handle_exception"]
@@ -120,7 +121,8 @@ class APIRoute(routing.Route):
         # GET routes also answer HEAD (Starlette's rule, kept on purpose: FastAPI's APIRoute answers
         # HEAD /x with 405).  _respond sends the headers and Content-Length without the body.
         if isinstance(response_model, DefaultPlaceholder):
-            # FastAPI's rule: the return annotation is the response model unless it is a Response.
+            # FastAPI's rule: the return annotation is the response model unless it is a Response
+            # (or the handler is a generator: its annotation types the items it streams).
             response_model = response_model_from_annotation(endpoint)
         self.response_model = response_model
         self.response_model_validate = response_model_validate
@@ -144,7 +146,6 @@ class APIRoute(routing.Route):
         self.generate_unique_id_function = generate_unique_id_function
         cls = response_class.value if isinstance(response_class, DefaultPlaceholder) else response_class
         self._response_class: type[Response] = cls
-        self._json = cls is JSONResponse
         self.status_code = status_code if status_code is not None else 200
         self._response_plan: ResponsePlan | None = None
         if response_model is not None:
@@ -165,9 +166,22 @@ class APIRoute(routing.Route):
         strict = strict_content_type
         self._strict: bool = strict.value if isinstance(strict, DefaultPlaceholder) else strict
         self.dependant = build_dependant(endpoint, path=path, extra=self.dependencies)
+        # A handler that yields streams its items (fastcore.streaming): JSON Lines, events or raw.
+        self._stream: StreamPlan | None = None
+        if self.dependant.kind in (GEN_ASYNC, GEN_SYNC):
+            self._stream = StreamPlan(
+                endpoint,
+                response_class,
+                include=response_model_include,
+                exclude=response_model_exclude,
+                by_alias=response_model_by_alias,
+                exclude_unset=response_model_exclude_unset,
+                exclude_defaults=response_model_exclude_defaults,
+                exclude_none=response_model_exclude_none,
+                validate=response_model_validate,
+            )
+        self._json = cls is JSONResponse and self._stream is None
         self.body_plan = self._body_plan(self.dependant)
-        if self.dependant.kind not in (CALL_ASYNC, CALL_SYNC):
-            raise FastCoreError(f"{name or endpoint!r}: a route handler cannot be a generator")
         self._overridden: tuple[Any, ...] | None = None
         # Sync dependencies and a ``def`` handler run on the loop instead of a worker thread.
         self.run_sync_inline = bool(run_sync_inline)
@@ -193,6 +207,19 @@ class APIRoute(routing.Route):
         ``fastcore.executor.run_route`` without building a ``Request``.
         """
         return route_handler(self)
+
+    # FastAPI's names for what a generator route streams.
+    @property
+    def is_json_stream(self) -> bool:
+        return self._stream is not None and self._stream.kind == JSON_LINES
+
+    @property
+    def is_sse_stream(self) -> bool:
+        return self._stream is not None and self._stream.kind == SERVER_SENT_EVENTS
+
+    @property
+    def stream_item_type(self) -> Any:
+        return self._stream.item_type if self._stream is not None else None
 
     def _with_overrides(self, overrides: Any) -> tuple[ExecPlan, BodyPlan | None]:
         """The plan with ``app.dependency_overrides`` applied; rebuilt only when they change."""

@@ -111,14 +111,6 @@ def test_depends_without_a_callable() -> None:
         build_dependant(handler, path="/")
 
 
-def test_generator_handlers_are_refused() -> None:
-    def handler() -> Iterator[int]:
-        yield 1
-
-    with pytest.raises(FastCoreError, match="cannot be a generator"):
-        FastCore().get("/")(handler)
-
-
 def test_unreadable_signature() -> None:
     with pytest.raises(FastCoreError, match="cannot read the signature"):
         build_dependant(iter, path="/")

@@ -55,6 +55,8 @@ from fastcore.openapi.schemas import (
 from fastcore.params import CookieInfo, HeaderInfo, ParamInfo, PathInfo, QueryInfo
 from fastcore.responses import JSONResponse
 from fastcore.routing import APIRoute
+from fastcore.sse import SSE_EVENT_SCHEMA
+from fastcore.streaming import JSON_LINES, RAW
 from fastcore.typemodel import OPTIONAL, SCALAR, SEQUENCE, FieldNode, model_extra, model_fields, node_of
 
 __all__ = ["METHODS_WITH_BODY", "generate_unique_id", "get_openapi"]
@@ -164,6 +166,7 @@ class _RouteDoc:
     security: list[tuple[Any, list[str]]] = field(default_factory=list)
     body: _Body | None = None
     response: int | None = None
+    stream_item: int | None = None  # a generator route's item type (JSON Lines, events)
     extra_responses: dict[int | str, int] = field(default_factory=dict)
     callbacks: list[_RouteDoc] = field(default_factory=list)
 
@@ -284,7 +287,11 @@ def _collect(route: APIRoute, types_: TypeSchemas) -> _RouteDoc:
         lone_model = plan.is_form and len(params) == 1 and params[0].is_model \
             and node_of(params[0].annotation).kind != OPTIONAL
         doc.body = _Body(params, plan.single or lone_model, media, handles)
-    if route.response_model is not None and _is_json(route):
+    stream = route._stream
+    if stream is not None:
+        if stream.item_type is not None:
+            doc.stream_item = types_.add(stream.item_type, "serialization")
+    elif route.response_model is not None and _is_json(route):
         doc.response = types_.add(route.response_model, "serialization")
     for status, extra in route.responses.items():
         model = extra.get("model") if isinstance(extra, dict) else None
@@ -479,6 +486,23 @@ class _Writer:
         out["content"] = {body.media_type: content}
         return out
 
+    def stream_item(self, doc: _RouteDoc, kind: str) -> dict[str, Any]:
+        """A generator route's ``itemSchema``: the item's schema for JSON Lines; for events, the SSE
+        event whose ``data`` is the item as JSON (OpenAPI 3.2, §4.14.4)."""
+        item: dict[str, Any] | None = None
+        if doc.stream_item is not None:
+            item = self.types.schema(doc.stream_item)
+            if "$ref" not in item:
+                item["title"] = field_title(f"StreamItem_{doc.unique_id}")
+        if kind == JSON_LINES:
+            return item if item is not None else {}
+        event = copy.deepcopy(SSE_EVENT_SCHEMA)
+        if item is not None:
+            event["properties"]["data"] = {"type": "string", "contentMediaType": "application/json",
+                                           "contentSchema": item}
+            event["required"] = ["data"]
+        return event
+
     def responses(self, doc: _RouteDoc) -> dict[str, Any]:
         route = doc.route
         responses: dict[str, Any] = {}
@@ -487,7 +511,11 @@ class _Writer:
         responses[status] = main
         cls = _response_class(route)
         media_type = getattr(cls, "media_type", None)
-        if _body_allowed(status) and media_type:
+        stream = route._stream
+        if stream is not None and stream.kind != RAW:
+            if _body_allowed(status):
+                main["content"] = {stream.kind: {"itemSchema": self.stream_item(doc, stream.kind)}}
+        elif _body_allowed(status) and media_type:
             schema: dict[str, Any] = {"type": "string"}
             if _is_json(route):
                 schema = {}
