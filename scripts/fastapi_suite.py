@@ -768,7 +768,9 @@ def main() -> int:
             ]
         )
 
-    targets = [TUTORIAL] if opts.tutorial_only else ["tests"]
+    # Test paths among the pytest arguments (``-- tests/test_sse.py``) replace the default target.
+    named = [a for a in opts.pytest_args if not a.startswith("-") and (suite / a.split("::")[0]).exists()]
+    targets = [] if named else [TUTORIAL] if opts.tutorial_only else ["tests"]
     xdist = ["-n", opts.numprocesses]  # -n 0: no workers (the suite's xdist_group marks need the plugin)
     args = [*xdist, *opts.pytest_args, *targets]
     key = hashlib.sha256(json.dumps([version, args]).encode() + REQUIREMENTS.read_bytes()).hexdigest()[:12]
