@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import decimal
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -122,6 +123,26 @@ def _convert(value: Any, tp: Any) -> tuple[bool, Any]:
         return True, msgspec.convert(value, tp, strict=False)
     except msgspec.ValidationError as exc:
         return False, exc
+    except UnicodeEncodeError:
+        # A lone surrogate (Python's JSON parser lets one through) where msgspec wants UTF-8: judge
+        # the value's shape with each surrogate replaced, one character for one, so lengths hold.
+        try:
+            return True, msgspec.convert(_without_surrogates(value), tp, strict=False)
+        except msgspec.ValidationError as exc:
+            return False, exc
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _without_surrogates(value: Any) -> Any:
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_without_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {_without_surrogates(k): _without_surrogates(v) for k, v in value.items()}
+    return value
 
 
 # --------------------------------------------------------------------------------------------------

@@ -507,6 +507,32 @@ def test_a_lone_surrogate_msgspec_cannot_take_is_a_422(raw: bytes) -> None:
     assert response.json()["detail"][0]["type"] == "string_unicode"
 
 
+@pytest.mark.parametrize(
+    ("raw", "error"),
+    [
+        (b'"\xed\xa0\x80"', "model_attributes_type"),  # a surrogate string where a model is wanted
+        (b'{"\\ud800": 1}', "string_unicode"),  # as a key: msgspec cannot read the object
+        (b'{"name": "\\ud800", "n": "x"}', "int_parsing"),  # beside a real error
+    ],
+)
+def test_a_lone_surrogate_in_a_body_that_fails_is_explained_not_a_500(raw: bytes, error: str) -> None:
+    # Found by tests/fuzz: explaining the failure converted the value again with msgspec, which
+    # raised UnicodeEncodeError on the surrogate.
+    class Thing(msgspec.Struct):
+        name: str
+        n: int = 0
+
+    app = FastCore()
+
+    @app.post("/thing")
+    async def thing(t: Thing) -> Any:
+        return t
+
+    response = TestClient(app).post("/thing", content=raw, headers=JSON)
+    assert response.status_code == 422, response.text
+    assert [e["type"] for e in response.json()["detail"]] == [error]
+
+
 # -- form_limits ---------------------------------------------------------------------------------------
 
 

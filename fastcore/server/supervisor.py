@@ -7,11 +7,12 @@ restarts the workers when a watched ``.py`` file changes.
 Each worker tells the supervisor, over a pipe, the moment it is serving (lifespan started, socket
 listening).  That makes "died during start-up" a fact, not a guess from timing:
 
-- A worker that dies before serving (the app fails to import, its lifespan startup fails...) is not
+- A worker that exits before serving (the app fails to import, its lifespan startup fails...) is not
   restarted, since the next one would fail the same way: the supervisor stops the other workers and
-  exits with the worker's exit code (1 if it was killed by a signal).  The worker has logged why.
-  With ``--reload`` the supervisor waits for the next change instead.
-- A worker that dies after serving is restarted at once.  If its replacement also dies within
+  exits with the worker's exit code.  The worker has logged why.  With ``--reload`` the supervisor
+  waits for the next change instead.
+- A worker that dies after serving, or is killed by a signal at any time (the OOM killer during a
+  slow start-up), is restarted at once.  If its replacement also dies within
   :data:`CRASH_STREAK_WINDOW` seconds of serving, restarts of that slot back off: 0.5 s, 1 s, 2 s...
   up to :data:`RESTART_DELAY_MAX` (a crash loop costs a few spawns a minute, not a busy loop), and a
   worker that served for longer than the window starts the streak again.
@@ -153,7 +154,10 @@ class Supervisor:
         worker.poll_ready()  # it may have spoken just before dying
         worker.proc = None
         code = proc.exitcode
-        if worker.serving_since is None or code == EXIT_STARTUP_FAILED:
+        # Killed by a signal (the OOM killer, an operator) is not the app failing to start, even
+        # before it served: the slot is restarted, with the crash streak's back-off.
+        killed = code is not None and code < 0
+        if (worker.serving_since is None and not killed) or code == EXIT_STARTUP_FAILED:
             if self.config.reload and code != EXIT_STARTUP_FAILED:
                 error_log.error("Worker %s failed to start (exit code %s): waiting for a change",
                                 proc.pid, code)
@@ -163,7 +167,8 @@ class Supervisor:
             self.should_exit.set()
             return
         now = time.monotonic()
-        worker.crashes = 1 if now - worker.serving_since >= CRASH_STREAK_WINDOW else worker.crashes + 1
+        served = 0.0 if worker.serving_since is None else now - worker.serving_since
+        worker.crashes = 1 if served >= CRASH_STREAK_WINDOW else worker.crashes + 1
         if worker.crashes == 1:
             error_log.warning("Worker %s died (exit code %s): restarting", proc.pid, code)
             worker.restart_at = now

@@ -208,6 +208,55 @@ def test_worker_crash_loop_after_start_backs_off(tmp_path: Path) -> None:
         proc.popen.stderr.close()
 
 
+# Starts slowly: its lifespan startup takes 3 s, so a worker can be killed before it serves.
+SLOW_START = """
+import asyncio
+
+async def app(scope, receive, send):
+    if scope["type"] == "http":
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"hello"})
+        return
+    while (await receive())["type"] == "lifespan.startup":
+        await asyncio.sleep(3)
+        await send({"type": "lifespan.startup.complete"})
+    await send({"type": "lifespan.shutdown.complete"})
+"""
+
+
+def test_worker_killed_before_serving_is_restarted_not_fatal(tmp_path: Path) -> None:
+    # A signal (the OOM killer during a slow start-up) is not the app failing to start: the slot is
+    # restarted and the server comes up, where an exit before serving stops the supervisor.
+    (tmp_path / "slow.py").write_text(SLOW_START)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = Proc([sys.executable, "-m", "fastcore", "run", "slow:app", "--workers", "2", "--port", str(port)],
+                cwd=tmp_path)
+    try:
+        victim = int(proc.wait_line(r"Started worker (\d+)").group(1))
+        os.kill(victim, signal.SIGKILL)
+        proc.wait_line(rf"Worker {victim} died \(exit code -9\): restarting", timeout=15)
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                assert request(port, GET)[2] == b"hello"
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "".join(proc.lines)
+                time.sleep(0.2)
+        assert proc.popen.poll() is None
+        assert not any("before serving" in line for line in proc.lines)
+        proc.popen.send_signal(signal.SIGTERM)
+        assert proc.popen.wait(20) == 0
+    finally:
+        if proc.popen.poll() is None:
+            proc.popen.kill()
+        proc.popen.wait(10)
+        assert proc.popen.stderr is not None
+        proc.popen.stderr.close()
+
+
 def test_unix_socket(tmp_path: Path) -> None:
     path = str(tmp_path / "s.sock")
     proc = Proc([sys.executable, "-m", "fastcore", "run", "tests.server.apps:raw_app", "--uds", path])
