@@ -26,6 +26,7 @@ from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 import anyio
+import anyio.lowlevel
 import anyio.to_thread
 from starlette._utils import is_async_callable
 from starlette.concurrency import run_in_threadpool
@@ -49,12 +50,15 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ExecPlan",
+    "Exits",
+    "close_function_scope",
     "exception_tables",
     "handle_exception",
     "hooked_app",
     "route_handler",
     "run_route",
     "run_websocket",
+    "unwind",
 ]
 
 _CONNECTING = WebSocketState.CONNECTING
@@ -247,11 +251,46 @@ def _exit_in_thread(cm: contextlib.AbstractContextManager[Any]) -> Callable[...,
 class Exits(AsyncExitStack):
     """A request's clean-up of yield dependencies: ``scope="request"`` ones on this stack (after the
     response is sent), ``scope="function"`` ones on ``function`` (when the path operation returns).
+
+    ``cleanup_scope`` is entered on this stack just before the first ``async`` yield dependency, so
+    it encloses every one of them: it is shielded while one of them cleans up, so a cancelled
+    request (a client gone) still finishes its clean-up — while the dependency's own cancel scopes
+    keep working inside it — and the cancellation is delivered once that clean-up is done.
     """
 
     def __init__(self, function_scope: bool) -> None:
         super().__init__()
         self.function: AsyncExitStack | None = AsyncExitStack() if function_scope else None
+        self.cleanup_scope: anyio.CancelScope | None = None
+
+
+def _enter_async_gen(
+    node: Node, stack: AsyncExitStack | None, cm: contextlib.AbstractAsyncContextManager[Any]
+) -> contextlib.AbstractAsyncContextManager[Any]:
+    """``cm`` (an async yield dependency) with its clean-up shielded from outside cancellation."""
+    if not isinstance(stack, Exits):
+        return cm
+    scope = stack.cleanup_scope
+    if scope is None:
+        scope = stack.cleanup_scope = stack.enter_context(anyio.CancelScope())
+    return _shielded_cleanup(cm, scope)
+
+
+@contextlib.asynccontextmanager
+async def _shielded_cleanup(
+    cm: contextlib.AbstractAsyncContextManager[Any], scope: anyio.CancelScope
+) -> AsyncIterator[Any]:
+    shielded = scope.shield  # another dependency's clean-up may be running around this one
+    try:
+        async with cm as value:
+            try:
+                yield value
+            finally:
+                scope.shield = True
+    finally:
+        scope.shield = shielded
+    # The clean-up is done: a cancellation that arrived meanwhile is raised now.
+    await anyio.lowlevel.checkpoint_if_cancelled()
 
 
 def _stack_for(node: Node, stack: AsyncExitStack | None) -> AsyncExitStack:
@@ -411,7 +450,7 @@ async def _solve(
         elif kind == CALL_ASYNC:
             value = await sub.call(**sub_values)
         elif kind == GEN_ASYNC:
-            cm = contextlib.asynccontextmanager(sub.call)(**sub_values)
+            cm = _enter_async_gen(sub, stack, contextlib.asynccontextmanager(sub.call)(**sub_values))
             value = await _stack_for(sub, stack).enter_async_context(cm)
         elif kind == CALL_SYNC:
             value = sub.call(**sub_values)  # inline
@@ -433,6 +472,7 @@ async def _call_limited(sub: Node, values: dict[str, Any], stack: AsyncExitStack
     kind = sub.kind
     if kind == GEN_ASYNC:
         cm: contextlib.AbstractAsyncContextManager[Any] = contextlib.asynccontextmanager(sub.call)(**values)
+        cm = _enter_async_gen(sub, stack, cm)
         return await _stack_for(sub, stack).enter_async_context(holding(semaphore, cm))
     if kind == GEN_SYNC:
         sync_cm = contextlib.contextmanager(sub.call)(**values)
@@ -611,7 +651,7 @@ _SWALLOWED = (
 )
 
 
-async def _unwind(stack: Exits, exc: BaseException) -> NoReturn:
+async def unwind(stack: Exits, exc: BaseException) -> NoReturn:
     """``exc`` through the yield dependencies' clean-up (function scope first, then request scope),
     which may replace it; what comes out is raised.  A clean-up that swallows an ``Exception``
     leaves the request without a response: that is a usage error, as in FastAPI."""
@@ -629,7 +669,7 @@ async def _unwind(stack: Exits, exc: BaseException) -> NoReturn:
     raise exc
 
 
-async def _close_function_scope(stack: Exits) -> None:
+async def close_function_scope(stack: Exits) -> None:
     """Clean up the ``scope="function"`` yield dependencies (the path operation has returned)."""
     function = stack.function
     if function is not None:
@@ -647,12 +687,12 @@ async def _run_solved(route: APIRoute, conn: Conn, plan: ExecPlan, body_plan: Bo
                 # FastAPI's order: the response is made, the function-scoped clean-up runs (and
                 # may still raise, to be answered instead), then the response is sent.
                 result = _response(route, conn, result)
-                await _close_function_scope(stack)
+                await close_function_scope(stack)
         except BaseException as exc:
             # yield dependencies see the error (and may replace it) before it is answered
             if stack is None:
                 raise
-            await _unwind(stack, exc)
+            await unwind(stack, exc)
     except Exception as exc:
         if body_plan is not None and type(exc) is RequestValidationError and exc.body is None:
             exc.body = received_body(conn)  # FastAPI's ``exc.body``: what the client sent
@@ -766,9 +806,9 @@ def hooked_app(route: APIRoute, handler: Callable[[Request], Awaitable[Response]
             try:
                 response = await handler(request)
                 # scope="function" clean-up once the route class's handler has returned
-                await _close_function_scope(stack)
+                await close_function_scope(stack)
             except BaseException as exc:
-                await _unwind(stack, exc)
+                await unwind(stack, exc)
         except Exception as exc:
             try:
                 await handle_exception(conn, exc)
@@ -822,11 +862,11 @@ async def run_websocket(route: APIWebSocketRoute, scope: Scope, receive: Receive
         try:
             await _execute(plan, conn, stack, None, route.sync_executor, WebSocketRequestValidationError)
             if stack is not None:
-                await _close_function_scope(stack)
+                await close_function_scope(stack)
         except BaseException as exc:
             if stack is None:
                 raise
-            await _unwind(stack, exc)
+            await unwind(stack, exc)
     except Exception as exc:
         await handle_exception(conn, exc)
         return
