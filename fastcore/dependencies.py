@@ -159,16 +159,45 @@ def path_param_names(path: str) -> frozenset[str]:
     return frozenset(names)
 
 
+def _impartial(call: Any) -> Any:
+    while isinstance(call, functools.partial):
+        call = call.func
+    return call
+
+
+def _unwrapped(call: Any) -> Any:
+    try:
+        return inspect.unwrap(_impartial(call))
+    except ValueError:  # a __wrapped__ cycle
+        return _impartial(call)
+
+
+def _kind_candidates(call: Callable[..., Any]) -> list[Any]:
+    """What decides whether ``call`` is a coroutine or generator function: the callable itself, seen
+    through ``functools.partial`` and decorators' ``__wrapped__``, and for a callable instance
+    its ``__call__`` seen the same way (FastAPI's rule)."""
+    base, unwrapped = _impartial(call), _unwrapped(call)
+    out = [base, unwrapped]
+    if not inspect.isclass(unwrapped):
+        for owner in (base, unwrapped):
+            if inspect.isfunction(owner) or inspect.ismethod(owner):
+                continue
+            dunder = getattr(owner, "__call__", None)  # noqa: B004 - callable instances
+            if dunder is not None:
+                out += [_impartial(dunder), _unwrapped(dunder)]
+    return out
+
+
 def _call_kind(call: Callable[..., Any]) -> int:
-    target: Any = call
-    if not (inspect.isfunction(call) or inspect.ismethod(call) or inspect.isclass(call)):
-        target = getattr(call, "__call__", call)  # noqa: B004 - callable instances
-    if inspect.isasyncgenfunction(target):
-        return GEN_ASYNC
-    if inspect.isgeneratorfunction(target):
-        return GEN_SYNC
-    if inspect.iscoroutinefunction(target):
-        return CALL_ASYNC
+    # The outermost function that says what it is decides: a decorator's ``async def`` wrapper
+    # makes a coroutine function of what it wraps; a plain ``def`` wrapper says nothing.
+    for candidate in _kind_candidates(call):
+        if inspect.isgeneratorfunction(candidate):
+            return GEN_SYNC
+        if inspect.isasyncgenfunction(candidate):
+            return GEN_ASYNC
+        if inspect.iscoroutinefunction(candidate):
+            return CALL_ASYNC
     return CALL_SYNC
 
 
@@ -177,11 +206,11 @@ def _signature(call: Callable[..., Any]) -> tuple[inspect.Signature, dict[str, A
         signature = inspect.signature(call)
     except (TypeError, ValueError) as exc:
         raise FastCoreError(f"cannot read the signature of {call!r}: {exc}") from exc
-    target: Any = call
-    if inspect.isclass(call):
-        target = call.__init__
-    elif not (inspect.isfunction(call) or inspect.ismethod(call)):
-        target = getattr(call, "__call__", call)  # noqa: B004
+    target: Any = _impartial(call)
+    if inspect.isclass(target):
+        target = target.__init__
+    elif not (inspect.isfunction(target) or inspect.ismethod(target)):
+        target = getattr(target, "__call__", target)  # noqa: B004
     try:
         hints = typing.get_type_hints(target, include_extras=True)
     except Exception:

@@ -706,3 +706,38 @@ def test_max_concurrency_is_per_declaration() -> None:
     same = dataclasses.replace(first, use_cache=False)
     assert same._concurrency is first._concurrency
     assert dataclasses.replace(first, max_concurrency=3)._concurrency is not first._concurrency
+
+
+def test_call_kind_sees_through_partials_and_decorators() -> None:
+    import functools
+
+    def plain_wrap(func: Any) -> Any:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            return func(*args, **kwargs)
+
+        return wrapper
+
+    async def coroutine(x: int) -> int:
+        return x
+
+    async def agen(x: int) -> AsyncIterator[int]:
+        yield x
+
+    class Instance:
+        async def __call__(self, x: int) -> int:
+            return x
+
+    app = FastCore()
+
+    @app.get("/")
+    async def read(
+        a: Annotated[int, Depends(functools.partial(coroutine, 1))],
+        b: Annotated[int, Depends(plain_wrap(coroutine))],
+        c: Annotated[int, Depends(functools.partial(plain_wrap(agen), 3))],
+        d: Annotated[int, Depends(functools.partial(Instance(), 4))],
+    ) -> list[int]:
+        return [a, b, c, d]
+
+    with TestClient(app) as client:
+        assert client.get("/", params={"x": 2}).json() == [1, 2, 3, 4]
