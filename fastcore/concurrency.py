@@ -2,20 +2,24 @@
 
 ``run_in_threadpool``, ``iterate_in_threadpool`` and ``run_until_first_complete`` are Starlette's;
 ``contextmanager_in_threadpool`` enters and exits a blocking context manager in worker threads, as
-yield dependencies written with plain ``def`` need.
+yield dependencies written with plain ``def`` need.  ``DependencyLimit`` is the accounting behind
+``Depends(..., max_concurrency=N)``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import weakref
 from collections.abc import AsyncIterator
 from typing import TypeVar
 
 import anyio
 import anyio.to_thread
+from anyio.lowlevel import RunVar
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool, run_until_first_complete
 
 __all__ = [
+    "DependencyLimit",
     "contextmanager_in_threadpool",
     "iterate_in_threadpool",
     "run_in_threadpool",
@@ -48,3 +52,43 @@ async def contextmanager_in_threadpool(cm: contextlib.AbstractContextManager[T])
     else:
         with anyio.CancelScope(shield=True):
             await anyio.to_thread.run_sync(cm.__exit__, None, None, None, limiter=exit_limiter)
+
+
+# One table per event loop (a semaphore belongs to the loop it was made on: an app served by two
+# loops, or by the TestClient's and then pytest's, gets one per loop).  Weak keys: a declaration
+# that is collected takes its semaphores with it.
+_semaphores: RunVar[weakref.WeakKeyDictionary[DependencyLimit, anyio.Semaphore]] = RunVar(
+    "fastcore_dependency_semaphores"
+)
+
+
+class DependencyLimit:
+    """``Depends(..., max_concurrency=N)``'s accounting: at most N calls at once, per event loop.
+
+    One per declaration, shared by every route (and app) that uses that declaration.
+    """
+
+    __slots__ = ("__weakref__", "max_concurrency")
+
+    def __init__(self, max_concurrency: int) -> None:
+        self.max_concurrency = max_concurrency
+
+    def get_semaphore(self) -> anyio.Semaphore:
+        """This declaration's semaphore on the running event loop (FastAPI's name for it)."""
+        table = _semaphores.get(None)
+        if table is None:
+            table = weakref.WeakKeyDictionary()
+            _semaphores.set(table)
+        semaphore = table.get(self)
+        if semaphore is None:
+            semaphore = table[self] = anyio.Semaphore(self.max_concurrency)
+        return semaphore
+
+
+@contextlib.asynccontextmanager
+async def holding(
+    semaphore: anyio.Semaphore, cm: contextlib.AbstractAsyncContextManager[T]
+) -> AsyncIterator[T]:
+    """``cm`` entered once a slot of ``semaphore`` is free, the slot kept until ``cm`` has exited."""
+    async with semaphore, cm as value:
+        yield value

@@ -21,7 +21,8 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from fastcore import _params
 from fastcore._params import Coercer, Conn, Field, Plan
 from fastcore.bodies import BodyParam, BodyPlan, Converter
-from fastcore.exceptions import FastCoreError
+from fastcore.concurrency import DependencyLimit
+from fastcore.exceptions import DependencyScopeError, FastCoreError
 from fastcore.params import (
     UNSET,
     BodyInfo,
@@ -98,10 +99,16 @@ class Dependant:
     param_model: ParamModel | PydanticParam | None = None
     # ``Depends(..., run_sync_inline=...)``: None when the marker leaves it to the route.
     run_sync_inline: bool | None = None
+    # ``Depends(..., scope=...)`` as declared, and ``Depends(..., max_concurrency=N)``'s accounting.
+    scope: Literal["function", "request"] | None = None
+    limit: DependencyLimit | None = None
 
     # Derived once here (sub-dependants are built before their parents), read per request.
-    cache_key: tuple[Any, tuple[str, ...]] = field(init=False)
+    cache_key: tuple[Any, tuple[str, ...], str] = field(init=False)
     has_yield: bool = field(init=False)
+    # A yield dependency whose clean-up runs when the path operation returns (scope="function").
+    function_scoped: bool = field(init=False)
+    has_function_scope: bool = field(init=False)
 
     uses_scopes: bool = field(init=False)
 
@@ -116,8 +123,14 @@ class Dependant:
             or any(d.uses_scopes for d in self.dependencies)
         )
         identity = self.call if self.param_model is None else self.param_model
-        self.cache_key = (identity, tuple(sorted(set(self.scopes))) if self.uses_scopes else ())
-        self.has_yield = self.kind in (GEN_ASYNC, GEN_SYNC) or any(d.has_yield for d in self.dependencies)
+        is_gen = self.kind in (GEN_ASYNC, GEN_SYNC)
+        # FastAPI's rule: the scope is part of the cache key, so ``Depends(dep, scope="function")``
+        # and ``Depends(dep)`` (a yield dependency's default, "request") are two values.
+        scope = self.scope or ("request" if is_gen else "")
+        self.cache_key = (identity, tuple(sorted(set(self.scopes))) if self.uses_scopes else (), scope)
+        self.has_yield = is_gen or any(d.has_yield for d in self.dependencies)
+        self.function_scoped = is_gen and self.scope == "function"
+        self.has_function_scope = self.function_scoped or any(d.has_function_scope for d in self.dependencies)
 
     @property
     def fields(self) -> tuple[Field, ...]:
@@ -146,16 +159,45 @@ def path_param_names(path: str) -> frozenset[str]:
     return frozenset(names)
 
 
+def _impartial(call: Any) -> Any:
+    while isinstance(call, functools.partial):
+        call = call.func
+    return call
+
+
+def _unwrapped(call: Any) -> Any:
+    try:
+        return inspect.unwrap(_impartial(call))
+    except ValueError:  # a __wrapped__ cycle
+        return _impartial(call)
+
+
+def _kind_candidates(call: Callable[..., Any]) -> list[Any]:
+    """What decides whether ``call`` is a coroutine or generator function: the callable itself, seen
+    through ``functools.partial`` and decorators' ``__wrapped__``, and for a callable instance
+    its ``__call__`` seen the same way (FastAPI's rule)."""
+    base, unwrapped = _impartial(call), _unwrapped(call)
+    out = [base, unwrapped]
+    if not inspect.isclass(unwrapped):
+        for owner in (base, unwrapped):
+            if inspect.isfunction(owner) or inspect.ismethod(owner):
+                continue
+            dunder = getattr(owner, "__call__", None)  # noqa: B004 - callable instances
+            if dunder is not None:
+                out += [_impartial(dunder), _unwrapped(dunder)]
+    return out
+
+
 def _call_kind(call: Callable[..., Any]) -> int:
-    target: Any = call
-    if not (inspect.isfunction(call) or inspect.ismethod(call) or inspect.isclass(call)):
-        target = getattr(call, "__call__", call)  # noqa: B004 - callable instances
-    if inspect.isasyncgenfunction(target):
-        return GEN_ASYNC
-    if inspect.isgeneratorfunction(target):
-        return GEN_SYNC
-    if inspect.iscoroutinefunction(target):
-        return CALL_ASYNC
+    # The outermost function that says what it is decides: a decorator's ``async def`` wrapper
+    # makes a coroutine function of what it wraps; a plain ``def`` wrapper says nothing.
+    for candidate in _kind_candidates(call):
+        if inspect.isgeneratorfunction(candidate):
+            return GEN_SYNC
+        if inspect.isasyncgenfunction(candidate):
+            return GEN_ASYNC
+        if inspect.iscoroutinefunction(candidate):
+            return CALL_ASYNC
     return CALL_SYNC
 
 
@@ -164,11 +206,11 @@ def _signature(call: Callable[..., Any]) -> tuple[inspect.Signature, dict[str, A
         signature = inspect.signature(call)
     except (TypeError, ValueError) as exc:
         raise FastCoreError(f"cannot read the signature of {call!r}: {exc}") from exc
-    target: Any = call
-    if inspect.isclass(call):
-        target = call.__init__
-    elif not (inspect.isfunction(call) or inspect.ismethod(call)):
-        target = getattr(call, "__call__", call)  # noqa: B004
+    target: Any = _impartial(call)
+    if inspect.isclass(target):
+        target = target.__init__
+    elif not (inspect.isfunction(target) or inspect.ismethod(target)):
+        target = getattr(target, "__call__", target)  # noqa: B004
     try:
         hints = typing.get_type_hints(target, include_extras=True)
     except Exception:
@@ -555,13 +597,18 @@ def build_dependant(
     extra: Sequence[Depends] = (),
     path_params: frozenset[str] | None = None,
     own_scopes: tuple[str, ...] = (),
+    own_scope: Literal["function", "request"] | None = None,
 ) -> Dependant:
-    """Analyse ``call``'s signature (and, recursively, its dependencies') into a ``Dependant``."""
+    """Analyse ``call``'s signature (and, recursively, its dependencies') into a ``Dependant``.
+
+    ``own_scope`` is the ``Depends(scope=...)`` ``call`` was declared with.
+    """
     if path_params is None:
         path_params = path_param_names(path)
     if overrides:
         call = overrides.get(call, call)
     signature, hints = _signature(call)
+    kind = _call_kind(call)
     fields: list[Field] = []
     dependencies: list[Dependant] = []
     body_params: list[BodyParam] = []
@@ -594,6 +641,12 @@ def build_dependant(
         elif isinstance(default, ParamInfo):
             marker, default = default, default.default
         if isinstance(marker, Depends):
+            if marker.scope == "function" and kind in (GEN_ASYNC, GEN_SYNC) and own_scope != "function":
+                # Its clean-up would run after the one it depends on had already run.
+                raise DependencyScopeError(
+                    f'The dependency "{getattr(call, "__name__", _describe(call))}" has a scope of '
+                    '"request", it cannot depend on dependencies with scope "function".'
+                )
             dependencies.append(
                 _sub_dependant(marker, pname, annotation, path, scopes, overrides, path_params)
             )
@@ -638,11 +691,12 @@ def build_dependant(
         dependencies=dependencies,
         use_cache=use_cache,
         scopes=tuple(scopes),
-        kind=_call_kind(call),
+        kind=kind,
         path_params=path_params,
         body_params=body_params,
         own_scopes=own_scopes,
         param_decls=decls,
+        scope=own_scope,
     )
 
 
@@ -740,7 +794,7 @@ def _sub_dependant(
         call = node_of(annotation).base.tp if annotation is not None else None
         if not callable(call) or annotation is inspect.Parameter.empty:
             raise FastCoreError(f"Depends() on {name!r} needs a dependency or a class annotation")
-    own = marker.scopes if isinstance(marker, Security) else []
+    own = list(marker.scopes or ()) if isinstance(marker, Security) else []
     # FastAPI lists each scope once, parents' first.
     sub_scopes = [*scopes, *(s for s in dict.fromkeys(own) if s not in scopes)]
     sub = build_dependant(
@@ -752,6 +806,8 @@ def _sub_dependant(
         own_scopes=tuple(own),
         overrides=overrides,
         path_params=path_params,
+        own_scope=marker.scope,
     )
     sub.run_sync_inline = marker.run_sync_inline
+    sub.limit = marker._concurrency
     return sub

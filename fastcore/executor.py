@@ -21,11 +21,12 @@ Registration (``fastcore.routing``) builds a route's plan once; everything a req
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import AsyncExitStack
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 import anyio
+import anyio.lowlevel
 import anyio.to_thread
 from starlette._utils import is_async_callable
 from starlette.concurrency import run_in_threadpool
@@ -38,9 +39,10 @@ from starlette.websockets import WebSocket, WebSocketState
 from fastcore._params import Conn
 from fastcore._respond import render_json
 from fastcore.bodies import BodyPlan, _declared_length, _too_large, received_body
+from fastcore.concurrency import contextmanager_in_threadpool, holding
 from fastcore.dependencies import CALL_ASYNC, CALL_SYNC, GEN_ASYNC, GEN_SYNC, Dependant
 from fastcore.exception_handlers import default_handlers
-from fastcore.exceptions import RequestValidationError, WebSocketRequestValidationError
+from fastcore.exceptions import FastCoreError, RequestValidationError, WebSocketRequestValidationError
 from fastcore.threadpool import SyncExecutor
 
 if TYPE_CHECKING:
@@ -48,12 +50,15 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ExecPlan",
+    "Exits",
+    "close_function_scope",
     "exception_tables",
     "handle_exception",
     "hooked_app",
     "route_handler",
     "run_route",
     "run_websocket",
+    "unwind",
 ]
 
 _CONNECTING = WebSocketState.CONNECTING
@@ -127,9 +132,11 @@ class Node:
         "body_params",
         "call",
         "children",
+        "function_scoped",
         "inline",
         "key",
         "kind",
+        "limit",
         "name",
         "param_model",
         "plan",
@@ -153,6 +160,8 @@ class Node:
         self.use_cache = dependant.use_cache
         self.plan = dependant.plan
         self.body_params = dependant.body_params
+        self.function_scoped = dependant.function_scoped
+        self.limit = dependant.limit
         self.children = tuple(Node(d, self.inline) for d in dependant.dependencies)
         # A parameter model (``Annotated[Model, Query()]``) or a pydantic-validated parameter: no
         # call, only its extraction, which never blocks.
@@ -162,7 +171,12 @@ class Node:
         if self.param_model is not None:
             self.pure, self.threaded = True, False
         else:
-            self.pure = self.kind in (CALL_SYNC, GEN_SYNC) and all(c.pure for c in self.children)
+            # A max_concurrency slot is taken on the loop, before the call: never in a batch.
+            self.pure = (
+                self.limit is None
+                and self.kind in (CALL_SYNC, GEN_SYNC)
+                and all(c.pure for c in self.children)
+            )
             self.threaded = self.pure and (not self.inline or any(c.threaded for c in self.children))
         self.segments = _segments(self.children)
 
@@ -235,10 +249,62 @@ def _exit_in_thread(cm: contextlib.AbstractContextManager[Any]) -> Callable[...,
     return exit_
 
 
-def _enter_sync(node: Node, values: dict[str, Any], stack: AsyncExitStack | None) -> Any:
-    """Set up a sync yield dependency here (a worker thread, or the loop when inline)."""
+class Exits(AsyncExitStack):
+    """A request's clean-up of yield dependencies: ``scope="request"`` ones on this stack (after the
+    response is sent), ``scope="function"`` ones on ``function`` (when the path operation returns).
+
+    ``cleanup_scope`` is entered on this stack just before the first ``async`` yield dependency, so
+    it encloses every one of them: it is shielded while one of them cleans up, so a cancelled
+    request (a client gone) still finishes its clean-up — while the dependency's own cancel scopes
+    keep working inside it — and the cancellation is delivered once that clean-up is done.
+    """
+
+    def __init__(self, function_scope: bool) -> None:
+        super().__init__()
+        self.function: AsyncExitStack | None = AsyncExitStack() if function_scope else None
+        self.cleanup_scope: anyio.CancelScope | None = None
+
+
+def _enter_async_gen(
+    node: Node, stack: AsyncExitStack | None, cm: contextlib.AbstractAsyncContextManager[Any]
+) -> contextlib.AbstractAsyncContextManager[Any]:
+    """``cm`` (an async yield dependency) with its clean-up shielded from outside cancellation."""
+    if not isinstance(stack, Exits):
+        return cm
+    scope = stack.cleanup_scope
+    if scope is None:
+        scope = stack.cleanup_scope = stack.enter_context(anyio.CancelScope())
+    return _shielded_cleanup(cm, scope)
+
+
+@contextlib.asynccontextmanager
+async def _shielded_cleanup(
+    cm: contextlib.AbstractAsyncContextManager[Any], scope: anyio.CancelScope
+) -> AsyncIterator[Any]:
+    shielded = scope.shield  # another dependency's clean-up may be running around this one
+    try:
+        async with cm as value:
+            try:
+                yield value
+            finally:
+                scope.shield = True
+    finally:
+        scope.shield = shielded
+    # The clean-up is done: a cancellation that arrived meanwhile is raised now.
+    await anyio.lowlevel.checkpoint_if_cancelled()
+
+
+def _stack_for(node: Node, stack: AsyncExitStack | None) -> AsyncExitStack:
     if stack is None:  # pragma: no cover - routes with yield dependencies always pass a stack
         raise RuntimeError("a yield dependency needs an exit stack")
+    if node.function_scoped and isinstance(stack, Exits) and stack.function is not None:
+        return stack.function
+    return stack
+
+
+def _enter_sync(node: Node, values: dict[str, Any], stack: AsyncExitStack | None) -> Any:
+    """Set up a sync yield dependency here (a worker thread, or the loop when inline)."""
+    stack = _stack_for(node, stack)
     cm = contextlib.contextmanager(node.call)(**values)
     value = cm.__enter__()
     if node.inline:
@@ -371,7 +437,7 @@ async def _solve(
         else:
             sub_values = {}
         kind = sub.kind
-        if kind in (CALL_SYNC, GEN_SYNC) and not sub.inline:
+        if kind in (CALL_SYNC, GEN_SYNC) and not sub.inline and sub.limit is None:
             finish = (sub, conn, path_params, errors, cache, stack, body, before, sub_values, values)
             pending.append((_finish_sync, finish))
             continue
@@ -380,12 +446,13 @@ async def _solve(
         _own_inputs(sub, conn, path_params, errors, body, sub_values)
         if len(errors) != before:
             continue
-        if kind == CALL_ASYNC:
+        if sub.limit is not None:
+            value = await _call_limited(sub, sub_values, stack)
+        elif kind == CALL_ASYNC:
             value = await sub.call(**sub_values)
         elif kind == GEN_ASYNC:
-            if stack is None:  # pragma: no cover - routes with yield dependencies always pass a stack
-                raise RuntimeError("a yield dependency needs an exit stack")
-            value = await stack.enter_async_context(contextlib.asynccontextmanager(sub.call)(**sub_values))
+            cm = _enter_async_gen(sub, stack, contextlib.asynccontextmanager(sub.call)(**sub_values))
+            value = await _stack_for(sub, stack).enter_async_context(cm)
         elif kind == CALL_SYNC:
             value = sub.call(**sub_values)  # inline
         else:
@@ -394,6 +461,39 @@ async def _solve(
             values[sub.name] = value
         cache.setdefault(key, value)
     return values
+
+
+async def _call_limited(sub: Node, values: dict[str, Any], stack: AsyncExitStack | None) -> Any:
+    """A ``Depends(..., max_concurrency=N)`` dependency: called once a slot is free; a yield
+    dependency keeps its slot until its clean-up has run.  Sync ones run in anyio's worker threads,
+    as FastAPI runs them: the slot is taken before a thread is."""
+    semaphore = sub.limit.get_semaphore() if sub.limit is not None else None
+    if semaphore is None:  # pragma: no cover - only called for limited nodes
+        raise RuntimeError("not a limited dependency")
+    kind = sub.kind
+    if kind == GEN_ASYNC:
+        cm: contextlib.AbstractAsyncContextManager[Any] = contextlib.asynccontextmanager(sub.call)(**values)
+        cm = _enter_async_gen(sub, stack, cm)
+        return await _stack_for(sub, stack).enter_async_context(holding(semaphore, cm))
+    if kind == GEN_SYNC:
+        sync_cm = contextlib.contextmanager(sub.call)(**values)
+        if sub.inline:
+            cm = _inline_async(sync_cm)
+        else:
+            cm = contextmanager_in_threadpool(sync_cm)
+        return await _stack_for(sub, stack).enter_async_context(holding(semaphore, cm))
+    async with semaphore:
+        if kind == CALL_ASYNC:
+            return await sub.call(**values)
+        if sub.inline:
+            return sub.call(**values)
+        return await run_in_threadpool(sub.call, **values)
+
+
+@contextlib.asynccontextmanager
+async def _inline_async(cm: contextlib.AbstractContextManager[Any]) -> AsyncIterator[Any]:
+    with cm as value:
+        yield value
 
 
 def _call_handler(
@@ -546,17 +646,59 @@ async def run_route(route: APIRoute, scope: Scope, receive: Receive, send: Send)
     await _send_result(route, conn, result)
 
 
+def _exits(dependant: Dependant) -> Exits | None:
+    return Exits(dependant.has_function_scope) if dependant.has_yield else None
+
+
+_SWALLOWED = (
+    "No response to send: the application code is raising an exception and a dependency with yield "
+    "caught it without raising it again (a bare `except:` or `except Exception:` around its `yield` "
+    "must end with `raise`)."
+)
+
+
+async def unwind(stack: Exits, exc: BaseException) -> NoReturn:
+    """``exc`` through the yield dependencies' clean-up (function scope first, then request scope),
+    which may replace it; what comes out is raised.  A clean-up that swallows an ``Exception``
+    leaves the request without a response: that is a usage error, as in FastAPI."""
+    function = stack.function
+    if function is not None:
+        stack.function = None
+        try:
+            if await function.__aexit__(type(exc), exc, exc.__traceback__):
+                if isinstance(exc, Exception):
+                    raise FastCoreError(_SWALLOWED) from exc
+        except BaseException as replaced:
+            exc = replaced
+    if await stack.__aexit__(type(exc), exc, exc.__traceback__) and isinstance(exc, Exception):
+        raise FastCoreError(_SWALLOWED) from exc
+    raise exc
+
+
+async def close_function_scope(stack: Exits) -> None:
+    """Clean up the ``scope="function"`` yield dependencies (the path operation has returned)."""
+    function = stack.function
+    if function is not None:
+        stack.function = None  # an error from here on goes to the request-scoped ones only
+        await function.aclose()
+
+
 async def _run_solved(route: APIRoute, conn: Conn, plan: ExecPlan, body_plan: BodyPlan | None) -> None:
-    stack = AsyncExitStack() if plan.dependant.has_yield else None
+    stack = _exits(plan.dependant)
     try:
         try:
             body = await body_plan.read(conn) if body_plan is not None else None
             result = await _execute(plan, conn, stack, body, route.sync_executor)
+            if stack is not None and stack.function is not None:
+                # FastAPI's order: the response is made, the function-scoped clean-up runs (and
+                # may still raise, to be answered instead), then the response is sent.
+                result = _response(route, conn, result)
+                await close_function_scope(stack)
         except BaseException as exc:
             # yield dependencies see the error (and may replace it) before it is answered
-            if stack is not None and not await stack.__aexit__(type(exc), exc, exc.__traceback__):
+            if stack is None:
                 raise
-            raise
+            await unwind(stack, exc)
     except Exception as exc:
         if body_plan is not None and type(exc) is RequestValidationError and exc.body is None:
             exc.body = received_body(conn)  # FastAPI's ``exc.body``: what the client sent
@@ -663,18 +805,18 @@ def hooked_app(route: APIRoute, handler: Callable[[Request], Awaitable[Response]
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         conn = Conn(scope, receive, send)  # type: ignore[arg-type]
-        _, body_plan = _current(route, scope)
+        plan, body_plan = _current(route, scope)
         limited = _limited(conn, body_plan.max_size) if body_plan is not None else receive
         request = Request(scope, limited, send)
-        stack = AsyncExitStack()
+        stack = Exits(plan.dependant.has_function_scope)
         scope[_STATE] = (conn, stack)
         try:
             try:
                 response = await handler(request)
+                # scope="function" clean-up once the route class's handler has returned
+                await close_function_scope(stack)
             except BaseException as exc:
-                if not await stack.__aexit__(type(exc), exc, exc.__traceback__):
-                    raise
-                raise
+                await unwind(stack, exc)
         except Exception as exc:
             try:
                 await handle_exception(conn, exc)
@@ -728,14 +870,16 @@ async def run_websocket(route: APIWebSocketRoute, scope: Scope, receive: Receive
         return
     conn = Conn(scope, receive, send)  # type: ignore[arg-type]
     plan = route._current(scope)
-    stack = AsyncExitStack() if plan.dependant.has_yield else None
+    stack = _exits(plan.dependant)
     try:
         try:
             await _execute(plan, conn, stack, None, route.sync_executor, WebSocketRequestValidationError)
+            if stack is not None:
+                await close_function_scope(stack)
         except BaseException as exc:
-            if stack is not None and not await stack.__aexit__(type(exc), exc, exc.__traceback__):
+            if stack is None:
                 raise
-            raise
+            await unwind(stack, exc)
     except Exception as exc:
         await handle_exception(conn, exc)
         return

@@ -27,7 +27,6 @@ import os
 import stat
 import warnings
 from collections.abc import Iterable, Sequence
-from contextlib import AsyncExitStack
 from typing import Any, Literal, TypeAlias
 
 from starlette._utils import get_route_path
@@ -42,7 +41,7 @@ from starlette.types import Receive, Scope, Send
 from fastcore._params import Conn, missing_error
 from fastcore.dependencies import Dependant, build_dependant, route_body_plan
 from fastcore.exceptions import RequestValidationError
-from fastcore.executor import solve_dependencies
+from fastcore.executor import Exits, close_function_scope, solve_dependencies, unwind
 from fastcore.params import Depends
 from fastcore.threadpool import SyncExecutor
 
@@ -326,7 +325,8 @@ class FrontendGroup(BaseRoute):
             await route.handle(scope, receive, send)
             return
         conn = Conn(scope, receive, send)  # type: ignore[arg-type]
-        async with AsyncExitStack() as stack:
+        stack = Exits(dependant.has_function_scope)
+        try:
             body = self._body if dependant is self.dependant else _no_body(dependant)
             yield_stack = stack if dependant.has_yield else None
             errors = await solve_dependencies(dependant, conn, yield_stack, body, self.sync_executor)
@@ -339,7 +339,11 @@ class FrontendGroup(BaseRoute):
                 response.raw_headers.extend(sub.raw_headers)
             if response.background is None:
                 response.background = conn.background
+            await close_function_scope(stack)  # scope="function" yield dependencies: before sending
             await response(scope, receive, send)
+        except BaseException as exc:
+            await unwind(stack, exc)  # yield dependencies see the error (and may replace it)
+        await stack.aclose()
 
     def _dependant(self, scope: Scope) -> Dependant:
         app = scope.get("app")

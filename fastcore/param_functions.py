@@ -7,7 +7,7 @@ They return ``Any`` so that ``q: int = Query(10)`` type-checks, as it does with 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from fastcore import params
 from fastcore.params import UNSET
@@ -55,14 +55,25 @@ def Depends(
     dependency: Callable[..., Any] | None = None,
     *,
     use_cache: bool = True,
+    scope: Literal["function", "request"] | None = None,
+    max_concurrency: int | None = None,
     run_sync_inline: bool | None = None,
 ) -> Any:
     """The parameter's value is what ``dependency`` returns (or yields), solved per request.
 
+    ``scope="function"`` runs a yield dependency's clean-up as soon as the path operation has
+    returned, before the response is sent; ``"request"`` (the default) after it is sent.
+    ``max_concurrency=N`` lets at most N calls of this declaration run at once; the others wait.
     ``run_sync_inline=True`` runs a plain ``def`` dependency on the event loop instead of a worker
     thread: faster, for code that never blocks (a blocking call would stall every request).
     """
-    return params.Depends(dependency, use_cache=use_cache, run_sync_inline=run_sync_inline)
+    return params.Depends(
+        dependency,
+        use_cache=use_cache,
+        scope=scope,
+        max_concurrency=max_concurrency,
+        run_sync_inline=run_sync_inline,
+    )
 
 
 def Security(
@@ -70,7 +81,14 @@ def Security(
     *,
     scopes: Sequence[str] | None = None,
     use_cache: bool = True,
+    max_concurrency: int | None = None,
     run_sync_inline: bool | None = None,
 ) -> Any:
     """Like ``Depends``, and declares the OAuth2 scopes the dependency requires."""
-    return params.Security(dependency, scopes=scopes, use_cache=use_cache, run_sync_inline=run_sync_inline)
+    return params.Security(
+        dependency,
+        scopes=scopes,
+        use_cache=use_cache,
+        max_concurrency=max_concurrency,
+        run_sync_inline=run_sync_inline,
+    )

@@ -10,7 +10,10 @@ from __future__ import annotations
 import enum
 import warnings
 from collections.abc import Callable, Sequence
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from fastcore.concurrency import DependencyLimit
 
 from fastcore.exceptions import FastAPIDeprecationWarning
 
@@ -227,40 +230,52 @@ class SecurityScopes:
         self.scope_str: str = " ".join(self.scopes)
 
 
+@dataclass(frozen=True)
 class Depends:
-    """Declares that a parameter's value is the result of calling ``dependency``."""
+    """Declares that a parameter's value is the result of calling ``dependency``.
 
-    def __init__(
-        self,
-        dependency: Callable[..., Any] | None = None,
-        *,
-        use_cache: bool = True,
-        run_sync_inline: bool | None = None,
-    ) -> None:
-        self.dependency = dependency
-        self.use_cache = use_cache
-        # True: a sync ``dependency`` (and its sub-tree) runs on the event loop, not in a thread.
-        self.run_sync_inline = run_sync_inline
+    A frozen dataclass, as FastAPI's: declarations are hashable and ``dataclasses.replace`` works.
+    ``scope`` says when a yield dependency's clean-up runs: ``"function"`` as soon as the path
+    operation has returned (before the response is sent), ``"request"`` (the default for yield
+    dependencies) after the response is sent.  ``max_concurrency`` bounds how many calls of this
+    declaration run at once (a yield dependency holds its slot until its clean-up is done).
+    """
+
+    dependency: Callable[..., Any] | None = None
+    use_cache: bool = True
+    scope: Literal["function", "request"] | None = None
+    # True: a sync ``dependency`` (and its sub-tree) runs on the event loop, not in a thread.
+    run_sync_inline: bool | None = field(default=None, kw_only=True)
+    max_concurrency: int | None = field(default=None, kw_only=True)
+    # The accounting of ``max_concurrency``: one per declaration, compared by identity, so two
+    # declarations with equal arguments (which ``Annotated`` would otherwise merge) stay separate
+    # limits; ``replace()`` keeps it when the limit is unchanged.
+    _concurrency: DependencyLimit | None = field(default=None, repr=False, kw_only=True)
+
+    def __post_init__(self) -> None:
+        if self.scope not in (None, "function", "request"):
+            raise ValueError(f'Depends(scope=...) must be "function", "request" or None, not {self.scope!r}')
+        limit = self.max_concurrency
+        if limit is None:
+            object.__setattr__(self, "_concurrency", None)
+            return
+        if type(limit) is not int or limit < 1:  # not bool, not float
+            raise ValueError(f"max_concurrency must be a positive integer or None, not {limit!r}")
+        if self._concurrency is None or self._concurrency.max_concurrency != limit:
+            object.__setattr__(self, "_concurrency", DependencyLimit(limit))
 
     def __repr__(self) -> str:
         name = getattr(self.dependency, "__name__", type(self.dependency).__name__)
         cache = "" if self.use_cache else ", use_cache=False"
-        return f"{type(self).__name__}({name}{cache})"
+        scope = "" if self.scope is None else f", scope={self.scope!r}"
+        return f"{type(self).__name__}({name}{cache}{scope})"
 
 
+@dataclass(frozen=True)
 class Security(Depends):
     """A dependency that also requires OAuth2 ``scopes`` (collected into ``SecurityScopes``)."""
 
-    def __init__(
-        self,
-        dependency: Callable[..., Any] | None = None,
-        *,
-        scopes: Sequence[str] | None = None,
-        use_cache: bool = True,
-        run_sync_inline: bool | None = None,
-    ) -> None:
-        super().__init__(dependency, use_cache=use_cache, run_sync_inline=run_sync_inline)
-        self.scopes = list(scopes or ())
+    scopes: Sequence[str] | None = None
 
 
 # FastAPI's class names (``fastapi.params.Query`` is the class its ``Query()`` returns), so ported

@@ -502,3 +502,234 @@ def test_explicit_allow_inf_nan_opts_a_float_parameter_in() -> None:
     response = client.get("/", params={"x": "infx"})
     assert response.status_code == 422
     assert response.json()["detail"][0]["type"] == "float_parsing"
+
+
+# --------------------------------------------------------------------------------------------------
+# Depends(scope=...): when a yield dependency's clean-up runs
+
+
+class _Session:
+    def __init__(self) -> None:
+        self.open = True
+
+
+def _session() -> Iterator[_Session]:
+    session = _Session()
+    yield session
+    session.open = False
+
+
+async def _async_session() -> AsyncIterator[_Session]:
+    session = _Session()
+    yield session
+    session.open = False
+
+
+@pytest.mark.parametrize("dependency", [_session, _async_session])
+def test_function_scope_cleans_up_before_the_response_is_sent(dependency: Any) -> None:
+    from starlette.responses import StreamingResponse
+
+    app = FastCore()
+
+    @app.get("/{scope}")
+    def read(
+        scope: str,
+        function: Annotated[_Session, Depends(dependency, scope="function")],
+        request: Annotated[_Session, Depends(dependency, scope="request")],
+        default: Annotated[_Session, Depends(dependency)],
+    ) -> Any:
+        # The body is streamed after the path operation returned.
+        def body() -> Iterator[str]:
+            yield f"{function.open} {request.open} {request is default} {function is default}"
+
+        return StreamingResponse(body())
+
+    with TestClient(app) as client:
+        assert client.get("/x").text == "False True True False"
+
+
+def test_function_scope_cleanup_error_is_answered() -> None:
+    def fails_after() -> Iterator[None]:
+        yield
+        raise HTTPException(503, "after yield")
+
+    app = FastCore(dependencies=[Depends(fails_after, scope="function")])
+
+    @app.get("/")
+    def read() -> dict[str, str]:
+        return {"status": "ok"}
+
+    with TestClient(app) as client:
+        response = client.get("/")
+    assert (response.status_code, response.json()) == (503, {"detail": "after yield"})
+
+
+def test_request_scoped_yield_dependency_cannot_depend_on_a_function_scoped_one() -> None:
+    from fastcore.exceptions import DependencyScopeError
+
+    def outer(session: Annotated[_Session, Depends(_session, scope="function")]) -> Iterator[_Session]:
+        yield session
+
+    def plain(session: Annotated[_Session, Depends(_session, scope="function")]) -> _Session:
+        return session
+
+    app = FastCore()
+    with pytest.raises(DependencyScopeError, match='"outer" has a scope of "request"'):
+
+        @app.get("/broken")
+        def broken(value: Annotated[_Session, Depends(outer)]) -> None:  # pragma: no cover
+            pass
+
+    @app.get("/fine")  # a plain function, or a function-scoped yield dependency, may
+    def fine(
+        a: Annotated[_Session, Depends(plain)],
+        b: Annotated[_Session, Depends(outer, scope="function")],
+    ) -> bool:
+        return a is b
+
+    with TestClient(app) as client:
+        assert client.get("/fine").json() is True
+
+
+def test_depends_scope_is_validated_and_part_of_equality() -> None:
+    with pytest.raises(ValueError, match="scope"):
+        Depends(_session, scope="session")  # type: ignore[arg-type]
+    assert hash(Depends(_session)) == hash(Depends(_session))
+    assert Depends(_session, scope="function") == Depends(_session, scope="function")
+    assert Depends(_session, scope="function") != Depends(_session)
+
+
+def test_swallowed_error_is_a_usage_error() -> None:
+    def swallows() -> Iterator[None]:
+        try:
+            yield
+        except Exception:
+            pass
+
+    app = FastCore()
+
+    @app.get("/")
+    def read(_: Annotated[None, Depends(swallows)]) -> None:
+        raise ValueError("boom")
+
+    with TestClient(app) as client, pytest.raises(FastCoreError, match="dependency with yield"):
+        client.get("/")
+    with TestClient(app, raise_server_exceptions=False) as client:
+        assert client.get("/").status_code == 500
+
+
+# --------------------------------------------------------------------------------------------------
+# Depends(max_concurrency=N)
+
+
+@pytest.mark.parametrize("value", [0, -1, True, 1.5, "2"])
+def test_max_concurrency_must_be_a_positive_integer(value: Any) -> None:
+    with pytest.raises(ValueError, match="positive integer or None"):
+        Depends(_session, max_concurrency=value)
+
+
+@pytest.mark.parametrize("kind", ["async", "sync", "async_yield", "sync_yield"])
+def test_max_concurrency_bounds_calls_of_one_declaration(kind: str) -> None:
+    import anyio
+
+    lock = threading.Lock()
+    active = peak = 0
+
+    def enter() -> None:
+        nonlocal active, peak
+        with lock:
+            active += 1
+            peak = max(peak, active)
+
+    def leave() -> None:
+        nonlocal active
+        with lock:
+            active -= 1
+
+    async def asynchronous() -> str:
+        enter()
+        await anyio.sleep(0.02)
+        leave()
+        return "ok"
+
+    def synchronous() -> str:
+        enter()
+        threading.Event().wait(0.02)
+        leave()
+        return "ok"
+
+    async def async_gen() -> AsyncIterator[str]:
+        enter()
+        await anyio.sleep(0.02)
+        yield "ok"
+        leave()
+
+    def sync_gen() -> Iterator[str]:
+        enter()
+        threading.Event().wait(0.02)
+        yield "ok"
+        leave()
+
+    call = {"async": asynchronous, "sync": synchronous, "async_yield": async_gen, "sync_yield": sync_gen}
+    declaration = Depends(call[kind], max_concurrency=2)
+    app = FastCore()
+
+    @app.get("/a")
+    @app.get("/b")
+    async def read(value: Annotated[str, declaration]) -> str:
+        await anyio.sleep(0.01)  # a yield dependency holds its slot until it has cleaned up
+        return value
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    with TestClient(app) as client, ThreadPoolExecutor(6) as pool:
+        results = list(pool.map(lambda i: client.get("/a" if i % 2 else "/b").json(), range(6)))
+    assert results == ["ok"] * 6
+    assert peak == 2 and active == 0
+    assert declaration._concurrency.get_semaphore  # the accounting FastAPI's tests read
+
+
+def test_max_concurrency_is_per_declaration() -> None:
+    first = Depends(_session, max_concurrency=1)
+    second = Depends(_session, max_concurrency=1)
+    assert first != second  # equal arguments, separate limits (Annotated must not merge them)
+    import dataclasses
+
+    same = dataclasses.replace(first, use_cache=False)
+    assert same._concurrency is first._concurrency
+    assert dataclasses.replace(first, max_concurrency=3)._concurrency is not first._concurrency
+
+
+def test_call_kind_sees_through_partials_and_decorators() -> None:
+    import functools
+
+    def plain_wrap(func: Any) -> Any:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            return func(*args, **kwargs)
+
+        return wrapper
+
+    async def coroutine(x: int) -> int:
+        return x
+
+    async def agen(x: int) -> AsyncIterator[int]:
+        yield x
+
+    class Instance:
+        async def __call__(self, x: int) -> int:
+            return x
+
+    app = FastCore()
+
+    @app.get("/")
+    async def read(
+        a: Annotated[int, Depends(functools.partial(coroutine, 1))],
+        b: Annotated[int, Depends(plain_wrap(coroutine))],
+        c: Annotated[int, Depends(functools.partial(plain_wrap(agen), 3))],
+        d: Annotated[int, Depends(functools.partial(Instance(), 4))],
+    ) -> list[int]:
+        return [a, b, c, d]
+
+    with TestClient(app) as client:
+        assert client.get("/", params={"x": 2}).json() == [1, 2, 3, 4]
