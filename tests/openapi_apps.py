@@ -205,6 +205,13 @@ def rich_app(ns: SimpleNamespace, **app_kwargs: Any) -> Any:
     def plain(x: int = 0) -> Any:
         return x
 
+    # An unannotated parameter, a set, an optional model as the whole body with examples, and an
+    # additional response that is not a model itself (titled after the operation).
+    @app.post("/gift", responses={404: {"model": list[Owner]}})
+    def gift(raw, codes: Annotated[frozenset[int], Query()],  # type: ignore[no-untyped-def]
+             item: Annotated[Item | None, Body(examples=[{"name": "x", "price": 1.0}])] = None) -> Any:
+        return raw
+
     return app
 
 

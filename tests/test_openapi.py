@@ -324,7 +324,7 @@ def test_docs_pages() -> None:
     assert 'url: "/openapi.json"' in text
     assert '"deepLinking": false' in text and '"syntaxHighlight": false' in text
     assert 'ui.initOAuth({"clientId": "docs-client"})' in text
-    assert 'oauth2RedirectUrl: window.location.origin + "/docs/oauth2-redirect"' in text
+    assert "oauth2RedirectUrl: window.location.origin + '/docs/oauth2-redirect'" in text
     redirect = client.get("/docs/oauth2-redirect")
     assert redirect.status_code == 200 and "swaggerUIRedirectOauth2" in redirect.text
     redoc = client.get("/redoc")
@@ -368,6 +368,12 @@ def test_page_text_is_escaped() -> None:
                    swagger_ui_parameters={"x": "</script><script>alert(1)</script>"})
     text = TestClient(app).get("/docs").text
     assert "<script>x()" not in text and "</script><script>alert" not in text
+
+
+def test_oauth2_redirect_url_is_a_safe_single_quoted_string() -> None:
+    app = FastCore(swagger_ui_oauth2_redirect_url="/o'auth</script>")
+    text = TestClient(app).get("/docs").text
+    assert "oauth2RedirectUrl: window.location.origin + '/o\\'auth\\u003c/script\\u003e'," in text
 
 
 # -- command line -------------------------------------------------------------------------------------

@@ -308,4 +308,6 @@ def scalar_schema(node: Node, types_: TypeSchemas) -> dict[str, Any] | None:
         return schema
     if node.kind != SCALAR:
         return None
+    if node.tp is inspect.Parameter.empty:
+        return {}  # an unannotated parameter: read as a string, described as any value (FastAPI)
     return copy.deepcopy(_SCALARS[node.scalar])

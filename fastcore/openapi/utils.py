@@ -355,6 +355,8 @@ class _Writer:
             item = scalar_schema(item_node, self.types) or {}
             apply_constraints(item, info, lengths=False)
             schema: dict[str, Any] = {"type": "array", "items": item}
+            if base.kind == SEQUENCE and base.container in (set, frozenset):
+                schema["uniqueItems"] = True
             if info is not None:
                 if info.min_length is not None:
                     schema["minItems"] = info.min_length
@@ -406,8 +408,10 @@ class _Writer:
             p = params[0]
             schema = self.types.schema(body.handles[p.name])
             apply_constraints(schema, p.info)
-            if "$ref" not in schema:
-                _decorate(schema, p.info, p.alias, default=_NO_DEFAULT if p.required else p.default)
+            _decorate(schema, p.info, p.alias, default=_NO_DEFAULT if p.required else p.default)
+            if "$ref" not in schema and "title" not in schema:
+                # FastAPI titles the body field itself, an optional model included
+                schema["title"] = p.info.title or field_title(p.alias)
             required = p.required
         else:
             name = f"Body_{doc.unique_id}"
@@ -459,7 +463,11 @@ class _Writer:
             handle = doc.extra_responses.get(code)
             if handle is not None:
                 holder = processed.setdefault("content", {}).setdefault(media_type or "application/json", {})
-                deep_update(holder.setdefault("schema", {}), self.types.schema(handle))
+                schema = self.types.schema(handle)
+                if "$ref" not in schema:
+                    # pydantic's field title, the field being named Response_<status>_<operation id>
+                    schema["title"] = field_title(f"Response_{code}_{doc.unique_id}")
+                deep_update(holder.setdefault("schema", {}), schema)
             text = _STATUS_RANGES.get(str(code).upper())
             if text is None and str(code).isdigit():
                 text = http.client.responses.get(int(code))
