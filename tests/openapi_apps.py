@@ -73,6 +73,13 @@ class Filters(pydantic.BaseModel):
     sort: Literal["asc", "desc"] = "asc"
 
 
+class Blob(pydantic.BaseModel):
+    raw: bytes
+    packed: bytes | None = None
+
+    model_config = {"val_json_bytes": "base64"}
+
+
 class Token(pydantic.BaseModel):
     access_token: str
     token_type: str
@@ -211,6 +218,10 @@ def rich_app(ns: SimpleNamespace, **app_kwargs: Any) -> Any:
     def gift(raw, codes: Annotated[frozenset[int], Query()],  # type: ignore[no-untyped-def]
              item: Annotated[Item | None, Body(examples=[{"name": "x", "price": 1.0}])] = None) -> Any:
         return raw
+
+    @app.post("/blobs", response_model=Blob)
+    def blob(body: Blob) -> Any:
+        return body
 
     return app
 

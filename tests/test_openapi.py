@@ -24,6 +24,7 @@ import fastcore
 import fastcore.applications
 from fastcore import FastCore
 from fastcore.cli import main
+from fastcore.exceptions import FastAPIDeprecationWarning
 from fastcore.openapi.docs import local_assets_dir
 from fastcore.testclient import TestClient
 from tests.openapi_apps import FASTAPI, FASTCORE, hooks_app, msgspec_app, rich_app
@@ -294,7 +295,8 @@ def test_operation_details() -> None:
 
 
 def test_servers_get_the_root_path() -> None:
-    app = FastCore(root_path="/api")
+    with pytest.warns(FastAPIDeprecationWarning):
+        app = FastCore(root_path="/api")
 
     @app.get("/ping")
     async def ping() -> str:
@@ -306,8 +308,34 @@ def test_servers_get_the_root_path() -> None:
     page = client.get("/docs").text
     assert "url: \"/api/openapi.json\"" in page
 
-    no_servers = FastCore(root_path="/api", root_path_in_servers=False)
+    with pytest.warns(FastAPIDeprecationWarning):
+        no_servers = FastCore(root_path="/api", root_path_in_servers=False)
     assert "servers" not in TestClient(no_servers).get("/openapi.json").json()
+
+
+def test_a_requests_root_path_is_listed_for_that_request_only() -> None:
+    configured = [{"url": "https://prod.example.com"}]
+    app = FastCore(servers=configured)
+    spoofed = TestClient(app, root_path="/evil").get("/openapi.json").json()
+    assert spoofed["servers"] == [{"url": "/evil"}, {"url": "https://prod.example.com"}]
+    assert TestClient(app).get("/openapi.json").json()["servers"] == [{"url": "https://prod.example.com"}]
+    assert configured == [{"url": "https://prod.example.com"}]
+
+
+def test_deprecated_example_and_regex_warn_and_example_is_documented() -> None:
+    from fastcore import Body, Query
+
+    app = FastCore()
+    with pytest.warns(FastAPIDeprecationWarning, match="`example` has been deprecated") as caught:
+        @app.post("/e")
+        async def e(q: str = Query(example="one"), body: dict[str, int] = Body(example={"a": 1})) -> Any:
+            return body
+    assert caught[0].filename == __file__  # points at the user's code
+    with pytest.warns(FastAPIDeprecationWarning, match="`regex` has been deprecated"):
+        Query(regex="^a$")
+    operation = app.openapi()["paths"]["/e"]["post"]
+    assert operation["parameters"][0]["example"] == "one"
+    assert operation["requestBody"]["content"]["application/json"]["example"] == {"a": 1}
 
 
 # -- documentation pages ------------------------------------------------------------------------------

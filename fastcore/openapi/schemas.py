@@ -17,6 +17,7 @@ import copy
 import datetime
 import decimal
 import enum
+import functools
 import inspect
 import sys
 import types
@@ -37,6 +38,7 @@ __all__ = [
     "enum_schema",
     "field_title",
     "json_default",
+    "pydantic_generator",
     "scalar_schema",
 ]
 
@@ -178,9 +180,7 @@ class TypeSchemas:
 
     def _build_pydantic(self, indices: list[int]) -> None:
         pydantic = sys.modules["pydantic"]
-        from pydantic.json_schema import GenerateJsonSchema
-
-        generator = GenerateJsonSchema(ref_template=REF_TEMPLATE)
+        generator = pydantic_generator()(ref_template=REF_TEMPLATE)
         inputs = []
         for i in indices:
             tp, mode = self._uses[i]
@@ -240,6 +240,30 @@ class TypeSchemas:
         # Two generators describing the same class (an enum used by a pydantic model and a Struct)
         # agree; if two different types share a name, the first one keeps it.
         self.components.setdefault(name, schema)
+
+
+@functools.cache
+def pydantic_generator() -> type[Any]:
+    """pydantic's JSON Schema generator, with ``bytes`` written as FastAPI documents them.
+
+    pydantic says ``format: binary``; in JSON a ``bytes`` field is text (UTF-8, or base64 when the
+    model's ``val_json_bytes``/``ser_json_bytes`` says so), which FastAPI documents as a string of
+    ``contentMediaType: application/octet-stream`` (plus ``contentEncoding: base64``).  Built on first
+    use: pydantic is imported only by apps that use it.
+    """
+    from pydantic.json_schema import GenerateJsonSchema
+
+    class Generator(GenerateJsonSchema):
+        def bytes_schema(self, schema: Any) -> dict[str, Any]:
+            out: dict[str, Any] = {"type": "string", "contentMediaType": "application/octet-stream"}
+            config = self._config
+            setting = config.ser_json_bytes if self.mode == "serialization" else config.val_json_bytes
+            if setting == "base64":
+                out["contentEncoding"] = "base64"
+            self.update_with_validations(out, schema, self.ValidationsMapping.bytes)
+            return out
+
+    return Generator
 
 
 def _has_computed_fields(tp: Any, seen: set[int]) -> bool:

@@ -41,15 +41,17 @@ from fastcore.dependencies import (
     PydanticParam,
     _is_security_scheme,
 )
+from fastcore.encoders import jsonable_encoder
 from fastcore.openapi.constants import METHODS_WITH_BODY, REF_PREFIX, REF_TEMPLATE
 from fastcore.openapi.schemas import (
     TypeSchemas,
     apply_constraints,
     field_title,
     json_default,
+    pydantic_generator,
     scalar_schema,
 )
-from fastcore.params import CookieInfo, HeaderInfo, ParamInfo, PathInfo, QueryInfo
+from fastcore.params import UNSET, CookieInfo, HeaderInfo, ParamInfo, PathInfo, QueryInfo
 from fastcore.responses import JSONResponse
 from fastcore.routing import APIRoute
 from fastcore.typemodel import OPTIONAL, SEQUENCE, node_of
@@ -180,7 +182,7 @@ def _walk_unique(root: Dependant) -> Iterable[tuple[Dependant, bool]]:
 
 def _pydantic_param(param: PydanticParam) -> _Param:
     """A parameter pydantic validates, described by pydantic's schema of its annotation."""
-    schema = param.adapter.json_schema(ref_template=REF_TEMPLATE)
+    schema = param.adapter.json_schema(ref_template=REF_TEMPLATE, schema_generator=pydantic_generator())
     schema.pop("$defs", None)
     info = param.info
     default = _NO_DEFAULT if param.required else param.default
@@ -193,7 +195,8 @@ def _model_params(model: ParamModel, types_: TypeSchemas) -> list[_Param]:
     """A parameter model's fields, each its own parameter (FastAPI), described by the model's schema."""
     properties: dict[str, Any] = {}
     if model.node.base.flavor == "pydantic":
-        schema = model.node.base.tp.model_json_schema(ref_template=REF_TEMPLATE)
+        schema = model.node.base.tp.model_json_schema(ref_template=REF_TEMPLATE,
+                                                      schema_generator=pydantic_generator())
         for name, component in schema.pop("$defs", {}).items():
             types_.components.setdefault(name, component)
         properties = schema.get("properties", {})
@@ -381,6 +384,8 @@ class _Writer:
             out["description"] = info.description
         if info.openapi_examples:
             out["examples"] = copy.deepcopy(info.openapi_examples)
+        elif info.example is not UNSET:
+            out["example"] = jsonable_encoder(info.example)
         if info.deprecated:
             out["deprecated"] = True
         return out
@@ -430,6 +435,8 @@ class _Writer:
         first = params[0].info
         if first.openapi_examples:
             content["examples"] = copy.deepcopy(first.openapi_examples)
+        elif body.single and first.example is not UNSET:
+            content["example"] = jsonable_encoder(first.example)
         out: dict[str, Any] = {}
         if required:
             out["required"] = True
