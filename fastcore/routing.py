@@ -49,6 +49,7 @@ from fastcore.models import ResponsePlan, response_model_from_annotation
 from fastcore.params import Depends
 from fastcore.responses import JSONResponse
 from fastcore.threadpool import SyncExecutor
+from fastcore.typemodel import node_of
 
 __all__ = ["APIRoute", "APIRouter", "APIWebSocketRoute", "Default", "handle_exception"]
 
@@ -129,6 +130,12 @@ class APIRoute(routing.Route):
             response_model = response_model_from_annotation(endpoint)
         self.response_model = response_model
         self.response_model_validate = response_model_validate
+        # Every model the route declares is read now, so an unsupported one (a pydantic.v1 model)
+        # fails at start-up rather than when the document or the first response is built.
+        for model in (response_model, *(r.get("model") for r in (responses or {}).values()
+                                        if isinstance(r, dict))):
+            if model is not None:
+                node_of(model)
         self.tags: list[str | enum.Enum] = list(tags or [])
         self.dependencies: list[Depends] = list(dependencies or [])
         self.summary = summary
