@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
 from fastcore._respond import SendWatch
 from fastcore.datastructures import Default, DefaultPlaceholder
 from fastcore.exception_handlers import default_handlers
+from fastcore.exceptions import FastAPIDeprecationWarning
 from fastcore.executor import exception_tables
 from fastcore.frontend import Fallback, resolve_check_dir
 from fastcore.lifespans import ON_EVENT_DEPRECATED
@@ -206,6 +207,13 @@ class FastCore(Starlette):
         self.terms_of_service = terms_of_service
         self.contact = contact
         self.license_info = license_info
+        if root_path:
+            warnings.warn(
+                "The `root_path` parameter is deprecated. Configure the server's root path instead, "
+                "for example with `fastapi run --root-path /api/v1`.",
+                FastAPIDeprecationWarning,
+                stacklevel=2,
+            )
         self.root_path = root_path
         self.swagger_ui_oauth2_redirect_url = swagger_ui_oauth2_redirect_url
         self.swagger_ui_init_oauth = swagger_ui_init_oauth
@@ -270,11 +278,16 @@ class FastCore(Starlette):
         openapi_url = self.openapi_url
 
         async def openapi(request: Request) -> Response:
+            # The request's root path is listed first among the servers of *this* answer only: the
+            # cached document and ``self.servers`` never keep it, so a client that sends its own
+            # root path cannot change what the next client reads.
             root_path = request.scope.get("root_path", "").rstrip("/")
-            if root_path and self.root_path_in_servers and self.openapi_schema is None:
-                if root_path not in {server.get("url") for server in self.servers}:
-                    self.servers.insert(0, {"url": root_path})
-            return JSONResponse(self.openapi())
+            document = self.openapi()
+            if root_path and self.root_path_in_servers:
+                servers = document.get("servers", [])
+                if root_path not in {server.get("url") for server in servers}:
+                    document = {**document, "servers": [{"url": root_path}, *servers]}
+            return JSONResponse(document)
 
         self.add_route(openapi_url, openapi, include_in_schema=False)
         if not (self.docs_url or self.redoc_url):

@@ -8,13 +8,14 @@ runs per request.  The user-facing functions with FastAPI's signatures live in
 from __future__ import annotations
 
 import enum
+import os
+import sys
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from fastcore.concurrency import DependencyLimit
-
 from fastcore.exceptions import FastAPIDeprecationWarning
 
 __all__ = [
@@ -58,6 +59,15 @@ class _Unset(enum.Enum):
 UNSET: Any = _Unset.UNSET
 
 
+def _deprecated(message: str) -> None:
+    """A ``FastAPIDeprecationWarning`` pointing at the user's code, the first frame outside fastcore."""
+    package = os.path.dirname(__file__) + os.sep
+    frame, level = sys._getframe(1), 2  # stacklevel 2: the caller of this function
+    while frame is not None and frame.f_code.co_filename.startswith(package):
+        frame, level = frame.f_back, level + 1  # type: ignore[assignment]
+    warnings.warn(message, FastAPIDeprecationWarning, stacklevel=level)
+
+
 class ParamSource(str, enum.Enum):
     PATH = "path"
     QUERY = "query"
@@ -99,13 +109,15 @@ class ParamInfo:
         include_in_schema: bool = True,
         json_schema_extra: dict[str, Any] | None = None,
         openapi_examples: dict[str, Any] | None = None,
+        example: Any = UNSET,
         **extra: Any,
     ) -> None:
         if default is not UNSET and default_factory is not None:
             raise TypeError("cannot give both default and default_factory")
+        if example is not UNSET:
+            _deprecated("`example` has been deprecated, please use `examples` instead")
         if regex is not None:
-            warnings.warn("`regex` has been deprecated, please use `pattern` instead",
-                          FastAPIDeprecationWarning, stacklevel=3)
+            _deprecated("`regex` has been deprecated, please use `pattern` instead")
         self.default = default
         self.default_factory = default_factory
         self.alias = alias
@@ -127,6 +139,7 @@ class ParamInfo:
         self.include_in_schema = include_in_schema
         self.json_schema_extra = json_schema_extra
         self.openapi_examples = openapi_examples
+        self.example = example  # OpenAPI's single `example` (deprecated; UNSET when not given)
         self.extra = extra
 
     @property

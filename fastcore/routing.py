@@ -50,6 +50,7 @@ from fastcore.params import Depends
 from fastcore.responses import JSONResponse
 from fastcore.streaming import JSON_LINES, SERVER_SENT_EVENTS, StreamPlan
 from fastcore.threadpool import SyncExecutor
+from fastcore.typemodel import node_of
 
 __all__ = ["APIRoute", "APIRouter", "APIWebSocketRoute", "Default", "handle_exception"]
 
@@ -113,11 +114,17 @@ class APIRoute(routing.Route):
         run_sync_inline: bool | None = None,
         strict_content_type: bool | DefaultPlaceholder[bool] = Default(True),
     ) -> None:
-        if not path.startswith("/"):
+        if path and not path.startswith("/"):
+            # "" is allowed, as in FastAPI: a router's route at its own prefix ("/items" for
+            # @router.get("") included under "/items"); include_router refuses it without a prefix.
             raise FastCoreError(f"route paths must start with '/': {path!r}")
         super().__init__(
-            path, endpoint, methods=list(methods or ["GET"]), name=name, include_in_schema=include_in_schema
+            path or "/", endpoint, methods=list(methods or ["GET"]), name=name,
+            include_in_schema=include_in_schema,
         )
+        if not path:  # Starlette's Route refuses ""; its pattern matches no request path
+            self.path = path
+            self.path_regex, self.path_format, self.param_convertors = routing.compile_path(path)
         # GET routes also answer HEAD (Starlette's rule, kept on purpose: FastAPI's APIRoute answers
         # HEAD /x with 405).  _respond sends the headers and Content-Length without the body.
         if isinstance(response_model, DefaultPlaceholder):
@@ -126,6 +133,12 @@ class APIRoute(routing.Route):
             response_model = response_model_from_annotation(endpoint)
         self.response_model = response_model
         self.response_model_validate = response_model_validate
+        # Every model the route declares is read now, so an unsupported one (a pydantic.v1 model)
+        # fails at start-up rather than when the document or the first response is built.
+        for model in (response_model, *(r.get("model") for r in (responses or {}).values()
+                                        if isinstance(r, dict))):
+            if model is not None:
+                node_of(model)
         self.tags: list[str | enum.Enum] = list(tags or [])
         self.dependencies: list[Depends] = list(dependencies or [])
         self.summary = summary
@@ -272,7 +285,10 @@ class APIWebSocketRoute(routing.WebSocketRoute):
         name: str | None = None,
         dependencies: Sequence[Depends] | None = None,
     ) -> None:
-        super().__init__(path, endpoint, name=name)
+        super().__init__(path or "/", endpoint, name=name)
+        if not path:  # a router's route at its own prefix, as APIRoute allows
+            self.path = path
+            self.path_regex, self.path_format, self.param_convertors = routing.compile_path(path)
         self.dependencies: list[Depends] = list(dependencies or [])
         self.dependant = build_dependant(endpoint, path=path, extra=self.dependencies)
         if route_body_plan(self.dependant, max_size=None, where=path) is not None:
@@ -338,6 +354,7 @@ class APIRouter(routing.Router):
         routes: list[routing.BaseRoute] | None = None,
         redirect_slashes: bool = True,
         default: ASGIApp | None = None,
+        dependency_overrides_provider: Any | None = None,
         route_class: type[APIRoute] = APIRoute,
         lifespan: Lifespan[Any] | None = None,
         deprecated: bool | None = None,
@@ -368,6 +385,9 @@ class APIRouter(routing.Router):
         self.responses = dict(responses or {})
         self.callbacks = callbacks or []
         self.route_class = route_class
+        # Accepted under FastAPI's signature (libraries subclassing APIRouter pass it on); the app
+        # that serves a router applies its own ``dependency_overrides``, whatever this says.
+        self.dependency_overrides_provider = dependency_overrides_provider
         self.deprecated = deprecated
         self.include_in_schema = include_in_schema
         self.generate_unique_id_function = generate_unique_id_function
@@ -750,6 +770,10 @@ class APIRouter(routing.Router):
             raise FastCoreError("an include prefix must start with '/' and not end with '/'")
         for route in router.routes:
             if isinstance(route, APIRoute):
+                if not (self.prefix or prefix or route.path):
+                    raise FastCoreError(
+                        f"Prefix and path cannot be both empty (path operation: {route.name})"
+                    )
                 self.add_api_route(
                     prefix + route.path,
                     route.endpoint,

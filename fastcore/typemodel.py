@@ -43,6 +43,7 @@ from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
 from fastcore import _params
+from fastcore.exceptions import PydanticV1NotSupportedError
 from fastcore.params import Depends, ParamInfo, SecurityScopes
 
 __all__ = [
@@ -412,12 +413,24 @@ def _classify(tp: Any) -> Node:
         for cls, source in _INJECTED:
             if issubclass(tp, cls):
                 return Node(INJECTED, tp, source=source)
+        _refuse_pydantic_v1(tp)
         flavor = _model_flavor(tp)
         if flavor:
             return Node(MODEL, tp, flavor=flavor, pydantic=flavor == "pydantic")
     if origin is not None and inspect.isclass(origin) and _model_flavor(origin):
         return Node(MODEL, tp, flavor=_model_flavor(origin))  # a generic model, Model[int]
     return Node(OTHER, tp)
+
+
+def _refuse_pydantic_v1(cls: type) -> None:
+    """Raise for a ``pydantic.v1`` model (FastAPI's error): nothing here can validate or describe one."""
+    v1 = sys.modules.get("pydantic.v1")  # imported only if the app itself uses pydantic.v1
+    base = getattr(v1, "BaseModel", None)
+    if isinstance(base, type) and issubclass(cls, base):
+        raise PydanticV1NotSupportedError(
+            f"pydantic.v1 models are not supported: {cls.__module__}.{cls.__qualname__}; "
+            "use a pydantic v2 model (`from pydantic import BaseModel`)"
+        )
 
 
 def model_fields(node: Node) -> list[FieldNode]:

@@ -73,6 +73,13 @@ class Filters(pydantic.BaseModel):
     sort: Literal["asc", "desc"] = "asc"
 
 
+class Blob(pydantic.BaseModel):
+    raw: bytes
+    packed: bytes | None = None
+
+    model_config = {"val_json_bytes": "base64"}
+
+
 class Token(pydantic.BaseModel):
     access_token: str
     token_type: str
@@ -204,6 +211,17 @@ def rich_app(ns: SimpleNamespace, **app_kwargs: Any) -> Any:
     @app.get("/plain")
     def plain(x: int = 0) -> Any:
         return x
+
+    # An unannotated parameter, a set, an optional model as the whole body with examples, and an
+    # additional response that is not a model itself (titled after the operation).
+    @app.post("/gift", responses={404: {"model": list[Owner]}})
+    def gift(raw, codes: Annotated[frozenset[int], Query()],  # type: ignore[no-untyped-def]
+             item: Annotated[Item | None, Body(examples=[{"name": "x", "price": 1.0}])] = None) -> Any:
+        return raw
+
+    @app.post("/blobs", response_model=Blob)
+    def blob(body: Blob) -> Any:
+        return body
 
     return app
 

@@ -13,7 +13,7 @@ from starlette.staticfiles import StaticFiles
 from fastcore import APIRouter, Depends, FastCore, HTTPException
 from fastcore.applications import DependencyOverrides
 from fastcore.exception_handlers import http_exception_handler, is_body_allowed_for_status_code
-from fastcore.exceptions import RequestValidationError
+from fastcore.exceptions import FastAPIDeprecationWarning, RequestValidationError
 from fastcore.responses import JSONResponse
 from fastcore.testclient import TestClient
 
@@ -189,7 +189,8 @@ def test_state_url_path_for_and_mounts(tmp_path: FsPath) -> None:
 
 
 def test_root_path() -> None:
-    app = FastCore(root_path="/api")
+    with pytest.warns(FastAPIDeprecationWarning, match="fastapi run --root-path"):
+        app = FastCore(root_path="/api")
 
     @app.get("/x")
     async def x(request: Request) -> Any:

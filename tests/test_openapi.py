@@ -25,6 +25,7 @@ import fastcore
 import fastcore.applications
 from fastcore import FastCore
 from fastcore.cli import main
+from fastcore.exceptions import FastAPIDeprecationWarning
 from fastcore.openapi.docs import local_assets_dir
 from fastcore.testclient import TestClient
 from tests.openapi_apps import FASTAPI, FASTCORE, hooks_app, msgspec_app, rich_app
@@ -391,7 +392,8 @@ def test_operation_details() -> None:
 
 
 def test_servers_get_the_root_path() -> None:
-    app = FastCore(root_path="/api")
+    with pytest.warns(FastAPIDeprecationWarning):
+        app = FastCore(root_path="/api")
 
     @app.get("/ping")
     async def ping() -> str:
@@ -403,8 +405,34 @@ def test_servers_get_the_root_path() -> None:
     page = client.get("/docs").text
     assert "url: \"/api/openapi.json\"" in page
 
-    no_servers = FastCore(root_path="/api", root_path_in_servers=False)
+    with pytest.warns(FastAPIDeprecationWarning):
+        no_servers = FastCore(root_path="/api", root_path_in_servers=False)
     assert "servers" not in TestClient(no_servers).get("/openapi.json").json()
+
+
+def test_a_requests_root_path_is_listed_for_that_request_only() -> None:
+    configured = [{"url": "https://prod.example.com"}]
+    app = FastCore(servers=configured)
+    spoofed = TestClient(app, root_path="/evil").get("/openapi.json").json()
+    assert spoofed["servers"] == [{"url": "/evil"}, {"url": "https://prod.example.com"}]
+    assert TestClient(app).get("/openapi.json").json()["servers"] == [{"url": "https://prod.example.com"}]
+    assert configured == [{"url": "https://prod.example.com"}]
+
+
+def test_deprecated_example_and_regex_warn_and_example_is_documented() -> None:
+    from fastcore import Body, Query
+
+    app = FastCore()
+    with pytest.warns(FastAPIDeprecationWarning, match="`example` has been deprecated") as caught:
+        @app.post("/e")
+        async def e(q: str = Query(example="one"), body: dict[str, int] = Body(example={"a": 1})) -> Any:
+            return body
+    assert caught[0].filename == __file__  # points at the user's code
+    with pytest.warns(FastAPIDeprecationWarning, match="`regex` has been deprecated"):
+        Query(regex="^a$")
+    operation = app.openapi()["paths"]["/e"]["post"]
+    assert operation["parameters"][0]["example"] == "one"
+    assert operation["requestBody"]["content"]["application/json"]["example"] == {"a": 1}
 
 
 # -- documentation pages ------------------------------------------------------------------------------
@@ -421,7 +449,7 @@ def test_docs_pages() -> None:
     assert 'url: "/openapi.json"' in text
     assert '"deepLinking": false' in text and '"syntaxHighlight": false' in text
     assert 'ui.initOAuth({"clientId": "docs-client"})' in text
-    assert 'oauth2RedirectUrl: window.location.origin + "/docs/oauth2-redirect"' in text
+    assert "oauth2RedirectUrl: window.location.origin + '/docs/oauth2-redirect'" in text
     redirect = client.get("/docs/oauth2-redirect")
     assert redirect.status_code == 200 and "swaggerUIRedirectOauth2" in redirect.text
     redoc = client.get("/redoc")
@@ -465,6 +493,12 @@ def test_page_text_is_escaped() -> None:
                    swagger_ui_parameters={"x": "</script><script>alert(1)</script>"})
     text = TestClient(app).get("/docs").text
     assert "<script>x()" not in text and "</script><script>alert" not in text
+
+
+def test_oauth2_redirect_url_is_a_safe_single_quoted_string() -> None:
+    app = FastCore(swagger_ui_oauth2_redirect_url="/o'auth</script>")
+    text = TestClient(app).get("/docs").text
+    assert "oauth2RedirectUrl: window.location.origin + '/o\\'auth\\u003c/script\\u003e'," in text
 
 
 # -- command line -------------------------------------------------------------------------------------

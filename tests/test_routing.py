@@ -1153,3 +1153,42 @@ def test_hooked_route_background_yield_and_body_limit() -> None:
         assert events == ["set-up", "handler", "background", "clean-up"]
         too_big = client.post("/items", json=list(range(100)))
     assert too_big.status_code == 413
+
+
+def test_a_route_at_its_routers_own_prefix() -> None:
+    # @router.get("") serves the include prefix itself (FastAPI), HTTP and WebSocket alike.
+    router = APIRouter()
+
+    @router.get("")
+    async def listing() -> list[str]:
+        return ["OK"]
+
+    @router.websocket("")
+    async def stream(websocket: WebSocket) -> None:
+        await websocket.accept()
+        await websocket.send_text("hi")
+        await websocket.close()
+
+    app = FastCore()
+    app.include_router(router, prefix="/items")
+    client = TestClient(app)
+    assert client.get("/items").json() == ["OK"]
+    assert client.get("/items/").json() == ["OK"]  # the slash redirect
+    with client.websocket_connect("/items") as ws:
+        assert ws.receive_text() == "hi"
+    assert app.openapi()["paths"]["/items"]["get"]["operationId"] == "listing_items_get"
+    with pytest.raises(FastCoreError, match="Prefix and path cannot be both empty"):
+        FastCore().include_router(router)
+
+
+def test_fastapi_utils_helpers_and_router_signature() -> None:
+    from fastcore import utils
+    from fastcore.openapi.utils import generate_unique_id
+
+    assert utils.generate_unique_id is generate_unique_id
+    main = {"a": {"b": 1}, "l": [1]}
+    utils.deep_dict_update(main, {"a": {"c": 2}, "l": [2]})
+    assert main == {"a": {"b": 1, "c": 2}, "l": [1, 2]}
+    assert not utils.is_body_allowed_for_status_code(204)
+    marker = object()
+    assert APIRouter(dependency_overrides_provider=marker).dependency_overrides_provider is marker

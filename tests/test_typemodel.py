@@ -250,3 +250,25 @@ def test_only_the_type_model_inspects_types() -> None:
 def test_typing_get_type_hints_of_module() -> None:
     # the module's own annotations resolve (mypy --strict checks the rest)
     assert typing.get_type_hints(typemodel.Node.__init__)
+
+
+def test_pydantic_v1_models_are_refused_wherever_they_stand() -> None:
+    import warnings
+
+    from fastcore import FastCore
+    from fastcore.exceptions import PydanticV1NotSupportedError
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        from pydantic.v1 import BaseModel as V1Model
+
+    class Old(V1Model):
+        name: str
+
+    for annotation in (Old, Old | None, list[Old], Annotated[Old, "meta"]):
+        with pytest.raises(PydanticV1NotSupportedError, match=r"pydantic\.v1 models are not supported"):
+            typemodel.node_of(annotation)
+    app = FastCore()
+    with pytest.raises(PydanticV1NotSupportedError):
+        app.get("/r", responses={404: {"model": Old}})(lambda: None)
+    assert typemodel.node_of(pydantic.BaseModel).kind == typemodel.MODEL  # v2 models are fine

@@ -94,6 +94,11 @@ def _js(value: Any) -> str:
     return json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+def _js_quoted(value: str) -> str:
+    """``value`` as a single-quoted JavaScript string (FastAPI's spelling), safe inside ``<script>``."""
+    return "'" + _js(value)[1:-1].replace("\\\"", '"').replace("'", "\\'") + "'"
+
+
 def _attr(value: str) -> str:
     return value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
 
@@ -114,7 +119,7 @@ def get_swagger_ui_html(
     options = "\n".join(f"        {_js(key)}: {_js(value)}," for key, value in parameters.items())
     redirect = ""
     if oauth2_redirect_url:
-        redirect = f"\n        oauth2RedirectUrl: window.location.origin + {_js(oauth2_redirect_url)},"
+        redirect = f"\n        oauth2RedirectUrl: window.location.origin + {_js_quoted(oauth2_redirect_url)},"
     oauth = f"\n    ui.initOAuth({_js(init_oauth)});" if init_oauth else ""
     html = f"""<!DOCTYPE html>
 <html lang="en">

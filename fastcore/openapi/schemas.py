@@ -38,6 +38,7 @@ __all__ = [
     "enum_schema",
     "field_title",
     "json_default",
+    "pydantic_generator",
     "scalar_schema",
 ]
 
@@ -329,4 +330,6 @@ def scalar_schema(node: Node, types_: TypeSchemas) -> dict[str, Any] | None:
         return schema
     if node.kind != SCALAR:
         return None
+    if node.tp is inspect.Parameter.empty:
+        return {}  # an unannotated parameter: read as a string, described as any value (FastAPI)
     return copy.deepcopy(_SCALARS[node.scalar])

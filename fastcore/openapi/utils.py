@@ -42,6 +42,7 @@ from fastcore.dependencies import (
     PydanticParam,
     _is_security_scheme,
 )
+from fastcore.encoders import jsonable_encoder
 from fastcore.openapi.constants import METHODS_WITH_BODY, REF_PREFIX, REF_TEMPLATE
 from fastcore.openapi.schemas import (
     BYTES_SCHEMA,
@@ -52,7 +53,7 @@ from fastcore.openapi.schemas import (
     pydantic_generator,
     scalar_schema,
 )
-from fastcore.params import CookieInfo, HeaderInfo, ParamInfo, PathInfo, QueryInfo
+from fastcore.params import UNSET, CookieInfo, HeaderInfo, ParamInfo, PathInfo, QueryInfo
 from fastcore.responses import JSONResponse
 from fastcore.routing import APIRoute
 from fastcore.sse import SSE_EVENT_SCHEMA
@@ -374,6 +375,8 @@ class _Writer:
             item = scalar_schema(item_node, self.types) or {}
             apply_constraints(item, info, lengths=False)
             schema: dict[str, Any] = {"type": "array", "items": item}
+            if base.kind == SEQUENCE and base.container in (set, frozenset):
+                schema["uniqueItems"] = True
             if info is not None:
                 if info.min_length is not None:
                     schema["minItems"] = info.min_length
@@ -400,6 +403,8 @@ class _Writer:
             out["description"] = info.description
         if info.openapi_examples:
             out["examples"] = copy.deepcopy(info.openapi_examples)
+        elif info.example is not UNSET:
+            out["example"] = jsonable_encoder(info.example)
         if info.deprecated:
             out["deprecated"] = True
         return out
@@ -454,10 +459,10 @@ class _Writer:
             else:
                 schema = self.types.schema(body.handles[p.name])
                 apply_constraints(schema, p.info)
-            if "$ref" not in schema:
-                _decorate(schema, p.info, p.alias, default=_NO_DEFAULT if p.required else p.default)
-                # The whole body is no model's field: an optional model gets its title too.
-                schema.setdefault("title", p.info.title or field_title(p.alias))
+            _decorate(schema, p.info, p.alias, default=_NO_DEFAULT if p.required else p.default)
+            if "$ref" not in schema and "title" not in schema:
+                # FastAPI titles the body field itself, an optional model included
+                schema["title"] = p.info.title or field_title(p.alias)
             required = p.required
         else:
             name = f"Body_{doc.unique_id}"
@@ -480,6 +485,8 @@ class _Writer:
         first = params[0].info
         if first.openapi_examples:
             content["examples"] = copy.deepcopy(first.openapi_examples)
+        elif body.single and first.example is not UNSET:
+            content["example"] = jsonable_encoder(first.example)
         out: dict[str, Any] = {}
         if required:
             out["required"] = True
@@ -534,7 +541,11 @@ class _Writer:
             handle = doc.extra_responses.get(code)
             if handle is not None:
                 holder = processed.setdefault("content", {}).setdefault(media_type or "application/json", {})
-                deep_update(holder.setdefault("schema", {}), self.types.schema(handle))
+                schema = self.types.schema(handle)
+                if "$ref" not in schema:
+                    # pydantic's field title, the field being named Response_<status>_<operation id>
+                    schema["title"] = field_title(f"Response_{code}_{doc.unique_id}")
+                deep_update(holder.setdefault("schema", {}), schema)
             text = _STATUS_RANGES.get(str(code).upper())
             if text is None and str(code).isdigit():
                 text = http.client.responses.get(int(code))
