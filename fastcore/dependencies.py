@@ -478,6 +478,18 @@ class TextUnion:
         return None, errors
 
 
+def _path_alias(info: PathInfo, path_params: frozenset[str]) -> PathInfo:
+    """``Path(validation_alias=AliasChoices("item_id", "id"))`` read under the first choice the
+    route's path has (a dependency shared by ``/items/{item_id}`` and ``/legacy/{id}`` reads each);
+    none there: under its alias or name, as FastAPI does.  The shared declaration is left as it is."""
+    choices = info.alias_choices
+    if not choices:
+        return info
+    resolved = copy.copy(info)
+    resolved.validation_alias = next((c for c in choices if c in path_params), None)
+    return resolved
+
+
 def _describe(call: Callable[..., Any]) -> str:
     return getattr(call, "__qualname__", None) or repr(call)
 
@@ -499,9 +511,8 @@ def _param_field(
             f"{_describe(call)}: parameter {name!r} is a request body ({type(info).__name__}); "
             "request bodies, forms and files are not supported yet"
         )
-    key = info.request_alias or name
-    if isinstance(info, PathInfo) and name not in path_params and key not in path_params:
-        raise FastCoreError(f"{_describe(call)}: path parameter {name!r} does not appear in the route's path")
+    # A Path() the route's path lacks is not a start-up error (FastAPI's rule): a router's route gets
+    # its path parameters from the prefix it is included under; left unmatched, it is a missing value.
     source = _SOURCES[info.source]
     required = (default is UNSET or default is Ellipsis) and info.default_factory is None
     if isinstance(info, PathInfo):
@@ -593,6 +604,8 @@ def build_dependant(
             marker, default = default, UNSET
         elif isinstance(default, ParamInfo):
             marker, default = default, default.default
+        if isinstance(marker, PathInfo):
+            marker = _path_alias(marker, path_params)
         if isinstance(marker, Depends):
             dependencies.append(
                 _sub_dependant(marker, pname, annotation, path, scopes, overrides, path_params)

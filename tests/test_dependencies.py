@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import pytest
 
 from fastcore import (
+    APIRouter,
     Body,
     Cookie,
     Depends,
@@ -78,12 +79,41 @@ def test_declared_lists_read_repeated_keys() -> None:
     assert [f.is_list for f in dependant.fields] == [True, True]
 
 
-def test_path_parameter_must_be_in_the_path() -> None:
-    async def handler(item_id: int = Path()) -> None: ...
+def test_path_parameter_missing_from_the_path_is_a_request_error() -> None:
+    # FastAPI's rule: no start-up error (a router's route may get it from an include prefix).
+    app = FastCore()
 
-    with pytest.raises(FastCoreError, match="'item_id' does not appear in the route's path"):
-        build_dependant(handler, path="/items/{id}")
-    build_dependant(handler, path="/items/{item_id}")
+    @app.get("/items/{id}")
+    async def handler(item_id: int = Path()) -> int:
+        return item_id
+
+    response = TestClient(app).get("/items/1")
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["path", "item_id"]
+    assert response.json()["detail"][0]["type"] == "missing"
+
+
+def test_path_alias_choices_follow_each_route_path() -> None:
+    pydantic = pytest.importorskip("pydantic")
+    shared = Path(alias="unused", validation_alias=pydantic.AliasChoices("item_id", "id"), ge=1)
+
+    def ident(value: Annotated[int, shared]) -> int:
+        return value
+
+    router = APIRouter()
+
+    @router.get("/")
+    def read(value: Annotated[int, Depends(ident)]) -> int:
+        return value
+
+    app = FastCore()
+    app.include_router(router, prefix="/items/{item_id}")
+    app.include_router(router, prefix="/legacy/{id}")
+    client = TestClient(app)
+    assert client.get("/items/3/").json() == 3
+    assert client.get("/legacy/4/").json() == 4
+    assert client.get("/legacy/0/").json()["detail"][0]["loc"] == ["path", "id"]
+    assert shared.validation_alias == pydantic.AliasChoices("item_id", "id")  # not mutated
 
 
 @pytest.mark.parametrize("marker", [Body(), Form(), File(), Body(embed=True)])
