@@ -490,6 +490,39 @@ def _path_alias(info: PathInfo, path_params: frozenset[str]) -> PathInfo:
     return resolved
 
 
+def _pydantic_field(node: Node) -> Any:
+    """The pydantic ``Field(...)`` among the annotation's metadata, if any (the last one)."""
+    pydantic = sys.modules.get("pydantic")
+    if pydantic is None or not node.metadata:
+        return None
+    fields = [m for m in node.metadata if isinstance(m, pydantic.fields.FieldInfo)]
+    return fields[-1] if fields else None
+
+
+# What a pydantic Field(...) says of the parameter, not of its type: read into the declaration.
+_PARAM_ONLY = frozenset(("alias", "validation_alias", "serialization_alias", "title", "description",
+                         "examples", "deprecated", "json_schema_extra", "default", "default_factory"))
+
+
+def _type_metadata(node: Node) -> tuple[Any, ...]:
+    """The annotation's metadata for validating the type: a pydantic ``Field(...)`` keeps what
+    applies to a type (``gt``, ``discriminator``...), not its alias, docs or default."""
+    pydantic = sys.modules.get("pydantic")
+    if pydantic is None:
+        return node.metadata
+    kept: list[Any] = []
+    for meta in node.metadata:
+        if isinstance(meta, pydantic.fields.FieldInfo):
+            given = getattr(meta, "_attributes_set", {})
+            if given.keys() & _PARAM_ONLY:
+                rest = {k: v for k, v in given.items() if k not in _PARAM_ONLY}
+                if rest:
+                    kept.append(pydantic.Field(**rest))
+                continue
+        kept.append(meta)
+    return tuple(kept)
+
+
 def _describe(call: Callable[..., Any]) -> str:
     return getattr(call, "__qualname__", None) or repr(call)
 
@@ -604,6 +637,16 @@ def build_dependant(
             marker, default = default, UNSET
         elif isinstance(default, ParamInfo):
             marker, default = default, default.default
+        field = _pydantic_field(node) if marker is None or isinstance(marker, ParamInfo) else None
+        if field is not None and not (marker is None and (node.kind == INJECTED or _is_body_type(
+                annotation, pname, path_params))):
+            # A pydantic Field(alias=..., default_factory=...) beside (or instead of) the declaration.
+            if marker is None:
+                marker = PathInfo() if pname in path_params else QueryInfo()
+            marker = typing.cast(ParamInfo, marker).with_field(field)
+            if default is UNSET:
+                default = marker.default
+            field = None
         if isinstance(marker, PathInfo):
             marker = _path_alias(marker, path_params)
         if isinstance(marker, Depends):
@@ -625,9 +668,10 @@ def build_dependant(
             continue
         if isinstance(marker, BodyInfo) or (marker is None and _is_body_type(annotation, pname, path_params)):
             # pydantic's metadata (Field(fail_fast=True)...) stays on a body pydantic validates.
-            args = (annotation, *node.metadata)
-            declared = typing.cast(Any, Annotated)[args] if node.metadata and node.pydantic else annotation
-            body_params.append(_body_param(call, pname, declared, default, marker))
+            metadata = _type_metadata(node)
+            args = (annotation, *metadata)
+            declared = typing.cast(Any, Annotated)[args] if metadata and node.pydantic else annotation
+            body_params.append(_body_param(call, pname, declared, default, marker, field))
             continue
         if _pydantic_validated(node) or _validated_as_union(node, marker):
             validated = PydanticParam(pname, node, marker, default, path_params)
@@ -686,7 +730,8 @@ def _validated_as_union(node: Node, info: ParamInfo | Depends | None) -> bool:
 
 
 def _body_param(
-    call: Callable[..., Any], name: str, annotation: Any, default: Any, info: BodyInfo | None
+    call: Callable[..., Any], name: str, annotation: Any, default: Any, info: BodyInfo | None,
+    field: Any = None,
 ) -> BodyParam:
     if annotation is inspect.Parameter.empty:
         annotation = Any
@@ -695,6 +740,8 @@ def _body_param(
     item = node.item.base if is_list and node.item is not None else node
     if info is None:
         info = FileInfo() if item.kind == UPLOAD else BodyInfo()
+        if field is not None:
+            info = typing.cast(BodyInfo, info.with_field(field))
     required = (default is UNSET or default is Ellipsis) and info.default_factory is None
     param = BodyParam(
         name=name,

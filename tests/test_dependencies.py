@@ -3,6 +3,7 @@
 import datetime
 import gc
 import threading
+import typing
 from collections.abc import AsyncIterator, Iterator
 from typing import Annotated, Any
 
@@ -540,3 +541,31 @@ def test_explicit_allow_inf_nan_opts_a_float_parameter_in() -> None:
     response = client.get("/", params={"x": "infx"})
     assert response.status_code == 422
     assert response.json()["detail"][0]["type"] == "float_parsing"
+
+
+def test_pydantic_field_beside_a_declaration_gives_alias_and_default() -> None:
+    pydantic = pytest.importorskip("pydantic")
+    count = Annotated[int, pydantic.Field(alias="original", title="Original")]
+    app = FastCore()
+
+    @app.post("/{wire}")
+    def read(
+        path: Annotated[int, pydantic.Field(alias="wire"), Path()],
+        kept: Annotated[count, Query()],
+        replaced: Annotated[count, Query(alias="replacement")],
+        cleared: Annotated[count, Query(alias=None)],
+        made: Annotated[int, pydantic.Field(default_factory=lambda: 5)],
+        body: Annotated[int, pydantic.Field(alias="unused", validation_alias="b"), Body(embed=True)],
+        inferred: Annotated[int, pydantic.Field(alias="n")] = 10,
+    ) -> list[int]:
+        return [path, kept, replaced, cleared, made, body, inferred]
+
+    client = TestClient(app)
+    query = {"original": "1", "replacement": "2", "cleared": "3"}
+    response = client.post("/7", params=query, json={"b": 4})
+    assert response.status_code == 200, response.text
+    assert response.json() == [7, 1, 2, 3, 5, 4, 10]
+    assert client.post("/7", params={**query, "n": "8", "made": "9"}, json={"b": 4}).json()[4::2] == [9, 8]
+    # The shared Field and declarations are not changed.
+    marker = typing.get_args(typing.get_type_hints(read, include_extras=True)["replaced"])[-1]
+    assert marker.alias == "replacement" and marker.title is None
