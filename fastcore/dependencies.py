@@ -49,6 +49,7 @@ from fastcore.typemodel import (
     UPLOAD,
     FieldNode,
     Node,
+    model_extra,
     model_fields,
     node_of,
 )
@@ -280,14 +281,20 @@ class ModelKey(typing.NamedTuple):
     key: str          # the field's (validation) alias, the key of the dict that is validated
     request_key: str  # where the value is looked up (a header name, lower-case)
     is_list: bool
+    # Every (key, request_key) the field may be given under, in order of preference; the first
+    # the request has is read (pydantic's AliasChoices, a model validating by name).
+    choices: tuple[tuple[str, str], ...]
 
 
 class ParamModel:
     """``Annotated[Model, Query()]`` (``Header()``, ``Cookie()``): the model's fields are the parameters.
 
-    As FastAPI does: each field is looked up by its alias (a header's with underscores converted),
-    list fields take every repeated value, the keys no field claims are given too (the model's
-    ``extra`` setting decides), and the model validates the dict — errors at ``(source, *field loc)``.
+    As FastAPI does: each field is looked up under the first of its aliases the request has (a
+    header's own name with underscores converted), list fields take every repeated value, the keys
+    no field claims are given too (the model's ``extra`` setting decides), and the model validates
+    the dict — errors at ``(source, *field loc)``.  ``Model | None`` is given only when the request
+    has one of its fields (or, for a model allowing or forbidding extras, any key at all); otherwise
+    the default, or a missing error when there is none.
     """
 
     def __init__(self, name: str, node: Node, info: ParamInfo, default: Any, where: str) -> None:
@@ -296,22 +303,33 @@ class ParamModel:
         self.info = info
         self.where = info.source.value
         self.source = _SOURCES[info.source]
-        self.optional = node.kind == OPTIONAL or default is not UNSET or info.default_factory is not None
+        self.factory = info.default_factory
+        # With a default the model may be left out (OpenAPI: its fields are not required).
+        self.optional = (default is not UNSET and default is not Ellipsis) or self.factory is not None
+        self.nullable = node.kind == OPTIONAL
         self.default = None if default is UNSET else default
+        self.validate_default = bool(info.extra.get("validate_default"))
+        self.takes_extras = model_extra(node) in ("allow", "forbid")
         is_header = isinstance(info, HeaderInfo)
         convert = isinstance(info, HeaderInfo) and info.convert_underscores
         self.keys: list[ModelKey] = []
-        self.processed: set[str] = set()
+        self.own: set[str] = set()  # every request key of every field: one present activates it
         self.header_names: dict[str, str] = {}  # field key -> header name, for the errors' loc
+        self.skip: set[str] = set()  # unconverted header names: never extras
         for f in model_fields(node):
-            request_key = f.key.replace("_", "-") if convert and f.key == f.name else f.key
-            if is_header:
-                request_key = request_key.lower()
-                self.processed.add(f.key.lower())  # the unconverted name is no extra header
-                if request_key != f.key:
-                    self.header_names[f.key] = request_key
-            self.processed.add(request_key)
-            self.keys.append(ModelKey(f, f.key, request_key, f.node.base.kind == SEQUENCE))
+            choices: list[tuple[str, str]] = []
+            for alias in f.aliases:
+                # The field's own name is converted (x_tag -> x-tag); an alias is literal.
+                request_key = alias.replace("_", "-") if convert and alias == f.name else alias
+                if is_header:
+                    request_key = request_key.lower()
+                    if request_key != alias.lower():
+                        self.skip.add(alias.lower())
+                        self.header_names[alias] = request_key
+                choices.append((alias, request_key))
+                self.own.add(request_key)
+            key, request_key = choices[0]
+            self.keys.append(ModelKey(f, key, request_key, f.node.base.kind == SEQUENCE, tuple(choices)))
         self.converter = Converter(node.base.tp, where)
 
     def extract(self, conn: Conn, errors: list[Any]) -> Any:
@@ -326,25 +344,34 @@ class ParamModel:
             raw = conn.cookies
         many = source != _params.S_COOKIE  # query and headers map to lists of values
         data: dict[str, Any] = {}
-        found = False
+        processed = set(self.skip)
         value: Any
         for key in self.keys:
-            value = raw.get(key.request_key)
+            alias, request_key = next((c for c in key.choices if c[1] in raw), key.choices[0])
+            processed.add(request_key)
+            value = raw.get(request_key)
             if value is None or (many and not value):
                 continue
-            found = True
             if many and not key.is_list:
                 # Starlette: the last query value wins, the first header value.
                 value = value[-1] if source == _params.S_QUERY else value[0]
             elif not many and key.is_list:
                 value = [value]
-            data[key.key] = value
+            data[alias] = value
         for name, extra in raw.items():
-            if name not in self.processed:
+            if name not in processed:
                 data[name] = extra if not many or len(extra) != 1 else extra[0]
-        if self.optional and not found:
-            return copy.deepcopy(self.default)
-        value, errs = self.converter.convert(data, (self.where,))
+        payload: Any = data
+        if self.nullable and self.own.isdisjoint(raw) and not (self.takes_extras and data):
+            if not self.optional:
+                errors.append(_params.missing_error((self.where,)))
+                return None
+            payload = self.factory() if self.factory is not None else copy.deepcopy(self.default)
+            if not self.validate_default:
+                return payload
+            if payload is None:
+                return None
+        value, errs = self.converter.convert(payload, (self.where,))
         if errs:
             for err in errs:
                 loc = err["loc"]
