@@ -21,7 +21,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from fastcore import _params
 from fastcore._params import Coercer, Conn, Field, Plan
 from fastcore.bodies import BodyParam, BodyPlan, Converter
-from fastcore.exceptions import FastCoreError
+from fastcore.exceptions import FastCoreError, UnsupportedParameterTypeError
 from fastcore.params import (
     UNSET,
     BodyInfo,
@@ -588,10 +588,10 @@ def _param_field(
         coercer = _coercer(node, info, for_list=False)
     if coercer is None:
         where = info.source.value
-        raise FastCoreError(
-            f"{_describe(call)}: {where} parameter {name!r} has type {item.tp!r}, which cannot be read "
-            f"from a {where} string (use str, int, float, bool, Decimal, UUID, datetime, date, time, an "
-            "Enum, a Literal, or a list of those)"
+        raise UnsupportedParameterTypeError(
+            f"{_describe(call)}: {where.capitalize()} parameter {name!r} must be one of the supported "
+            f"types: {item.tp!r} cannot be read from a {where} string (use str, int, float, bool, "
+            "Decimal, UUID, datetime, date, time, an Enum, a Literal, or a list of those)"
         )
     label = info.request_alias or name
     key = label
