@@ -153,11 +153,12 @@ class Converter:
         self.adapter: Any = None
         self.decoder: msgspec.json.Decoder[Any] | None = None
         self.fill_defaults = False
+        self.members: list[tuple[str, Converter]] = []
         if uses_pydantic(tp):
             # pydantic models validate with pydantic itself, so their errors are pydantic's own.
             self.adapter = _pydantic_adapter(tp)
-            return
-        self.members: list[tuple[str, Converter]] = []
+            if self.adapter is not None:
+                return
         try:
             self.decoder = msgspec.json.Decoder(tp, strict=False)
         except TypeError as exc:

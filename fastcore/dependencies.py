@@ -22,7 +22,7 @@ from fastcore import _params
 from fastcore._params import Coercer, Conn, Field, Plan
 from fastcore.bodies import BodyParam, BodyPlan, Converter
 from fastcore.concurrency import DependencyLimit
-from fastcore.exceptions import DependencyScopeError, FastCoreError
+from fastcore.exceptions import DependencyScopeError, FastCoreError, UnsupportedParameterTypeError
 from fastcore.params import (
     UNSET,
     BodyInfo,
@@ -50,6 +50,7 @@ from fastcore.typemodel import (
     UPLOAD,
     FieldNode,
     Node,
+    model_extra,
     model_fields,
     node_of,
 )
@@ -322,14 +323,20 @@ class ModelKey(typing.NamedTuple):
     key: str          # the field's (validation) alias, the key of the dict that is validated
     request_key: str  # where the value is looked up (a header name, lower-case)
     is_list: bool
+    # Every (key, request_key) the field may be given under, in order of preference; the first
+    # the request has is read (pydantic's AliasChoices, a model validating by name).
+    choices: tuple[tuple[str, str], ...]
 
 
 class ParamModel:
     """``Annotated[Model, Query()]`` (``Header()``, ``Cookie()``): the model's fields are the parameters.
 
-    As FastAPI does: each field is looked up by its alias (a header's with underscores converted),
-    list fields take every repeated value, the keys no field claims are given too (the model's
-    ``extra`` setting decides), and the model validates the dict — errors at ``(source, *field loc)``.
+    As FastAPI does: each field is looked up under the first of its aliases the request has (a
+    header's own name with underscores converted), list fields take every repeated value, the keys
+    no field claims are given too (the model's ``extra`` setting decides), and the model validates
+    the dict — errors at ``(source, *field loc)``.  ``Model | None`` is given only when the request
+    has one of its fields (or, for a model allowing or forbidding extras, any key at all); otherwise
+    the default, or a missing error when there is none.
     """
 
     def __init__(self, name: str, node: Node, info: ParamInfo, default: Any, where: str) -> None:
@@ -338,22 +345,33 @@ class ParamModel:
         self.info = info
         self.where = info.source.value
         self.source = _SOURCES[info.source]
-        self.optional = node.kind == OPTIONAL or default is not UNSET or info.default_factory is not None
+        self.factory = info.default_factory
+        # With a default the model may be left out (OpenAPI: its fields are not required).
+        self.optional = (default is not UNSET and default is not Ellipsis) or self.factory is not None
+        self.nullable = node.kind == OPTIONAL
         self.default = None if default is UNSET else default
+        self.validate_default = bool(info.extra.get("validate_default"))
+        self.takes_extras = model_extra(node) in ("allow", "forbid")
         is_header = isinstance(info, HeaderInfo)
         convert = isinstance(info, HeaderInfo) and info.convert_underscores
         self.keys: list[ModelKey] = []
-        self.processed: set[str] = set()
+        self.own: set[str] = set()  # every request key of every field: one present activates it
         self.header_names: dict[str, str] = {}  # field key -> header name, for the errors' loc
+        self.skip: set[str] = set()  # unconverted header names: never extras
         for f in model_fields(node):
-            request_key = f.key.replace("_", "-") if convert and f.key == f.name else f.key
-            if is_header:
-                request_key = request_key.lower()
-                self.processed.add(f.key.lower())  # the unconverted name is no extra header
-                if request_key != f.key:
-                    self.header_names[f.key] = request_key
-            self.processed.add(request_key)
-            self.keys.append(ModelKey(f, f.key, request_key, f.node.base.kind == SEQUENCE))
+            choices: list[tuple[str, str]] = []
+            for alias in f.aliases:
+                # The field's own name is converted (x_tag -> x-tag); an alias is literal.
+                request_key = alias.replace("_", "-") if convert and alias == f.name else alias
+                if is_header:
+                    request_key = request_key.lower()
+                    if request_key != alias.lower():
+                        self.skip.add(alias.lower())
+                        self.header_names[alias] = request_key
+                choices.append((alias, request_key))
+                self.own.add(request_key)
+            key, request_key = choices[0]
+            self.keys.append(ModelKey(f, key, request_key, f.node.base.kind == SEQUENCE, tuple(choices)))
         self.converter = Converter(node.base.tp, where)
 
     def extract(self, conn: Conn, errors: list[Any]) -> Any:
@@ -368,25 +386,34 @@ class ParamModel:
             raw = conn.cookies
         many = source != _params.S_COOKIE  # query and headers map to lists of values
         data: dict[str, Any] = {}
-        found = False
+        processed = set(self.skip)
         value: Any
         for key in self.keys:
-            value = raw.get(key.request_key)
+            alias, request_key = next((c for c in key.choices if c[1] in raw), key.choices[0])
+            processed.add(request_key)
+            value = raw.get(request_key)
             if value is None or (many and not value):
                 continue
-            found = True
             if many and not key.is_list:
                 # Starlette: the last query value wins, the first header value.
                 value = value[-1] if source == _params.S_QUERY else value[0]
             elif not many and key.is_list:
                 value = [value]
-            data[key.key] = value
+            data[alias] = value
         for name, extra in raw.items():
-            if name not in self.processed:
+            if name not in processed:
                 data[name] = extra if not many or len(extra) != 1 else extra[0]
-        if self.optional and not found:
-            return copy.deepcopy(self.default)
-        value, errs = self.converter.convert(data, (self.where,))
+        payload: Any = data
+        if self.nullable and self.own.isdisjoint(raw) and not (self.takes_extras and data):
+            if not self.optional:
+                errors.append(_params.missing_error((self.where,)))
+                return None
+            payload = self.factory() if self.factory is not None else copy.deepcopy(self.default)
+            if not self.validate_default:
+                return payload
+            if payload is None:
+                return None
+        value, errs = self.converter.convert(payload, (self.where,))
         if errs:
             for err in errs:
                 loc = err["loc"]
@@ -520,6 +547,51 @@ class TextUnion:
         return None, errors
 
 
+def _path_alias(info: PathInfo, path_params: frozenset[str]) -> PathInfo:
+    """``Path(validation_alias=AliasChoices("item_id", "id"))`` read under the first choice the
+    route's path has (a dependency shared by ``/items/{item_id}`` and ``/legacy/{id}`` reads each);
+    none there: under its alias or name, as FastAPI does.  The shared declaration is left as it is."""
+    choices = info.alias_choices
+    if not choices:
+        return info
+    resolved = copy.copy(info)
+    resolved.validation_alias = next((c for c in choices if c in path_params), None)
+    return resolved
+
+
+def _pydantic_field(node: Node) -> Any:
+    """The pydantic ``Field(...)`` among the annotation's metadata, if any (the last one)."""
+    pydantic = sys.modules.get("pydantic")
+    if pydantic is None or not node.metadata:
+        return None
+    fields = [m for m in node.metadata if isinstance(m, pydantic.fields.FieldInfo)]
+    return fields[-1] if fields else None
+
+
+# What a pydantic Field(...) says of the parameter, not of its type: read into the declaration.
+_PARAM_ONLY = frozenset(("alias", "validation_alias", "serialization_alias", "title", "description",
+                         "examples", "deprecated", "json_schema_extra", "default", "default_factory"))
+
+
+def _type_metadata(node: Node) -> tuple[Any, ...]:
+    """The annotation's metadata for validating the type: a pydantic ``Field(...)`` keeps what
+    applies to a type (``gt``, ``discriminator``...), not its alias, docs or default."""
+    pydantic = sys.modules.get("pydantic")
+    if pydantic is None:
+        return node.metadata
+    kept: list[Any] = []
+    for meta in node.metadata:
+        if isinstance(meta, pydantic.fields.FieldInfo):
+            given = getattr(meta, "_attributes_set", {})
+            if given.keys() & _PARAM_ONLY:
+                rest = {k: v for k, v in given.items() if k not in _PARAM_ONLY}
+                if rest:
+                    kept.append(pydantic.Field(**rest))
+                continue
+        kept.append(meta)
+    return tuple(kept)
+
+
 def _describe(call: Callable[..., Any]) -> str:
     return getattr(call, "__qualname__", None) or repr(call)
 
@@ -541,9 +613,8 @@ def _param_field(
             f"{_describe(call)}: parameter {name!r} is a request body ({type(info).__name__}); "
             "request bodies, forms and files are not supported yet"
         )
-    key = info.request_alias or name
-    if isinstance(info, PathInfo) and name not in path_params and key not in path_params:
-        raise FastCoreError(f"{_describe(call)}: path parameter {name!r} does not appear in the route's path")
+    # A Path() the route's path lacks is not a start-up error (FastAPI's rule): a router's route gets
+    # its path parameters from the prefix it is included under; left unmatched, it is a missing value.
     source = _SOURCES[info.source]
     required = (default is UNSET or default is Ellipsis) and info.default_factory is None
     if isinstance(info, PathInfo):
@@ -559,10 +630,10 @@ def _param_field(
         coercer = _coercer(node, info, for_list=False)
     if coercer is None:
         where = info.source.value
-        raise FastCoreError(
-            f"{_describe(call)}: {where} parameter {name!r} has type {item.tp!r}, which cannot be read "
-            f"from a {where} string (use str, int, float, bool, Decimal, UUID, datetime, date, time, an "
-            "Enum, a Literal, or a list of those)"
+        raise UnsupportedParameterTypeError(
+            f"{_describe(call)}: {where.capitalize()} parameter {name!r} must be one of the supported "
+            f"types: {item.tp!r} cannot be read from a {where} string (use str, int, float, bool, "
+            "Decimal, UUID, datetime, date, time, an Enum, a Literal, or a list of those)"
         )
     label = info.request_alias or name
     key = label
@@ -640,6 +711,18 @@ def build_dependant(
             marker, default = default, UNSET
         elif isinstance(default, ParamInfo):
             marker, default = default, default.default
+        field = _pydantic_field(node) if marker is None or isinstance(marker, ParamInfo) else None
+        if field is not None and not (marker is None and (node.kind == INJECTED or _is_body_type(
+                annotation, pname, path_params))):
+            # A pydantic Field(alias=..., default_factory=...) beside (or instead of) the declaration.
+            if marker is None:
+                marker = PathInfo() if pname in path_params else QueryInfo()
+            marker = typing.cast(ParamInfo, marker).with_field(field)
+            if default is UNSET:
+                default = marker.default
+            field = None
+        if isinstance(marker, PathInfo):
+            marker = _path_alias(marker, path_params)
         if isinstance(marker, Depends):
             if marker.scope == "function" and kind in (GEN_ASYNC, GEN_SYNC) and own_scope != "function":
                 # Its clean-up would run after the one it depends on had already run.
@@ -665,9 +748,10 @@ def build_dependant(
             continue
         if isinstance(marker, BodyInfo) or (marker is None and _is_body_type(annotation, pname, path_params)):
             # pydantic's metadata (Field(fail_fast=True)...) stays on a body pydantic validates.
-            args = (annotation, *node.metadata)
-            declared = typing.cast(Any, Annotated)[args] if node.metadata and node.pydantic else annotation
-            body_params.append(_body_param(call, pname, declared, default, marker))
+            metadata = _type_metadata(node)
+            args = (annotation, *metadata)
+            declared = typing.cast(Any, Annotated)[args] if metadata and node.pydantic else annotation
+            body_params.append(_body_param(call, pname, declared, default, marker, field))
             continue
         if _pydantic_validated(node) or _validated_as_union(node, marker):
             validated = PydanticParam(pname, node, marker, default, path_params)
@@ -727,7 +811,8 @@ def _validated_as_union(node: Node, info: ParamInfo | Depends | None) -> bool:
 
 
 def _body_param(
-    call: Callable[..., Any], name: str, annotation: Any, default: Any, info: BodyInfo | None
+    call: Callable[..., Any], name: str, annotation: Any, default: Any, info: BodyInfo | None,
+    field: Any = None,
 ) -> BodyParam:
     if annotation is inspect.Parameter.empty:
         annotation = Any
@@ -736,6 +821,8 @@ def _body_param(
     item = node.item.base if is_list and node.item is not None else node
     if info is None:
         info = FileInfo() if item.kind == UPLOAD else BodyInfo()
+        if field is not None:
+            info = typing.cast(BodyInfo, info.with_field(field))
     required = (default is UNSET or default is Ellipsis) and info.default_factory is None
     param = BodyParam(
         name=name,

@@ -19,6 +19,7 @@ __all__ = [
     "PydanticV1NotSupportedError",
     "RequestValidationError",
     "ResponseValidationError",
+    "UnsupportedParameterTypeError",
     "ValidationException",
     "WebSocketException",
     "WebSocketRequestValidationError",
@@ -38,6 +39,12 @@ class FastCoreError(RuntimeError):
 
 #: FastAPI's name for the same error, so ``except FastAPIError`` in ported code catches it.
 FastAPIError = FastCoreError
+
+
+class UnsupportedParameterTypeError(FastCoreError, AssertionError):
+    """A path/query/header/cookie parameter of a type that cannot be read from the request's text
+    (``id: list[Item]`` in a path).  Also an ``AssertionError``: FastAPI's start-up check raises one,
+    so ported ``pytest.raises(AssertionError)`` keeps working."""
 
 
 class PydanticV1NotSupportedError(FastCoreError):

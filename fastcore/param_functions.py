@@ -15,40 +15,45 @@ from fastcore.params import UNSET
 __all__ = ["Body", "Cookie", "Depends", "File", "Form", "Header", "Path", "Query", "Security"]
 
 
+def _given(info: params.ParamInfo, kwargs: dict[str, Any]) -> params.ParamInfo:
+    info.given = frozenset(kwargs)
+    return info
+
+
 def Path(default: Any = UNSET, **kwargs: Any) -> Any:
     """A path parameter (the value of ``{name}`` in the route's path)."""
-    return params.PathInfo(default, **kwargs)
+    return _given(params.PathInfo(default, **kwargs), kwargs)
 
 
 def Query(default: Any = UNSET, **kwargs: Any) -> Any:
     """A query-string parameter; ``list[T]`` collects repeated keys."""
-    return params.QueryInfo(default, **kwargs)
+    return _given(params.QueryInfo(default, **kwargs), kwargs)
 
 
 def Header(default: Any = UNSET, *, convert_underscores: bool = True, **kwargs: Any) -> Any:
     """A request header; ``x_token`` reads ``x-token`` unless ``convert_underscores=False``."""
-    return params.HeaderInfo(default, convert_underscores=convert_underscores, **kwargs)
+    return _given(params.HeaderInfo(default, convert_underscores=convert_underscores, **kwargs), kwargs)
 
 
 def Cookie(default: Any = UNSET, **kwargs: Any) -> Any:
     """A cookie from the request's ``Cookie`` header."""
-    return params.CookieInfo(default, **kwargs)
+    return _given(params.CookieInfo(default, **kwargs), kwargs)
 
 
 def Body(default: Any = UNSET, *, embed: bool | None = None, media_type: str = "application/json",
          **kwargs: Any) -> Any:
     """A value from the JSON request body."""
-    return params.BodyInfo(default, embed=embed, media_type=media_type, **kwargs)
+    return _given(params.BodyInfo(default, embed=embed, media_type=media_type, **kwargs), kwargs)
 
 
 def Form(default: Any = UNSET, **kwargs: Any) -> Any:
     """A field of an urlencoded or multipart form."""
-    return params.FormInfo(default, **kwargs)
+    return _given(params.FormInfo(default, **kwargs), kwargs)
 
 
 def File(default: Any = UNSET, **kwargs: Any) -> Any:
     """A file of a multipart form."""
-    return params.FileInfo(default, **kwargs)
+    return _given(params.FileInfo(default, **kwargs), kwargs)
 
 
 def Depends(

@@ -7,6 +7,7 @@ runs per request.  The user-facing functions with FastAPI's signatures live in
 
 from __future__ import annotations
 
+import copy
 import enum
 import os
 import sys
@@ -77,6 +78,8 @@ class ParamSource(str, enum.Enum):
 
 
 _PYDANTIC_OPTIONS = ("union_mode", "fail_fast", "discriminator")
+# What a pydantic ``Field(...)`` beside a declaration documents, taken unless the declaration gives it.
+_FIELD_DOCS = ("title", "description", "examples", "deprecated")
 
 
 class ParamInfo:
@@ -141,6 +144,9 @@ class ParamInfo:
         self.openapi_examples = openapi_examples
         self.example = example  # OpenAPI's single `example` (deprecated; UNSET when not given)
         self.extra = extra
+        # The keywords the declaration gave, when known (``Query(alias=None)`` clears a pydantic
+        # ``Field(alias=...)`` beside it); None: those whose value is not None.
+        self.given: frozenset[str] | None = None
 
     @property
     def request_alias(self) -> str | None:
@@ -167,6 +173,37 @@ class ParamInfo:
         ``union_mode``, ``fail_fast``, ``discriminator``.  A parameter or body declaring one is
         validated by pydantic when the app uses it."""
         return {k: self.extra[k] for k in _PYDANTIC_OPTIONS if self.extra.get(k) is not None}
+
+    def gives(self, name: str) -> bool:
+        """Whether the declaration itself sets ``name`` (``alias``, ``title``...)."""
+        return name in self.given if self.given is not None else getattr(self, name) is not None
+
+    def with_field(self, field: Any) -> ParamInfo:
+        """This declaration completed by a pydantic ``Field(...)`` beside it in ``Annotated``, as
+        FastAPI merges them: what the declaration gives wins (``alias=None`` too); the field gives
+        the rest — its alias, a validation alias of its own, docs, its default or default factory.
+        The shared declaration is left as it is."""
+        given = getattr(field, "_attributes_set", {})
+        merged = copy.copy(self)
+        for name in _FIELD_DOCS:
+            if name in given and not self.gives(name):
+                setattr(merged, name, given[name])
+        extra = given.get("json_schema_extra")
+        if isinstance(extra, dict) and (not self.gives("json_schema_extra") or self.json_schema_extra):
+            # A declaration's own extras are laid over the field's; ``json_schema_extra=None`` clears.
+            merged.json_schema_extra = {**extra, **(self.json_schema_extra or {})}
+        if not self.gives("alias") and isinstance(given.get("alias"), str):
+            merged.alias = given["alias"]
+        field_alias = given.get("validation_alias")
+        if field_alias is not None and not self.gives("validation_alias") and (
+                not self.gives("alias") or field_alias != given.get("alias")):
+            merged.validation_alias = field_alias
+        if self.default is UNSET and self.default_factory is None:
+            if given.get("default_factory") is not None:
+                merged.default_factory = given["default_factory"]
+            elif "default" in given and given["default"] is not Ellipsis:
+                merged.default = given["default"]
+        return merged
 
     @property
     def required(self) -> bool:

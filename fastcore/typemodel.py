@@ -125,12 +125,16 @@ _INJECTED: tuple[tuple[type, int], ...] = (
 class FieldNode:
     """One field of a model: its attribute name, its key in the data, its node, its default."""
 
-    __slots__ = ("annotation", "default", "factory", "info", "key", "name", "node", "required")
+    __slots__ = ("aliases", "annotation", "default", "factory", "info", "key", "name", "node", "required")
 
     def __init__(self, name: str, key: str, node: Node, *, required: bool, default: Any = msgspec.NODEFAULT,
-                 factory: Any = msgspec.NODEFAULT, annotation: Any = None, info: Any = None) -> None:
+                 factory: Any = msgspec.NODEFAULT, annotation: Any = None, info: Any = None,
+                 aliases: tuple[str, ...] = ()) -> None:
         self.name = name
         self.key = key
+        # Every key the data may give the field under, in order of preference (pydantic's
+        # AliasChoices, then the name when the model validates by name); ``(key,)`` by default.
+        self.aliases = aliases or (key,)
         self.node = node
         self.required = required
         self.default = default
@@ -446,12 +450,22 @@ def model_fields(node: Node) -> list[FieldNode]:
     tp = node.base.tp
     if node.base.flavor == "pydantic":
         out = []
+        config = typing.cast(Any, tp).model_config
+        by_name = config.get("validate_by_name", config.get("populate_by_name", False))
         for name, info in typing.cast(Any, tp).model_fields.items():
             key = info.validation_alias if isinstance(info.validation_alias, str) else (info.alias or name)
+            aliases: tuple[str, ...] = (key,)
+            choices = getattr(info.validation_alias, "choices", None)
+            if isinstance(choices, list) and choices and all(isinstance(c, str) for c in choices):
+                aliases = tuple(choices)
+            if config.get("validate_by_alias") is False:
+                aliases = (name,)
+            elif by_name and name not in aliases:
+                aliases = (*aliases, name)
             required = info.is_required()
             out.append(FieldNode(name, key, node_of(info.annotation), required=required,
                                  default=msgspec.NODEFAULT if required else info.default,
-                                 annotation=info.annotation, info=info))
+                                 annotation=info.annotation, info=info, aliases=aliases))
         return out
     return inspect_node(tp).fields
 

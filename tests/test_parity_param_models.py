@@ -313,3 +313,72 @@ def test_after_validator_error(validated: tuple[Any, Any]) -> None:
 
 def test_pydantic_validated_params_openapi(validated: tuple[Any, Any]) -> None:
     _same_openapi(validated)
+
+
+# -- optional parameter models: activation, extras, defaults, alias choices ------------------------
+
+
+@pytest.mark.parametrize("extra", ["ignore", "allow", "forbid"])
+def test_optional_model_activation_follows_its_extra_setting(extra: str) -> None:
+    class Terms(BaseModel):
+        model_config = pydantic.ConfigDict(extra=extra)  # type: ignore[typeddict-item]
+        term: str = "default"
+
+    def build(fw: Any) -> Any:
+        app = fw.App()
+
+        @app.get("/")
+        def read(terms: Annotated[Terms | None, fw.Query()] = None, limit: int = 10) -> Any:
+            return terms
+
+        @app.get("/required")
+        def read_required(terms: Annotated[Terms | None, fw.Query()]) -> Any:
+            return terms
+
+        return app
+
+    clients = _clients(build)
+    for url in ("/", "/?limit=5", "/?limit=5&unknown=a&unknown=b", "/?term=x", "/required",
+                "/required?term=", "/required?other=1"):
+        _same(clients, "GET", url)
+
+
+def test_optional_model_defaults_alias_choices_and_headers() -> None:
+    class Terms(BaseModel):
+        model_config = pydantic.ConfigDict(extra="forbid", populate_by_name=True)
+        term: str = Field(validation_alias=pydantic.AliasChoices("q", "search"))
+        tags: list[str] = Field(default_factory=list)
+
+    class Heads(BaseModel):
+        x_tag: str = "default"
+        legacy: int = Field(0, validation_alias=pydantic.AliasChoices("X-Legacy", "legacy_id"))
+
+    default = Terms(q="preset")
+
+    def build(fw: Any) -> Any:
+        app = fw.App()
+
+        @app.get("/")
+        def read(terms: Annotated[Terms | None, fw.Query()] = default) -> Any:
+            assert terms is not None
+            terms.tags.append("new")  # the default is a copy per request
+            return terms
+
+        @app.get("/factory")
+        def read_factory(terms: Annotated[Terms | None,
+                                          fw.Query(default_factory=lambda: Terms(q="made"))]) -> Any:
+            return terms
+
+        @app.get("/headers")
+        def read_headers(heads: Annotated[Heads | None, fw.Header()] = None) -> Any:
+            return heads
+
+        return app
+
+    clients = _clients(build)
+    for url in ("/", "/", "/?q=a", "/?search=b", "/?term=c", "/?q=a&term=c", "/factory",
+                "/factory?search=s"):
+        _same(clients, "GET", url)
+    for headers in ({}, {"x-tag": "t"}, {"x_tag": "t"}, {"X-LEGACY": "3"}, {"legacy-id": "3"},
+                    {"X-Legacy": "bad"}):
+        _same(clients, "GET", "/headers", headers=headers)

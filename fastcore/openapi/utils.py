@@ -240,7 +240,8 @@ def _collect_params(dependant: Dependant, doc: _RouteDoc, types_: TypeSchemas) -
                 continue
             if model is not None:
                 doc.validates = True
-                groups[model.source].extend(_model_params(model, types_))
+                if model.info.include_in_schema:
+                    groups[model.source].extend(_model_params(model, types_))
                 continue
             f = fields.get(pname)
             where = _SOURCE_NAMES.get(f.source) if f is not None else None
