@@ -43,13 +43,14 @@ import sys
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, get_args
+from typing import Annotated, Any
 
 import msgspec
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import ClientDisconnect, Request
 from starlette.types import Message
 
+from fastcore import typemodel
 from fastcore._params import Coercer, Conn
 from fastcore._validation_errors import _error
 from fastcore.exceptions import FastCoreError, HTTPException, RequestValidationError
@@ -170,7 +171,7 @@ class Converter:
             self.members = [(_member_tag(m), Converter(m, where)) for m in members]
         # msgspec 0.22 leaves a dataclass field it filled from a plain default on the class, not the
         # instance, so encoding that instance again (a handler returning its body) would drop it.
-        self.fill_defaults = _has_defaulted_dataclass(tp, set())
+        self.fill_defaults = typemodel.has_defaulted_dataclass(tp)
 
     def decode(self, raw: bytes, loc: tuple[Any, ...]) -> tuple[Any, ErrorList]:
         """Decode JSON ``raw``; raises RequestValidationError/HTTPException for broken JSON."""
@@ -249,21 +250,6 @@ class Converter:
     def _explain(self, value: Any, exc: msgspec.ValidationError, loc: tuple[Any, ...]) -> ErrorList:
         # Slow path, only for bodies that failed: list every error, not just msgspec's first.
         return collect_errors(self.tp, value, loc) or [fallback_error(exc, loc)]
-
-
-def _has_defaulted_dataclass(tp: Any, seen: set[int]) -> bool:
-    """Whether ``tp`` contains a dataclass with a plain (non-factory) default."""
-    if id(tp) in seen:
-        return False
-    seen.add(id(tp))
-    if dataclasses.is_dataclass(tp) and isinstance(tp, type):
-        if any(f.default is not dataclasses.MISSING for f in dataclasses.fields(tp)):
-            return True
-        hints = typing.get_type_hints(tp)
-        return any(_has_defaulted_dataclass(h, seen) for h in hints.values())
-    if isinstance(tp, type) and issubclass(tp, msgspec.Struct):
-        return any(_has_defaulted_dataclass(h, seen) for h in typing.get_type_hints(tp).values())
-    return any(_has_defaulted_dataclass(arg, seen) for arg in get_args(tp) if not isinstance(arg, (str, int)))
 
 
 def _fill_dataclass_defaults(value: Any) -> None:

@@ -16,9 +16,9 @@ import sys
 import typing
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal
 
-from fastcore import _params
+from fastcore import _params, typemodel
 from fastcore._params import Coercer, Conn, Field, Plan
 from fastcore.bodies import BodyParam, BodyPlan, Converter
 from fastcore.concurrency import DependencyLimit
@@ -231,10 +231,9 @@ def _signature(call: Callable[..., Any]) -> tuple[inspect.Signature, dict[str, A
         # Optional[hint], which hides an ``Annotated[..., Query()] = None`` marker: undo that.
         for pname, param in signature.parameters.items():
             hint = hints.get(pname)
-            if param.default is None and get_origin(hint) is Union:
-                args = get_args(hint)
-                if len(args) == 2 and args[1] is type(None) and get_origin(args[0]) is Annotated:
-                    hints[pname] = args[0]
+            annotated = typemodel.optional_annotated(hint) if param.default is None else None
+            if annotated is not None:
+                hints[pname] = annotated
     return signature, hints
 
 
@@ -309,7 +308,7 @@ def _coercer(node: Node, info: ParamInfo | None, *, for_list: bool) -> Coercer |
             constraints["min_length"] = info.min_length
             constraints["max_length"] = info.max_length
     if node.kind == CHOICE:
-        target = None if get_origin(node.tp) is Literal else node.tp  # an Enum's errors say "enum"
+        target = None if typemodel.is_literal(node.tp) else node.tp  # an Enum's errors say "enum"
         return Coercer(_params.K_CHOICE, target, choices=node.choices, **constraints)
     if not node.readable:
         return None
@@ -532,7 +531,7 @@ class TextUnion:
         self.coercers = [(m.member_tag, typing.cast(Coercer, _coercer(m, info, for_list=False)))
                          for m in members]
         exact = [(tag, c) for (tag, c), m in zip(self.coercers, members, strict=True)
-                 if m.scalar is str or (m.kind == CHOICE and get_origin(m.tp) is Literal)]
+                 if m.scalar is str or (m.kind == CHOICE and typemodel.is_literal(m.tp))]
         smart = info.extra.get("union_mode", "smart") != "left_to_right"
         self.order = [*exact, *self.coercers] if smart else self.coercers
 

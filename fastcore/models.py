@@ -36,12 +36,10 @@ Differences from FastAPI, on purpose:
 
 from __future__ import annotations
 
-import collections.abc
 import datetime
 import decimal
 import inspect
 import sys
-import types
 import typing
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -499,13 +497,14 @@ def _plain_models(tp: Any, models: set[type]) -> bool:
     pydantic = sys.modules["pydantic"]
     if isinstance(tp, type) and tp in _PLAIN_SCALARS:
         return True
-    origin, args = typing.get_origin(tp), typing.get_args(tp)
-    if origin is list and len(args) == 1:
-        return _plain_models(args[0], models)
-    if origin is dict and len(args) == 2 and args[0] is str:
-        return _plain_models(args[1], models)
-    if origin in (typing.Union, types.UnionType):
-        return all(_plain_models(arg, models) for arg in args)
+    inner = typemodel.list_item(tp)
+    if inner is None:
+        inner = typemodel.str_dict_value(tp)
+    if inner is not None:
+        return _plain_models(inner, models)
+    members = typemodel.union_args(tp)
+    if members is not None:
+        return all(_plain_models(arg, models) for arg in members)
     if not (isinstance(tp, type) and issubclass(tp, pydantic.BaseModel)):
         return False
     if tp in models:
@@ -662,8 +661,8 @@ class ResponsePlan:
             options = (include, exclude, exclude_unset, exclude_defaults, exclude_none)
             models: set[type] = set()
             if options == (None, None, False, False, False) and _plain_models(model, models):
-                origin, args = typing.get_origin(model), typing.get_args(model)
-                item = args[0] if origin is list and args and args[0] in models else None
+                item = typemodel.list_item(model)
+                item = item if item in models else None
                 self._plain = _PlainEncoder(models, model if model in models else None, item)
             return
         try:
@@ -695,8 +694,8 @@ class ResponsePlan:
         # pydantic, which does not revalidate instances) returns them unchanged anyway; checking the
         # types in one C loop spares it a call per item.
         if self._fast:
-            origin, args = typing.get_origin(model), typing.get_args(model)
-            item = args[0] if origin is list and len(args) == 1 else model
+            item = typemodel.list_item(model)
+            item = model if item is None else item
             if isinstance(item, type) and issubclass(item, msgspec.Struct):
                 self._instances = item
 
@@ -777,7 +776,7 @@ class ResponsePlan:
 
     def _fit(self, result: Any) -> int:
         """How many of ``result``'s keys or attributes this plan's model declares."""
-        model = typing.get_origin(self.model) or self.model
+        model = typemodel.origin_class(self.model)
         if isinstance(model, type) and type(result) is model:
             return sys.maxsize
         root = self._root
@@ -878,21 +877,8 @@ def response_model_from_annotation(endpoint: Callable[..., Any]) -> Any:
     return annotation
 
 
-# The iterable types whose parameter is a generator handler's item type, as FastAPI reads them.
-_STREAM_ORIGINS = frozenset({
-    collections.abc.AsyncIterable, collections.abc.AsyncIterator, collections.abc.AsyncGenerator,
-    collections.abc.Iterable, collections.abc.Iterator, collections.abc.Generator,
-})
-
-
 def stream_item_type(endpoint: Callable[..., Any]) -> Any:
     """The type of the items a generator handler yields, from its return annotation:
     ``AsyncIterable[Item]`` (or ``Iterator``, ``Generator[Item, None, None]``...) -> ``Item``, a bare
     ``AsyncIterable`` -> ``Any``; None when the annotation names no item type."""
-    annotation = _return_annotation(endpoint)
-    if annotation in _STREAM_ORIGINS:  # collections.abc.Iterable itself, not subscripted
-        return Any
-    if typing.get_origin(annotation) not in _STREAM_ORIGINS:
-        return None
-    args = typing.get_args(annotation)
-    return args[0] if args else Any
+    return typemodel.stream_item(_return_annotation(endpoint))

@@ -17,6 +17,10 @@ Two readings of a type, one node shape:
 * :func:`inspect_node` reads a type as msgspec validates and encodes it (``msgspec.inspect``: field
   renames, defaults, ``Meta`` constraints, recursion) — the tree the error collector and the response
   shaper compile from.  Recursive types give a cyclic tree (a model's field node may be the model).
+
+The few shape questions other modules ask of a type outside a node (``list_item``, ``union_args``,
+``stream_item``, ``has_defaulted_dataclass``...) are answered here too: no other module calls
+``typing.get_origin``/``get_args`` or ``msgspec.inspect`` (``tests/test_typemodel.py`` checks it).
 """
 
 from __future__ import annotations
@@ -330,6 +334,85 @@ def is_response_class(tp: Any) -> bool:
     if _is_union(tp):
         return any(is_response_class(arg) for arg in get_args(tp))
     return False
+
+
+# --------------------------------------------------------------------------------------------------
+# Shapes other modules ask about: the rest of fastcore reads annotations through these (and the
+# nodes below), never with typing.get_origin/get_args of its own.
+
+
+def list_item(tp: Any) -> Any:
+    """``T`` of ``list[T]``; None for anything else."""
+    args = get_args(tp)
+    return args[0] if get_origin(tp) is list and len(args) == 1 else None
+
+
+def str_dict_value(tp: Any) -> Any:
+    """``V`` of ``dict[str, V]``; None for anything else."""
+    args = get_args(tp)
+    return args[1] if get_origin(tp) is dict and len(args) == 2 and args[0] is str else None
+
+
+def union_args(tp: Any) -> tuple[Any, ...] | None:
+    """The members of ``Union[...]`` or ``A | B`` (None included); None for anything else."""
+    return get_args(tp) if _is_union(tp) else None
+
+
+def type_args(tp: Any) -> tuple[Any, ...]:
+    """The parameters of a parametrized type (``(int, str)`` of ``dict[int, str]``), else ``()``."""
+    return get_args(tp)
+
+
+def origin_class(tp: Any) -> Any:
+    """The class a parametrized generic stands for (``list`` for ``list[int]``), else ``tp``."""
+    return get_origin(tp) or tp
+
+
+def is_literal(tp: Any) -> bool:
+    return get_origin(tp) is Literal
+
+
+def optional_annotated(tp: Any) -> Any:
+    """``Annotated[T, ...]`` of ``Optional[Annotated[T, ...]]`` (what ``get_type_hints`` makes of an
+    ``Annotated`` parameter whose default is None on Python < 3.11); None for anything else."""
+    args = get_args(tp) if get_origin(tp) is Union else ()
+    if len(args) == 2 and args[1] is type(None) and get_origin(args[0]) is Annotated:
+        return args[0]
+    return None
+
+
+def has_defaulted_dataclass(tp: Any, seen: set[int] | None = None) -> bool:
+    """Whether ``tp`` holds a dataclass with a plain (non-factory) default, at any depth."""
+    seen = set() if seen is None else seen
+    if id(tp) in seen:
+        return False
+    seen.add(id(tp))
+    if dataclasses.is_dataclass(tp) and isinstance(tp, type):
+        if any(f.default is not dataclasses.MISSING for f in dataclasses.fields(tp)):
+            return True
+        return any(has_defaulted_dataclass(h, seen) for h in typing.get_type_hints(tp).values())
+    if isinstance(tp, type) and issubclass(tp, msgspec.Struct):
+        return any(has_defaulted_dataclass(h, seen) for h in typing.get_type_hints(tp).values())
+    return any(has_defaulted_dataclass(arg, seen) for arg in get_args(tp) if not isinstance(arg, (str, int)))
+
+
+# The iterable types whose parameter is a generator handler's item type, as FastAPI reads them.
+STREAM_ORIGINS = frozenset({
+    collections.abc.AsyncIterable, collections.abc.AsyncIterator, collections.abc.AsyncGenerator,
+    collections.abc.Iterable, collections.abc.Iterator, collections.abc.Generator,
+})
+
+
+def stream_item(annotation: Any) -> Any:
+    """The items' type of a generator's return annotation: ``AsyncIterable[Item]`` (or
+    ``Iterator``, ``Generator[Item, None, None]``...) -> ``Item``, a bare ``AsyncIterable`` ->
+    ``Any``; None when the annotation names no item type."""
+    if annotation in STREAM_ORIGINS:  # collections.abc.Iterable itself, not subscripted
+        return Any
+    if get_origin(annotation) not in STREAM_ORIGINS:
+        return None
+    args = get_args(annotation)
+    return args[0] if args else Any
 
 
 # --------------------------------------------------------------------------------------------------

@@ -6,8 +6,10 @@ import dataclasses
 import datetime
 import enum
 import pathlib
+import re
 import typing
 import uuid
+from pathlib import Path
 from typing import Annotated, Any, Literal, NamedTuple, NewType, Optional, TypedDict, Union
 
 import attrs
@@ -272,3 +274,46 @@ def test_pydantic_v1_models_are_refused_wherever_they_stand() -> None:
     with pytest.raises(PydanticV1NotSupportedError):
         app.get("/r", responses={404: {"model": Old}})(lambda: None)
     assert typemodel.node_of(pydantic.BaseModel).kind == typemodel.MODEL  # v2 models are fine
+
+
+def test_only_the_type_model_takes_annotations_apart() -> None:
+    """The issue-12 rule: one module reads annotations.  Other modules ask typemodel (nodes, or its
+    shape helpers); a get_origin/get_args/msgspec.inspect elsewhere is a second reader."""
+    package = Path(typemodel.__file__).parent
+    readers = re.compile(r"\bget_origin\b|\bget_args\b|msgspec\.inspect|__origin__|__args__")
+    offenders = [
+        f"{path.relative_to(package)}:{n}"
+        for path in sorted(package.rglob("*.py"))
+        if path.name != "typemodel.py"
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if readers.search(line)
+    ]
+    assert offenders == []
+
+
+@pytest.mark.parametrize(
+    ("tp", "item", "value", "members"),
+    [
+        (list[int], int, None, None),
+        (dict[str, float], None, float, None),
+        (dict[int, float], None, None, None),
+        (int | None, None, None, (int, type(None))),
+        (Optional[str], None, None, (str, type(None))),  # noqa: UP045
+        (list, None, None, None),
+    ],
+)
+def test_shape_helpers(tp: Any, item: Any, value: Any, members: Any) -> None:
+    assert typemodel.list_item(tp) == item
+    assert typemodel.str_dict_value(tp) == value
+    assert typemodel.union_args(tp) == members
+
+
+def test_stream_item_and_optional_annotated() -> None:
+    from collections.abc import AsyncIterable, Iterator
+
+    assert typemodel.stream_item(AsyncIterable[int]) is int
+    assert typemodel.stream_item(Iterator) is Any
+    assert typemodel.stream_item(list[int]) is None
+    marked = Annotated[int, "meta"]
+    assert typemodel.optional_annotated(Optional[marked]) == marked  # noqa: UP045
+    assert typemodel.optional_annotated(Optional[int]) is None  # noqa: UP045

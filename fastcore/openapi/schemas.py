@@ -20,14 +20,14 @@ import enum
 import functools
 import inspect
 import sys
-import types
 import typing
 import uuid
 from collections.abc import Iterable
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Any, Literal
 
 import msgspec
 
+from fastcore import typemodel
 from fastcore.openapi.constants import REF_PREFIX, REF_TEMPLATE
 from fastcore.params import ParamInfo
 from fastcore.typemodel import CHOICE, SCALAR, Node, inspect_node, uses_pydantic
@@ -228,9 +228,9 @@ class TypeSchemas:
                 (tp,), ref_template=MSGSPEC_REF_TEMPLATE, schema_hook=_any_hook
             )
         except (TypeError, ValueError):
-            origin = get_origin(tp)
-            if origin is Union or origin is types.UnionType:
-                return {"anyOf": [self._msgspec_schema(member) for member in get_args(tp)]}
+            members = typemodel.union_args(tp)
+            if members is not None:
+                return {"anyOf": [self._msgspec_schema(member) for member in members]}
             return {}
         enums = _enums_in([tp])
         for name, component in components.items():
@@ -273,7 +273,7 @@ def _has_computed_fields(tp: Any, seen: set[int]) -> bool:
         return True
     fields = getattr(tp, "model_fields", None) if isinstance(tp, type) else None
     members = [f.annotation for f in fields.values()] if isinstance(fields, dict) else []
-    return any(_has_computed_fields(member, seen) for member in [*get_args(tp), *members])
+    return any(_has_computed_fields(member, seen) for member in [*typemodel.type_args(tp), *members])
 
 
 def _any_hook(tp: Any) -> dict[str, Any]:
