@@ -102,6 +102,7 @@ class BodyParam:
     is_list: bool = False              # forms: repeated keys
     is_file: bool = False              # forms: UploadFile / bytes from a file part
     is_model: bool = False             # forms: ``Annotated[Model, Form()]``
+    pydantic: bool = False             # forms: a text field pydantic validates (BeforeValidator...)
     item: Node | None = None           # forms: the node of one value (a list's item), Optional removed
 
     @property
@@ -401,6 +402,8 @@ class BodyPlan:
                     form_model = _FormModel(p.annotation)
                     self._form_models[p.name] = form_model
                     self._converters[p.name] = Converter(_constrained(form_model.tp, p.info), where)
+                elif p.pydantic or p.info.extra.get("validate_default"):
+                    self._converters[p.name] = Converter(_constrained(p.annotation, p.info), where)
             return
         for p in params:
             tp = _constrained(p.annotation, p.info)
@@ -513,7 +516,14 @@ class BodyPlan:
                 if p.required:
                     errors[p.name] = [_missing(("body", p.alias))]
                 else:
-                    values[p.name] = p.make_default()
+                    self._default(p, ("body", p.alias), values, errors)
+                continue
+            if p.pydantic and not p.is_file:
+                value, problems = self._converters[p.name].convert(raw, ("body", p.alias))
+                if problems:
+                    errors[p.name] = problems
+                else:
+                    values[p.name] = value
                 continue
             items = raw if p.is_list else [raw]
             out: list[Any] = []

@@ -851,6 +851,45 @@ def test_form_model_default_is_copied_per_request() -> None:
     assert default.tags == []
 
 
+def _double(value: Any) -> Any:
+    return 0 if value is None else int(value) * 2
+
+
+Doubled = Annotated[int | None, pydantic.BeforeValidator(_double)]
+
+
+def validated_form_app(ns: SimpleNamespace) -> Any:
+    app = ns.App()
+
+    @app.post("/plain")
+    def plain(value: Annotated[Doubled, ns.Form()] = 10) -> Any:
+        return value
+
+    @app.post("/default")
+    def default(value: Annotated[Doubled, ns.Form(validate_default=True)] = 10) -> Any:
+        return value
+
+    @app.post("/factory")
+    def factory(value: Annotated[Doubled, ns.Form(default_factory=lambda: None, validate_default=True)],
+                many: Annotated[list[Doubled], ns.Form()] = []) -> Any:  # noqa: B006 - FastAPI style
+        return {"value": value, "many": many}
+
+    return app
+
+
+@pytest.fixture(scope="module")
+def validated_forms() -> Pair:
+    return Pair(validated_form_app)
+
+
+@pytest.mark.parametrize("path", ["/plain", "/default", "/factory"])
+@pytest.mark.parametrize("data", [
+    {}, {"value": "10"}, {"value": "x"}, {"many": ["1", "2"]}, {"many": ["1", "q"]},
+])
+def test_form_fields_validated_by_pydantic(validated_forms: Pair, path: str, data: dict[str, Any]) -> None:
+    validated_forms.check("POST", path, data=data)
+
+
 # --------------------------------------------------------------------------------------------------
 # Documented differences (fastcore.bodies / fastcore.validation): asserted on fastcore's side
 
