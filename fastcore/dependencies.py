@@ -843,12 +843,13 @@ def _body_param(
         # value is validated by pydantic, as FastAPI does, not coerced from text by _params.
         whole = node_of(annotation)
         listed = whole.base.item if is_list else None  # list[Annotated[int, BeforeValidator(...)]]
-        param.pydantic = coercer is not None and "pydantic" in sys.modules and (
-            _pydantic_validated(whole) or bool(info.pydantic_options)
-            or (listed is not None and bool(listed.metadata and listed.pydantic)))
-        if coercer is None and not is_list:
+        # A union of text types (``int | str``) is pydantic's to decide, as for query parameters.
+        param.pydantic = "pydantic" in sys.modules and (item.text_members is not None or (
+            coercer is not None and (_pydantic_validated(whole) or bool(info.pydantic_options)
+                                     or (listed is not None and bool(listed.metadata and listed.pydantic)))))
+        if coercer is None and not param.pydantic and not is_list:
             param.is_model = True  # Annotated[Model, Form()]: the model's fields are the form's
-        elif coercer is None:
+        elif coercer is None and not param.pydantic:
             raise FastCoreError(
                 f"{_describe(call)}: form parameter {name!r} has unsupported type {item.tp!r}"
             )

@@ -869,6 +869,11 @@ def validated_form_app(ns: SimpleNamespace) -> Any:
     def default(value: Annotated[Doubled, ns.Form(validate_default=True)] = 10) -> Any:
         return value
 
+    @app.post("/union")
+    def union(value: Annotated[int | str, ns.Form(union_mode="left_to_right")],
+              many: Annotated[list[int | str], ns.Form()] = []) -> Any:  # noqa: B006 - FastAPI style
+        return {"value": value, "many": many}
+
     @app.post("/factory")
     def factory(value: Annotated[Doubled, ns.Form(default_factory=lambda: None, validate_default=True)],
                 many: Annotated[list[Doubled], ns.Form()] = []) -> Any:  # noqa: B006 - FastAPI style
@@ -882,7 +887,7 @@ def validated_forms() -> Pair:
     return Pair(validated_form_app)
 
 
-@pytest.mark.parametrize("path", ["/plain", "/default", "/factory"])
+@pytest.mark.parametrize("path", ["/plain", "/default", "/factory", "/union"])
 @pytest.mark.parametrize("data", [
     {}, {"value": "10"}, {"value": "x"}, {"many": ["1", "2"]}, {"many": ["1", "q"]},
 ])
