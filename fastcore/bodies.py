@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import json
 import re
 import sys
@@ -57,10 +58,13 @@ from fastcore.exceptions import FastCoreError, HTTPException, RequestValidationE
 from fastcore.params import BodyInfo, FileInfo, FormInfo
 from fastcore.typemodel import (
     MODEL,
+    NONE,
     OPTIONAL,
     SEQUENCE,
+    UNION,
     UPLOAD,
     Node,
+    model_extra,
     model_fields,
     node_of,
     union_members,
@@ -99,6 +103,7 @@ class BodyParam:
     is_list: bool = False              # forms: repeated keys
     is_file: bool = False              # forms: UploadFile / bytes from a file part
     is_model: bool = False             # forms: ``Annotated[Model, Form()]``
+    pydantic: bool = False             # forms: a text field pydantic validates (BeforeValidator...)
     item: Node | None = None           # forms: the node of one value (a list's item), Optional removed
 
     @property
@@ -108,9 +113,14 @@ class BodyParam:
     def make_default(self) -> Any:
         if self.info.default_factory is not None:
             return self.info.default_factory()
-        if isinstance(self.default, (list, dict, set)):
-            return copy.deepcopy(self.default)
-        return self.default
+        if type(self.default) in _IMMUTABLE:
+            return self.default
+        # A copy per request, as pydantic gives FastAPI: a handler changing its default (a model's
+        # list, say) must not change the next request's.
+        return copy.deepcopy(self.default)
+
+
+_IMMUTABLE = frozenset({type(None), bool, int, float, complex, str, bytes, type(Ellipsis)})
 
 
 def _missing(loc: tuple[Any, ...]) -> dict[str, Any]:
@@ -372,11 +382,14 @@ class BodyPlan:
         self._converters: dict[str, Converter] = {}
         if self.is_form:
             _require_multipart(where)
-            self._form_fields: dict[str, dict[str, bool]] = {}
+            self._form_models: dict[str, _FormModel] = {}
             for p in params:
                 if p.is_model:
+                    form_model = _FormModel(p.annotation)
+                    self._form_models[p.name] = form_model
+                    self._converters[p.name] = Converter(_constrained(form_model.tp, p.info), where)
+                elif p.pydantic or p.info.extra.get("validate_default"):
                     self._converters[p.name] = Converter(_constrained(p.annotation, p.info), where)
-                    self._form_fields[p.name] = _form_model_fields(p.annotation)
             return
         for p in params:
             tp = _constrained(p.annotation, p.info)
@@ -489,7 +502,14 @@ class BodyPlan:
                 if p.required:
                     errors[p.name] = [_missing(("body", p.alias))]
                 else:
-                    values[p.name] = p.make_default()
+                    self._default(p, ("body", p.alias), values, errors)
+                continue
+            if p.pydantic and not p.is_file:
+                value, problems = self._converters[p.name].convert(raw, ("body", p.alias))
+                if problems:
+                    errors[p.name] = problems
+                else:
+                    values[p.name] = value
                 continue
             items = raw if p.is_list else [raw]
             out: list[Any] = []
@@ -532,20 +552,18 @@ class BodyPlan:
     async def _read_form_model(
         self, p: BodyParam, form: FormData, values: dict[str, Any], errors: dict[str, ErrorList]
     ) -> None:
-        fields = self._form_fields[p.name]
-        data: dict[str, Any] = {}
-        for alias, is_list in fields.items():
-            value = _form_entry(form, alias, is_list)
-            if value is not _ABSENT:
-                data[alias] = value
-        for key in form:
-            if key not in fields:  # extra keys: the model's config decides (ignore, forbid, allow)
-                items = form.getlist(key)
-                data[key] = items if len(items) > 1 else items[0]
-        if not p.required and not any(key in fields for key in form):
+        model = self._form_models[p.name]
+        if model.nullable and not model.supplied(form):
+            # FastAPI: ``Model | None`` nobody filled in is absent, not a model of defaults.
+            if p.required:
+                errors[p.name] = [_missing(("body",))]
+            else:
+                self._default(p, ("body",), values, errors)
+            return
+        if not p.required and not model.nullable and not model.supplied(form):
             values[p.name] = p.make_default()  # an optional form model nobody filled in
             return
-        value, errs = self._converters[p.name].convert(data, ("body",))
+        value, errs = self._converters[p.name].convert(model.data(form), ("body",))
         if errs:
             errors[p.name] = errs
         else:
@@ -603,9 +621,106 @@ def _keys_used(tp: Any, value: Any) -> int:
     return sum(1 for f in model_fields(node) if f.key in value)
 
 
-def _form_model_fields(tp: Any) -> dict[str, bool]:
-    """The request keys of a form model's fields, each with whether it is a sequence (repeated keys)."""
-    return {f.key: f.node.base.kind == SEQUENCE for f in model_fields(node_of(tp))}
+class _FormShape:
+    """How one model reads a form: each field's keys in order of preference, whether it repeats."""
+
+    __slots__ = ("extra", "fields", "keys")
+
+    def __init__(self, model: Any) -> None:
+        node = node_of(model)
+        self.fields = [(f.aliases, f.node.base.kind == SEQUENCE) for f in model_fields(node)]
+        self.keys = frozenset(key for aliases, _ in self.fields for key in aliases)
+        self.extra = model_extra(node)
+
+    def supplied(self, form: Any) -> bool:
+        """Whether the form fills this model in: a key of its own (empty values count), or any key
+        at all for a model that takes (or refuses) unknown keys."""
+        return any(key in self.keys for key in form) or (self.extra != "ignore" and len(form) > 0)
+
+    def data(self, form: Any) -> dict[str, Any]:
+        """The model's input: each field under the first of its keys the form has a value for, a
+        list for a sequence field; keys no field took (later choices of an alias included) as
+        extras, a list when repeated, for the model's ``extra`` setting to judge."""
+        data: dict[str, Any] = {}
+        taken: set[str] = set()
+        for aliases, is_list in self.fields:
+            for alias in aliases:
+                taken.add(alias)
+                value = _form_entry(form, alias, is_list)
+                if value is not _ABSENT:
+                    data[alias] = value
+                    break
+        data.update(_grouped(form, taken))
+        return data
+
+
+def _grouped(form: Any, taken: set[str] | frozenset[str]) -> dict[str, Any]:
+    """A form's entries not under ``taken`` keys: one value as it is, repeated values as a list."""
+    grouped: dict[str, list[Any]] = {}
+    for key, value in form.multi_items():
+        if key not in taken:
+            grouped.setdefault(key, []).append(value)
+    return {key: items[0] if len(items) == 1 else items for key, items in grouped.items()}
+
+
+class _FormModel:
+    """An ``Annotated[Model, Form()]`` parameter, or a union of models (``A | B | None``): FastAPI
+    reads each member from the form on its own (a key may be a list to one and text to another),
+    so the union is validated from every entry, and each member first picks its own input."""
+
+    __slots__ = ("members", "nullable", "tp")
+
+    def __init__(self, annotation: Any) -> None:
+        node = node_of(annotation)
+        self.nullable = node.kind == OPTIONAL or (
+            node.kind == UNION and any(m.kind == NONE for m in node.members))
+        base = node.base
+        models = [m.tp for m in base.members if m.kind != NONE] if base.kind == UNION else [base.tp]
+        self.members = [_FormShape(m) for m in models]
+        self.tp = annotation if len(models) == 1 else _member_readers(annotation, self.members)
+
+    def supplied(self, form: Any) -> bool:
+        return any(member.supplied(form) for member in self.members)
+
+    def data(self, form: Any) -> dict[str, Any]:
+        if len(self.members) == 1:
+            return self.members[0].data(form)
+        return _grouped(form, frozenset())
+
+
+def _member_readers(annotation: Any, shapes: list[_FormShape]) -> Any:
+    """``annotation`` (a union of pydantic models, maybe Annotated) with a before-validator on each
+    member that reads the member's own input from the form's entries, and a ``Tag`` naming it in
+    errors (the member's own tag if it has one, else its class name)."""
+    if typing.get_origin(annotation) is Annotated:
+        inner, *extras = get_args(annotation)
+        args = (_member_readers(inner, shapes), *extras)
+        return typing.cast(Any, Annotated)[args]
+    pydantic = sys.modules["pydantic"]
+    shaped = iter(shapes)
+    members: list[Any] = []
+    for member in get_args(annotation):
+        if member is type(None):
+            members.append(member)
+            continue
+        meta = get_args(member)[1:] if typing.get_origin(member) is Annotated else ()
+        cls = get_args(member)[0] if meta else member
+        tag = next((m for m in reversed(meta) if isinstance(m, pydantic.Tag)), pydantic.Tag(cls.__name__))
+        reader = pydantic.BeforeValidator(functools.partial(_member_input, shape=next(shaped)))
+        members.append(Annotated[member, reader, tag])
+    return typing.Union[tuple(members)]  # noqa: UP007
+
+
+def _member_input(value: Any, shape: _FormShape) -> Any:
+    if not isinstance(value, dict):
+        return value  # a model instance (a validated default), or what another validator gave
+    form = FormData([(key, item) for key, items in value.items()
+                     for item in (items if isinstance(items, list) else [items])])
+    data = shape.data(form)
+    # None and [] cannot come from a form, only from a validator before this one: kept as given.
+    data.update((key, item) for key, item in value.items()
+                if item is None or (isinstance(item, list) and not item))
+    return data
 
 
 def _require_multipart(where: str) -> None:

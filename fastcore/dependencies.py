@@ -838,9 +838,17 @@ def _body_param(
         if item.kind == UPLOAD or item.scalar is bytes:
             return param
         coercer = _coercer(item, info, for_list=is_list)
-        if coercer is None and not is_list:
+        # pydantic metadata (a BeforeValidator, Field(...)) or options only pydantic applies: the
+        # value is validated by pydantic, as FastAPI does, not coerced from text by _params.
+        whole = node_of(annotation)
+        listed = whole.base.item if is_list else None  # list[Annotated[int, BeforeValidator(...)]]
+        # A union of text types (``int | str``) is pydantic's to decide, as for query parameters.
+        param.pydantic = "pydantic" in sys.modules and (item.text_members is not None or (
+            coercer is not None and (_pydantic_validated(whole) or bool(info.pydantic_options)
+                                     or (listed is not None and bool(listed.metadata and listed.pydantic)))))
+        if coercer is None and not param.pydantic and not is_list:
             param.is_model = True  # Annotated[Model, Form()]: the model's fields are the form's
-        elif coercer is None:
+        elif coercer is None and not param.pydantic:
             raise FastCoreError(
                 f"{_describe(call)}: form parameter {name!r} has unsupported type {item.tp!r}"
             )

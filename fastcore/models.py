@@ -704,7 +704,7 @@ class ResponsePlan:
         serializer): the JSON as ``msgspec.Raw``, which the response writer sends as it is."""
         if self._pydantic:
             return _Raw(self._dump_pydantic(result))
-        return _Raw(encode_typed(self.convert(result), self._wire))
+        return _Raw(encode_typed(self.convert(result), self._wire, self._options.by_alias))
 
     def jsonable(self, result: Any) -> Any:
         """``result`` as the response model, as the JSON-compatible builtins FastAPI hands a response

@@ -14,7 +14,7 @@ import dataclasses
 import inspect
 from collections.abc import Callable
 from types import SimpleNamespace
-from typing import Annotated, Any, NamedTuple
+from typing import Annotated, Any, Literal, NamedTuple
 
 import attrs
 import fastapi
@@ -750,6 +750,149 @@ def test_body_limits_app_router_route(path: str, size: int) -> None:
         assert actual.json() == {"detail": "Content Too Large"}
     else:
         assert_same(expected, actual)
+
+
+# --------------------------------------------------------------------------------------------------
+# Form models in a union: each member reads its own input from the form's entries
+
+
+class UText(pydantic.BaseModel):
+    kind: Literal["text"]
+    value: str
+    enabled: bool = False
+
+
+class UList(pydantic.BaseModel):
+    kind: Literal["list"]
+    value: list[str]
+
+
+class UNamed(pydantic.BaseModel):
+    model_config = pydantic.ConfigDict(extra="allow")
+    name: str = pydantic.Field("-", alias="with", validation_alias=pydantic.AliasChoices("full", "with"))
+
+
+def union_form_app(ns: SimpleNamespace) -> Any:
+    app = ns.App()
+
+    @app.post("/union")
+    def union(data: Annotated[UText | UList | None, ns.Form()] = None) -> Any:
+        return data
+
+    @app.post("/tagged")
+    def tagged(data: Annotated[UText | UList | None, ns.Form(discriminator="kind")] = None) -> Any:
+        return data
+
+    @app.post("/required")
+    def required(data: Annotated[UText | UNamed | None, ns.Form()]) -> Any:
+        return data
+
+    @app.post("/single")
+    def single(data: Annotated[UNamed | None, ns.Form()] = None) -> Any:
+        return data  # returned without a response model: written by alias
+
+    @app.post("/by-name", response_model_by_alias=False)
+    def by_name(data: Annotated[UNamed, ns.Form()]) -> Any:
+        return {"data": data}
+
+    return app
+
+
+@pytest.fixture(scope="module")
+def union_forms() -> Pair:
+    return Pair(union_form_app)
+
+
+@pytest.mark.parametrize("path", ["/union", "/tagged", "/required", "/single", "/by-name"])
+@pytest.mark.parametrize("data", [
+    {},
+    {"unknown": "x"},
+    {"kind": "text", "value": "hello"},
+    {"kind": "list", "value": ["", "blue"]},
+    {"kind": "list", "value": "one"},
+    {"kind": "text", "value": ""},
+    {"kind": "text"},
+    {"kind": "unknown"},
+    {"kind": ""},
+    {"value": "v"},
+    {"full": "Rick", "with": "Morty"},
+    {"with": "Morty", "more": ["a", "b"]},
+])
+def test_form_model_unions(union_forms: Pair, path: str, data: dict[str, Any]) -> None:
+    union_forms.check("POST", path, data=data)
+
+
+def test_form_model_union_in_multipart(union_forms: Pair) -> None:
+    files = [("kind", (None, "list")), ("value", (None, "")), ("value", (None, "blue"))]
+    union_forms.check("POST", "/union", files=files)
+    union_forms.check("POST", "/tagged", files={"kind": (None, "text"), "value": (None, "")})
+
+
+def test_form_model_default_is_copied_per_request() -> None:
+    class Defaults(pydantic.BaseModel):
+        tags: list[str] = []
+
+    default = Defaults()
+
+    def build(ns: SimpleNamespace) -> Any:
+        app = ns.App()
+
+        @app.post("/")
+        def read(data: Annotated[Defaults | UText | None, ns.Form()] = default) -> Any:
+            assert isinstance(data, Defaults)
+            data.tags.append("new")
+            return data
+
+        return app
+
+    pair = Pair(build)
+    for _ in range(2):
+        assert pair.check("POST", "/").json() == {"tags": ["new"]}
+    assert default.tags == []
+
+
+def _double(value: Any) -> Any:
+    return 0 if value is None else int(value) * 2
+
+
+Doubled = Annotated[int | None, pydantic.BeforeValidator(_double)]
+
+
+def validated_form_app(ns: SimpleNamespace) -> Any:
+    app = ns.App()
+
+    @app.post("/plain")
+    def plain(value: Annotated[Doubled, ns.Form()] = 10) -> Any:
+        return value
+
+    @app.post("/default")
+    def default(value: Annotated[Doubled, ns.Form(validate_default=True)] = 10) -> Any:
+        return value
+
+    @app.post("/union")
+    def union(value: Annotated[int | str, ns.Form(union_mode="left_to_right")],
+              many: Annotated[list[int | str], ns.Form()] = []) -> Any:  # noqa: B006 - FastAPI style
+        return {"value": value, "many": many}
+
+    @app.post("/factory")
+    def factory(value: Annotated[Doubled, ns.Form(default_factory=lambda: None, validate_default=True)],
+                many: Annotated[list[Doubled], ns.Form()] = []) -> Any:  # noqa: B006 - FastAPI style
+        return {"value": value, "many": many}
+
+    return app
+
+
+@pytest.fixture(scope="module")
+def validated_forms() -> Pair:
+    return Pair(validated_form_app)
+
+
+@pytest.mark.parametrize("path", ["/plain", "/default", "/factory", "/union"])
+@pytest.mark.parametrize("data", [
+    {}, {"value": "10"}, {"value": "x"}, {"many": ["1", "2"]}, {"many": ["1", "q"]},
+])
+def test_form_fields_validated_by_pydantic(validated_forms: Pair, path: str, data: dict[str, Any]) -> None:
+    validated_forms.check("POST", path, data=data)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -100,8 +100,9 @@ def test_encode_types(value: Any, expected: Any) -> None:
 
 def test_encode_model_dump_objects() -> None:
     class Model:
-        def model_dump(self, mode: str) -> dict[str, str]:
+        def model_dump(self, mode: str, by_alias: bool) -> dict[str, str]:
             assert mode == "json"
+            assert by_alias  # FastAPI's jsonable_encoder writes a returned model by alias
             return {"kind": "pydantic-like"}
 
     assert json.loads(encode(Model())) == {"kind": "pydantic-like"}

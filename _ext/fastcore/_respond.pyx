@@ -34,10 +34,11 @@ cdef inline bint body_allowed(int status):
 
 
 cdef object enc_hook(object obj):
-    # pydantic v2 models (never imported here: we only look for their method).
+    # pydantic v2 models (never imported here: we only look for their method), by alias as FastAPI's
+    # jsonable_encoder writes a model a handler returns without a response model.
     dump = getattr(obj, "model_dump", None)
     if dump is not None:
-        return dump(mode="json")
+        return dump(mode="json", by_alias=True)
     if isinstance(obj, (set, frozenset)):
         return list(obj)
     # Any other object as FastAPI's jsonable_encoder makes it: paths, IP addresses, pydantic's URL
@@ -248,19 +249,29 @@ cdef object typed_wire(object value):
 
 
 def _typed_hook(obj):
+    # A pydantic model where the response model leaves the type open (``Any``, ``dict``): written
+    # as pydantic writes it there, by alias unless the route says response_model_by_alias=False.
     dump = getattr(obj, "model_dump", None)
     if dump is not None:
-        return dump(mode="json")
+        return dump(mode="json", by_alias=True)
     return enc_hook(obj)
 
 
-cpdef bytes encode_typed(object content, bint convert):
+def _typed_hook_by_name(obj):
+    dump = getattr(obj, "model_dump", None)
+    if dump is not None:
+        return dump(mode="json", by_alias=False)
+    return enc_hook(obj)
+
+
+cpdef bytes encode_typed(object content, bint convert, bint by_alias=True):
     """JSON of a response model's value, with pydantic's encodings (FastAPI serializes response
     models with pydantic): ``Decimal`` as a string, ``bytes`` as UTF-8 text, ``timedelta`` as
     pydantic's ISO 8601 duration.  ``convert`` is decided once per route from the model's types:
     False when none of those can occur, and the value is encoded as it is."""
     if convert and not is_plain(content, 0):  # PERF: a plain dict (``-> dict``) is written as it is
-        content = typed_wire(to_builtins(content, enc_hook=_typed_hook, builtin_types=TYPED_KEEP))
+        hook = _typed_hook if by_alias else _typed_hook_by_name
+        content = typed_wire(to_builtins(content, enc_hook=hook, builtin_types=TYPED_KEEP))
     return encode_json(content)
 
 
