@@ -692,19 +692,18 @@ def _member_readers(annotation: Any, shapes: list[_FormShape]) -> Any:
     """``annotation`` (a union of pydantic models, maybe Annotated) with a before-validator on each
     member that reads the member's own input from the form's entries, and a ``Tag`` naming it in
     errors (the member's own tag if it has one, else its class name)."""
-    if typing.get_origin(annotation) is Annotated:
-        inner, *extras = get_args(annotation)
+    inner, extras = typemodel.split_annotated(annotation)
+    if extras:
         args = (_member_readers(inner, shapes), *extras)
         return typing.cast(Any, Annotated)[args]
     pydantic = sys.modules["pydantic"]
     shaped = iter(shapes)
     members: list[Any] = []
-    for member in get_args(annotation):
+    for member in typemodel.union_args(annotation) or ():
         if member is type(None):
             members.append(member)
             continue
-        meta = get_args(member)[1:] if typing.get_origin(member) is Annotated else ()
-        cls = get_args(member)[0] if meta else member
+        cls, meta = typemodel.split_annotated(member)
         tag = next((m for m in reversed(meta) if isinstance(m, pydantic.Tag)), pydantic.Tag(cls.__name__))
         reader = pydantic.BeforeValidator(functools.partial(_member_input, shape=next(shaped)))
         members.append(Annotated[member, reader, tag])

@@ -363,6 +363,14 @@ def type_args(tp: Any) -> tuple[Any, ...]:
     return get_args(tp)
 
 
+def split_annotated(tp: Any) -> tuple[Any, tuple[Any, ...]]:
+    """``(T, (meta, ...))`` of ``Annotated[T, meta, ...]``; ``(tp, ())`` for anything else."""
+    if get_origin(tp) is Annotated:
+        inner, *extras = get_args(tp)
+        return inner, tuple(extras)
+    return tp, ()
+
+
 def origin_class(tp: Any) -> Any:
     """The class a parametrized generic stands for (``list`` for ``list[int]``), else ``tp``."""
     return get_origin(tp) or tp
