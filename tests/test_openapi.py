@@ -7,6 +7,7 @@ writes for its own model types instead.
 """
 
 import copy
+import dataclasses
 import datetime
 import importlib
 import json
@@ -219,6 +220,41 @@ def test_value_types_equal_fastapi() -> None:
     # datetimes in bodies keep their format; an optional model as the whole body gets a title.
     expected = _quiet_openapi(_value_types_app(FASTAPI))
     actual = _value_types_app(FASTCORE).openapi()
+    _assert_same_document(expected, actual)
+
+
+@dataclasses.dataclass
+class _Stamp:
+    at: datetime.time
+    kind: str = "x"
+
+
+@dataclasses.dataclass
+class _Event:
+    name: str
+    when: datetime.datetime
+    stamps: list[_Stamp]
+    first: _Stamp | None = None
+    tags: list[str] = dataclasses.field(default_factory=list)
+    seen: dict[str, datetime.datetime] = dataclasses.field(default_factory=dict)
+    note: str | None = None
+
+
+def _dataclass_app(ns: Any) -> Any:
+    app = ns.App(title="Dataclasses")
+
+    @app.post("/events/")
+    async def create(event: _Event) -> _Event:
+        return event
+
+    return app
+
+
+def test_dataclass_schemas_equal_fastapi() -> None:
+    # pydantic titles a dataclass's fields (not its references), hides default_factory defaults and
+    # gives naive datetimes and times their format; msgspec's schema does none of this.
+    expected = _quiet_openapi(_dataclass_app(FASTAPI))
+    actual = _dataclass_app(FASTCORE).openapi()
     _assert_same_document(expected, actual)
 
 
