@@ -579,3 +579,21 @@ def test_fastcore_exports_openapi() -> None:
 
     assert callable(get_openapi) and callable(get_swagger_ui_html)
     assert fastcore.FastCore is FastCore
+
+
+# -- fastcore.openapi.models (FastAPI's fastapi.openapi.models) ---------------------------------------
+
+
+def test_openapi_models_read_and_write_our_documents() -> None:
+    from fastcore.openapi.models import OpenAPI, Schema
+
+    for document in (rich_app(FASTCORE).openapi(), msgspec_app().openapi()):
+        parsed = OpenAPI.model_validate(document)
+        assert parsed.model_dump(mode="json", by_alias=True, exclude_none=True) == document
+    schema = Schema.model_validate({"$ref": "#/x", "not": False, "type": ["string", "null"], "x-a": 1})
+    assert (schema.ref, schema.not_, schema.type) == ("#/x", False, ["string", "null"])
+    assert schema.model_extra == {"x-a": 1}
+    with pytest.raises(ValueError, match="2 validation errors for Schema"):
+        Schema(type=True)  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        Schema(minLength=-1)
