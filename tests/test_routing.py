@@ -34,7 +34,7 @@ from fastcore import (
     _router,
 )
 from fastcore.exceptions import FastCoreError
-from fastcore.responses import HTMLResponse, RedirectResponse, Response
+from fastcore.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastcore.testclient import TestClient
 
 
@@ -1250,3 +1250,24 @@ def test_redirect_response_class_answers_and_documents_its_own_status() -> None:
         assert response.headers["location"] == "https://example.org"
         responses = app.openapi()["paths"][path]["get"]["responses"]
         assert list(responses) == [str(status)], path
+
+
+def test_a_response_class_with_a_no_body_status_sends_no_body() -> None:
+    app = FastCore()
+
+    class ApiJSON(JSONResponse):
+        media_type = "application/vnd.api+json"
+
+    @app.get("/a", status_code=204, response_class=ApiJSON)
+    async def a() -> None:
+        return None
+
+    @app.get("/b", response_class=ApiJSON)
+    async def b(response: Response) -> None:
+        response.status_code = 304
+
+    client = TestClient(app)
+    for path, status in (("/a", 204), ("/b", 304)):
+        response = client.get(path)
+        assert response.status_code == status
+        assert response.content == b""
