@@ -19,6 +19,7 @@ from typing import Annotated, Any
 
 import fastapi
 import pydantic
+import pydantic.dataclasses
 import pytest
 from openapi_spec_validator import validate
 
@@ -125,6 +126,31 @@ def test_separate_input_output_schemas_off_equals_fastapi() -> None:
             assert schema == {"$ref": "#/components/schemas/Item-Input"}
             schema["$ref"] = "#/components/schemas/Item-Output"
     _assert_same_document(expected, actual)
+
+
+@pydantic.dataclasses.dataclass
+class _Labelled:
+    name: str
+
+    @pydantic.computed_field  # type: ignore[prop-decorator]
+    @property
+    def label(self) -> str:
+        return self.name.upper()
+
+
+def test_separate_off_keeps_both_schemas_of_a_pydantic_dataclass_with_computed_fields() -> None:
+    def build(ns: Any) -> Any:
+        app = ns.App(title="Labelled", separate_input_output_schemas=False)
+
+        @app.post("/labelled/")
+        async def labelled(item: _Labelled) -> _Labelled:
+            return item
+
+        return app
+
+    actual = build(FASTCORE).openapi()
+    _assert_same_document(_quiet_openapi(build(FASTAPI)), actual)
+    assert set(actual["components"]["schemas"]) >= {"_Labelled-Input", "_Labelled-Output"}
 
 
 class _Range(pydantic.BaseModel):

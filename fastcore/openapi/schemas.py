@@ -278,7 +278,12 @@ def _has_computed_fields(tp: Any, seen: set[int]) -> bool:
     seen.add(id(tp))
     if isinstance(tp, type) and getattr(tp, "model_computed_fields", None):
         return True
-    fields = getattr(tp, "model_fields", None) if isinstance(tp, type) else None
+    decorators = getattr(tp, "__pydantic_decorators__", None) if isinstance(tp, type) else None
+    if getattr(decorators, "computed_fields", None):  # a pydantic dataclass's computed fields
+        return True
+    fields = None
+    if isinstance(tp, type):  # a model's fields, or a pydantic dataclass's
+        fields = getattr(tp, "model_fields", None) or getattr(tp, "__pydantic_fields__", None)
     members = [f.annotation for f in fields.values()] if isinstance(fields, dict) else []
     return any(_has_computed_fields(member, seen) for member in [*get_args(tp), *members])
 
