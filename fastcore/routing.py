@@ -771,6 +771,12 @@ class APIRouter(routing.Router):
         """Copy ``router``'s routes in, under ``prefix``, with extra tags/dependencies/responses."""
         if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
             raise FastCoreError("an include prefix must start with '/' and not end with '/'")
+        if router is self:
+            # An AssertionError with FastAPI's sentence, as ported code expects.
+            raise AssertionError(
+                "Cannot include the same APIRouter instance into itself. "
+                "Did you mean to include a different router?"
+            )
         for route in router.routes:
             if isinstance(route, APIRoute):
                 if not (self.prefix or prefix or route.path):

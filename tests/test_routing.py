@@ -1271,3 +1271,12 @@ def test_a_response_class_with_a_no_body_status_sends_no_body() -> None:
         response = client.get(path)
         assert response.status_code == status
         assert response.content == b""
+
+
+def test_a_router_cannot_include_itself() -> None:
+    router = APIRouter()
+    with pytest.raises(AssertionError, match="Cannot include the same APIRouter instance into itself"):
+        router.include_router(router)
+    app = FastCore()
+    with pytest.raises(AssertionError, match="Did you mean to include a different router"):
+        app.router.include_router(app.router)
