@@ -41,7 +41,7 @@ from fastcore._respond import render_json
 from fastcore.bodies import BodyPlan, _declared_length, _too_large, received_body
 from fastcore.concurrency import contextmanager_in_threadpool, holding
 from fastcore.dependencies import CALL_ASYNC, CALL_SYNC, GEN_ASYNC, GEN_SYNC, Dependant
-from fastcore.exception_handlers import default_handlers
+from fastcore.exception_handlers import default_handlers, is_body_allowed_for_status_code
 from fastcore.exceptions import FastCoreError, RequestValidationError, WebSocketRequestValidationError
 from fastcore.threadpool import SyncExecutor
 
@@ -761,6 +761,9 @@ def _response(route: APIRoute, conn: Conn, result: Any) -> Response:
         if sub.status_code is not None:
             response.status_code = sub.status_code
         response.raw_headers.extend(sub.raw_headers)
+    if not is_body_allowed_for_status_code(response.status_code):
+        # FastAPI's rule: a 204 (1xx, 205, 304) sends no body, whatever the class rendered (null).
+        response.body = b""
     return response
 
 

@@ -865,9 +865,10 @@ def is_generator_handler(endpoint: Callable[..., Any]) -> bool:
 def response_model_from_annotation(endpoint: Callable[..., Any]) -> Any:
     """The response model FastAPI takes from ``endpoint``'s return annotation, or None.
 
-    No model when there is no annotation, when it is ``None``, a ``Response`` class (or a union
-    holding one: the handler answers for itself), when it cannot be resolved, or when the handler is
-    a generator (it streams: see ``stream_item_type``).
+    No model when there is no annotation, when it is ``None`` or a ``Response`` class (the handler
+    answers for itself), when it cannot be resolved, or when the handler is a generator (it streams:
+    see ``stream_item_type``).  A union holding a ``Response`` is a model, which the route refuses,
+    as FastAPI does (``response_model=None`` opts out).
     """
     if is_generator_handler(endpoint):
         return None
@@ -882,3 +883,16 @@ def stream_item_type(endpoint: Callable[..., Any]) -> Any:
     ``AsyncIterable[Item]`` (or ``Iterator``, ``Generator[Item, None, None]``...) -> ``Item``, a bare
     ``AsyncIterable`` -> ``Any``; None when the annotation names no item type."""
     return typemodel.stream_item(_return_annotation(endpoint))
+
+
+def default_status_code(response_class: type[Any]) -> int:
+    """The status a route without ``status_code`` answers with: ``response_class``'s own default
+    (its ``__init__``'s ``status_code=``, 307 for ``RedirectResponse``), else 200 — FastAPI's rule,
+    which also documents that status."""
+    try:
+        parameter = inspect.signature(response_class.__init__).parameters.get("status_code")
+    except (TypeError, ValueError):
+        return 200
+    if parameter is not None and type(parameter.default) is int:
+        return parameter.default
+    return 200

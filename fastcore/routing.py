@@ -45,12 +45,12 @@ from fastcore.exceptions import (
     FastCoreError,
 )
 from fastcore.executor import ExecPlan, handle_exception, hooked_app, route_handler, run_route, run_websocket
-from fastcore.models import ResponsePlan, response_model_from_annotation
+from fastcore.models import ResponsePlan, default_status_code, response_model_from_annotation
 from fastcore.params import Depends
 from fastcore.responses import JSONResponse
 from fastcore.streaming import JSON_LINES, SERVER_SENT_EVENTS, StreamPlan
 from fastcore.threadpool import SyncExecutor
-from fastcore.typemodel import node_of
+from fastcore.typemodel import check_response_model
 
 __all__ = ["APIRoute", "APIRouter", "APIWebSocketRoute", "Default", "handle_exception"]
 
@@ -138,7 +138,7 @@ class APIRoute(routing.Route):
         for model in (response_model, *(r.get("model") for r in (responses or {}).values()
                                         if isinstance(r, dict))):
             if model is not None:
-                node_of(model)
+                check_response_model(model)
         self.tags: list[str | enum.Enum] = list(tags or [])
         self.dependencies: list[Depends] = list(dependencies or [])
         self.summary = summary
@@ -159,7 +159,10 @@ class APIRoute(routing.Route):
         self.generate_unique_id_function = generate_unique_id_function
         cls = response_class.value if isinstance(response_class, DefaultPlaceholder) else response_class
         self._response_class: type[Response] = cls
-        self.status_code = status_code if status_code is not None else 200
+        # FastAPI's rule: without ``status_code`` the response class's own default is used, and
+        # documented (307 for ``RedirectResponse``).  include_router re-reads it for the new class.
+        self._declared_status_code = status_code
+        self.status_code = status_code if status_code is not None else default_status_code(cls)
         self._response_plan: ResponsePlan | None = None
         if response_model is not None:
             self._response_plan = ResponsePlan(
@@ -768,6 +771,12 @@ class APIRouter(routing.Router):
         """Copy ``router``'s routes in, under ``prefix``, with extra tags/dependencies/responses."""
         if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
             raise FastCoreError("an include prefix must start with '/' and not end with '/'")
+        if router is self:
+            # An AssertionError with FastAPI's sentence, as ported code expects.
+            raise AssertionError(
+                "Cannot include the same APIRouter instance into itself. "
+                "Did you mean to include a different router?"
+            )
         for route in router.routes:
             if isinstance(route, APIRoute):
                 if not (self.prefix or prefix or route.path):
@@ -778,7 +787,7 @@ class APIRouter(routing.Router):
                     prefix + route.path,
                     route.endpoint,
                     response_model=route.response_model,
-                    status_code=route.status_code,
+                    status_code=route._declared_status_code,
                     tags=[*(tags or []), *route.tags],
                     dependencies=[*(dependencies or []), *route.dependencies],
                     summary=route.summary,

@@ -47,7 +47,7 @@ from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
 from fastcore import _params
-from fastcore.exceptions import PydanticV1NotSupportedError
+from fastcore.exceptions import FastCoreError, PydanticV1NotSupportedError
 from fastcore.params import Depends, ParamInfo, SecurityScopes
 
 __all__ = [
@@ -67,6 +67,7 @@ __all__ = [
     "UPLOAD",
     "FieldNode",
     "Node",
+    "check_response_model",
     "inspect_node",
     "is_response_class",
     "model_extra",
@@ -324,16 +325,68 @@ def _model_flavor(tp: type) -> str:
 
 
 def is_response_class(tp: Any) -> bool:
-    """Whether ``tp`` is a ``Response`` class, or a union or ``Annotated`` holding one."""
+    """Whether ``tp`` is a ``Response`` class (possibly ``Annotated``).  A union holding one is not:
+    as in FastAPI, it is a response model that cannot be described (see check_response_model)."""
     tp = _alias_value(tp)
     if isinstance(tp, type) and issubclass(tp, Response):
         return True
-    origin = get_origin(tp)
-    if origin is Annotated:
+    if get_origin(tp) is Annotated:
         return is_response_class(get_args(tp)[0])
-    if _is_union(tp):
-        return any(is_response_class(arg) for arg in get_args(tp))
     return False
+
+
+def check_response_model(tp: Any) -> Node:
+    """``tp``'s node, once it is known that a response of that type can be validated and described.
+
+    FastAPI refuses, when the route is created, a response model pydantic cannot make a schema of (a
+    plain class, ``Response | dict``...); so does fastcore, for a type in which some part is neither
+    described by msgspec nor (when the app uses it) by pydantic.  Raises ``FastCoreError``
+    (FastAPIError).
+    """
+    node = node_of(tp)
+    bad = _undescribable(node, set())
+    if bad is not None:
+        raise FastCoreError(
+            f"cannot use {tp!r} as a response model ({bad!r} cannot be described): check that it is "
+            "a valid Pydantic field type (or a type msgspec describes: a Struct, a dataclass, a "
+            "TypedDict...).  A return annotation that is not one, such as `Response | dict`, is kept "
+            "out of the document and of validation with the path operation decorator parameter "
+            "response_model=None."
+        )
+    return node
+
+
+def _undescribable(node: Node, seen: set[int]) -> Any:
+    """The first part of ``node``'s type nothing can describe, or None."""
+    if id(node) in seen or node.pydantic:
+        return None  # pydantic validates it: its model classes were checked when defined
+    seen.add(id(node))
+    if node.kind == INJECTED:
+        return node.tp  # a Response (or Request...) inside a union or a container
+    if node.kind in (OTHER, MODEL) and not _describable(node.tp):
+        return node.tp
+    for sub in (node.item, node.key, *node.items, *node.members):
+        if sub is not None:
+            found = _undescribable(sub, seen)
+            if found is not None:
+                return found
+    return None
+
+
+def _describable(tp: Any) -> bool:
+    try:
+        msgspec.json.schema(tp)
+        return True
+    except (TypeError, ValueError):
+        pass
+    pydantic = _pydantic()  # only if the app imported it: fastcore never does
+    if pydantic is None:
+        return False
+    try:
+        pydantic.TypeAdapter(tp)
+        return True
+    except (pydantic.PydanticSchemaGenerationError, TypeError, ValueError):
+        return False
 
 
 # --------------------------------------------------------------------------------------------------

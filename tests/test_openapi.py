@@ -7,6 +7,7 @@ writes for its own model types instead.
 """
 
 import copy
+import dataclasses
 import datetime
 import importlib
 import json
@@ -18,6 +19,7 @@ from typing import Annotated, Any
 
 import fastapi
 import pydantic
+import pydantic.dataclasses
 import pytest
 from openapi_spec_validator import validate
 
@@ -126,6 +128,31 @@ def test_separate_input_output_schemas_off_equals_fastapi() -> None:
     _assert_same_document(expected, actual)
 
 
+@pydantic.dataclasses.dataclass
+class _Labelled:
+    name: str
+
+    @pydantic.computed_field  # type: ignore[prop-decorator]
+    @property
+    def label(self) -> str:
+        return self.name.upper()
+
+
+def test_separate_off_keeps_both_schemas_of_a_pydantic_dataclass_with_computed_fields() -> None:
+    def build(ns: Any) -> Any:
+        app = ns.App(title="Labelled", separate_input_output_schemas=False)
+
+        @app.post("/labelled/")
+        async def labelled(item: _Labelled) -> _Labelled:
+            return item
+
+        return app
+
+    actual = build(FASTCORE).openapi()
+    _assert_same_document(_quiet_openapi(build(FASTAPI)), actual)
+    assert set(actual["components"]["schemas"]) >= {"_Labelled-Input", "_Labelled-Output"}
+
+
 class _Range(pydantic.BaseModel):
     start: int
     end: int = 9
@@ -219,6 +246,41 @@ def test_value_types_equal_fastapi() -> None:
     # datetimes in bodies keep their format; an optional model as the whole body gets a title.
     expected = _quiet_openapi(_value_types_app(FASTAPI))
     actual = _value_types_app(FASTCORE).openapi()
+    _assert_same_document(expected, actual)
+
+
+@dataclasses.dataclass
+class _Stamp:
+    at: datetime.time
+    kind: str = "x"
+
+
+@dataclasses.dataclass
+class _Event:
+    name: str
+    when: datetime.datetime
+    stamps: list[_Stamp]
+    first: _Stamp | None = None
+    tags: list[str] = dataclasses.field(default_factory=list)
+    seen: dict[str, datetime.datetime] = dataclasses.field(default_factory=dict)
+    note: str | None = None
+
+
+def _dataclass_app(ns: Any) -> Any:
+    app = ns.App(title="Dataclasses")
+
+    @app.post("/events/")
+    async def create(event: _Event) -> _Event:
+        return event
+
+    return app
+
+
+def test_dataclass_schemas_equal_fastapi() -> None:
+    # pydantic titles a dataclass's fields (not its references), hides default_factory defaults and
+    # gives naive datetimes and times their format; msgspec's schema does none of this.
+    expected = _quiet_openapi(_dataclass_app(FASTAPI))
+    actual = _dataclass_app(FASTCORE).openapi()
     _assert_same_document(expected, actual)
 
 
@@ -543,3 +605,21 @@ def test_fastcore_exports_openapi() -> None:
 
     assert callable(get_openapi) and callable(get_swagger_ui_html)
     assert fastcore.FastCore is FastCore
+
+
+# -- fastcore.openapi.models (FastAPI's fastapi.openapi.models) ---------------------------------------
+
+
+def test_openapi_models_read_and_write_our_documents() -> None:
+    from fastcore.openapi.models import OpenAPI, Schema
+
+    for document in (rich_app(FASTCORE).openapi(), msgspec_app().openapi()):
+        parsed = OpenAPI.model_validate(document)
+        assert parsed.model_dump(mode="json", by_alias=True, exclude_none=True) == document
+    schema = Schema.model_validate({"$ref": "#/x", "not": False, "type": ["string", "null"], "x-a": 1})
+    assert (schema.ref, schema.not_, schema.type) == ("#/x", False, ["string", "null"])
+    assert schema.model_extra == {"x-a": 1}
+    with pytest.raises(ValueError, match="2 validation errors for Schema"):
+        Schema(type=True)  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        Schema(minLength=-1)

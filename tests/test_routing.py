@@ -34,7 +34,7 @@ from fastcore import (
     _router,
 )
 from fastcore.exceptions import FastCoreError
-from fastcore.responses import HTMLResponse
+from fastcore.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastcore.testclient import TestClient
 
 
@@ -1192,3 +1192,91 @@ def test_fastapi_utils_helpers_and_router_signature() -> None:
     assert not utils.is_body_allowed_for_status_code(204)
     marker = object()
     assert APIRouter(dependency_overrides_provider=marker).dependency_overrides_provider is marker
+
+
+class _Plain:
+    pass
+
+
+@pytest.mark.parametrize("declare", [
+    lambda app: app.get("/", response_model=_Plain),
+    lambda app: app.get("/", response_model=list[_Plain]),
+    lambda app: app.get("/", responses={"500": {"model": _Plain}}),
+    lambda app: app.get("/", responses={"500": {"model": dict[str, _Plain]}}),
+])
+def test_undescribable_response_models_are_refused_at_route_creation(declare: Any) -> None:
+    app = FastCore()
+    with pytest.raises(FastCoreError, match="valid Pydantic field type"):
+        declare(app)(lambda: None)
+
+
+def test_a_union_with_a_response_is_refused_unless_response_model_none() -> None:
+    app = FastCore()
+
+    def answer() -> Response | dict[str, int]:
+        return {"a": 1}
+
+    with pytest.raises(FastCoreError, match="response_model=None"):
+        app.get("/")(answer)
+    app.get("/ok", response_model=None)(answer)
+    assert TestClient(app).get("/ok").json() == {"a": 1}
+    # Types pydantic describes (the app imported it) stay accepted.
+    import pydantic
+
+    app.get("/path", response_model=list[pydantic.AnyUrl])(lambda: ["http://x.org"])
+
+
+def test_redirect_response_class_answers_and_documents_its_own_status() -> None:
+    app = FastCore()
+    router = APIRouter()
+
+    @app.get("/go", response_class=RedirectResponse)
+    async def go() -> str:
+        return "https://example.org"
+
+    @app.get("/made", response_class=RedirectResponse, status_code=302)
+    async def made() -> str:
+        return "https://example.org"
+
+    @router.get("/later")
+    async def later() -> str:
+        return "https://example.org"
+
+    app.include_router(router, default_response_class=RedirectResponse)
+    client = TestClient(app)
+    for path, status in (("/go", 307), ("/made", 302), ("/later", 307)):
+        response = client.get(path, follow_redirects=False)
+        assert response.status_code == status, path
+        assert response.headers["location"] == "https://example.org"
+        responses = app.openapi()["paths"][path]["get"]["responses"]
+        assert list(responses) == [str(status)], path
+
+
+def test_a_response_class_with_a_no_body_status_sends_no_body() -> None:
+    app = FastCore()
+
+    class ApiJSON(JSONResponse):
+        media_type = "application/vnd.api+json"
+
+    @app.get("/a", status_code=204, response_class=ApiJSON)
+    async def a() -> None:
+        return None
+
+    @app.get("/b", response_class=ApiJSON)
+    async def b(response: Response) -> None:
+        response.status_code = 304
+
+    client = TestClient(app)
+    for path, status in (("/a", 204), ("/b", 304)):
+        response = client.get(path)
+        assert response.status_code == status
+        assert response.content == b""
+
+
+def test_a_router_cannot_include_itself() -> None:
+    router = APIRouter()
+    with pytest.raises(AssertionError, match="Cannot include the same APIRouter instance into itself"):
+        router.include_router(router)
+    app = FastCore()
+    with pytest.raises(AssertionError, match="Did you mean to include a different router"):
+        app.router.include_router(app.router)

@@ -709,3 +709,12 @@ def test_example_admin_basic(example_client: Any) -> None:
         assert response.headers["www-authenticate"] == 'Basic realm="admin"'
     missing = example_client.get("/admin/status")
     assert (missing.status_code, missing.json()) == (401, {"detail": "Not authenticated"})
+
+
+def test_token_form_schemas_equal_fastapi() -> None:
+    # The strict form documents its secrets as plain strings, the lenient one as passwords.
+    expected = form_app(FASTAPI).openapi()["components"]["schemas"]
+    actual = form_app(FASTCORE).openapi()["components"]["schemas"]
+    assert actual == expected
+    assert "format" not in actual["Body_strict_strict_post"]["properties"]["password"]
+    assert actual["Body_token_token_post"]["properties"]["password"]["format"] == "password"

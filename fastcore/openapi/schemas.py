@@ -30,7 +30,18 @@ import msgspec
 from fastcore import typemodel
 from fastcore.openapi.constants import REF_PREFIX, REF_TEMPLATE
 from fastcore.params import ParamInfo
-from fastcore.typemodel import CHOICE, SCALAR, Node, inspect_node, uses_pydantic
+from fastcore.typemodel import (
+    CHOICE,
+    MAPPING,
+    MODEL,
+    NONE,
+    SCALAR,
+    SEQUENCE,
+    UNION,
+    Node,
+    inspect_node,
+    uses_pydantic,
+)
 
 __all__ = [
     "TypeSchemas",
@@ -208,14 +219,11 @@ class TypeSchemas:
             for i in indices:
                 self._build_msgspec_one(i)
             return
-        enums = _enums_in(tps)
+        named = _named_in(tps)
         for i, schema in zip(indices, schemas, strict=True):
             self._schemas[i] = _strip_any(schema)
         for name, schema in components.items():
-            cls = enums.get(name)
-            if cls is not None and "enum" in schema:
-                schema = enum_schema(cls)
-            self._add_component(name, _strip_any(schema))
+            self._add_component(name, _component(name, _strip_any(schema), named))
 
     def _build_msgspec_one(self, i: int) -> None:
         self._schemas[i] = self._msgspec_schema(self._uses[i][0])
@@ -232,10 +240,9 @@ class TypeSchemas:
             if members is not None:
                 return {"anyOf": [self._msgspec_schema(member) for member in members]}
             return {}
-        enums = _enums_in([tp])
+        named = _named_in([tp])
         for name, component in components.items():
-            cls = enums.get(name)
-            self._add_component(name, enum_schema(cls) if cls is not None else _strip_any(component))
+            self._add_component(name, _component(name, _strip_any(component), named))
         return typing.cast(dict[str, Any], _strip_any(schema))
 
     def _add_component(self, name: str, schema: dict[str, Any]) -> None:
@@ -271,7 +278,12 @@ def _has_computed_fields(tp: Any, seen: set[int]) -> bool:
     seen.add(id(tp))
     if isinstance(tp, type) and getattr(tp, "model_computed_fields", None):
         return True
-    fields = getattr(tp, "model_fields", None) if isinstance(tp, type) else None
+    decorators = getattr(tp, "__pydantic_decorators__", None) if isinstance(tp, type) else None
+    if getattr(decorators, "computed_fields", None):  # a pydantic dataclass's computed fields
+        return True
+    fields = None
+    if isinstance(tp, type):  # a model's fields, or a pydantic dataclass's
+        fields = getattr(tp, "model_fields", None) or getattr(tp, "__pydantic_fields__", None)
     members = [f.annotation for f in fields.values()] if isinstance(fields, dict) else []
     return any(_has_computed_fields(member, seen) for member in [*typemodel.type_args(tp), *members])
 
@@ -288,9 +300,9 @@ def _strip_any(value: Any) -> Any:
     return value
 
 
-def _enums_in(tps: Iterable[Any]) -> dict[str, type[enum.Enum]]:
-    """Every enum class reachable from ``tps``, by name (msgspec names enum components by class)."""
-    found: dict[str, type[enum.Enum]] = {}
+def _named_in(tps: Iterable[Any]) -> dict[str, Node]:
+    """Every enum and model reachable from ``tps``, by class name (msgspec names components so)."""
+    found: dict[str, Node] = {}
     seen: set[int] = set()
     stack: list[Node] = []
     for tp in tps:
@@ -304,13 +316,70 @@ def _enums_in(tps: Iterable[Any]) -> dict[str, type[enum.Enum]]:
             continue
         seen.add(id(node))
         if node.kind == CHOICE and inspect.isclass(node.tp) and issubclass(node.tp, enum.Enum):
-            found.setdefault(node.tp.__name__, node.tp)
+            found.setdefault(node.tp.__name__, node)
             continue
+        if node.kind == MODEL and inspect.isclass(node.tp):
+            found.setdefault(node.tp.__name__, node)
         stack.extend(sub for sub in (node.item, node.key) if sub is not None)
         stack.extend(node.items)
         stack.extend(node.members)
         stack.extend(f.node for f in node.fields)
     return found
+
+
+def _component(name: str, schema: dict[str, Any], named: dict[str, Node]) -> dict[str, Any]:
+    """msgspec's component ``name`` as pydantic writes it where they differ (and FastAPI publishes)."""
+    node = named.get(name)
+    if node is None:
+        return schema
+    if node.kind == CHOICE and "enum" in schema:
+        return enum_schema(node.tp)
+    properties = schema.get("properties")
+    if node.kind != MODEL or not isinstance(properties, dict):
+        return schema
+    for f in node.fields:
+        prop = properties.get(f.key)
+        if not isinstance(prop, dict):
+            continue
+        _add_formats(prop, f.node)
+        if node.flavor == "dataclass":
+            # pydantic describes a dataclass: every field titled from its name (but a reference,
+            # optional or not, which it leaves bare), and a ``default_factory`` is not a default it
+            # shows.
+            if not _is_reference(prop):
+                prop.setdefault("title", field_title(f.name))
+            if f.factory is not msgspec.NODEFAULT:
+                prop.pop("default", None)
+    return schema
+
+
+def _is_reference(schema: dict[str, Any]) -> bool:
+    """A ``$ref``, or ``anyOf`` a ``$ref`` and null."""
+    options = [o for o in schema.get("anyOf", [schema]) if o != {"type": "null"}]
+    return len(options) == 1 and isinstance(options[0], dict) and "$ref" in options[0]
+
+
+# msgspec accepts naive datetimes and times, so it writes no format; pydantic (FastAPI) does.
+_FORMATS: dict[Any, str] = {datetime.datetime: "date-time", datetime.time: "time"}
+
+
+def _add_formats(schema: dict[str, Any], node: Node) -> None:
+    if node.kind == SCALAR:
+        fmt = _FORMATS.get(node.scalar)
+        if fmt is not None and schema.get("type") == "string":
+            schema.setdefault("format", fmt)
+    elif node.kind == SEQUENCE and node.item is not None and isinstance(schema.get("items"), dict):
+        _add_formats(schema["items"], node.item)
+    elif node.kind == MAPPING and node.item is not None:
+        values = schema.get("additionalProperties")
+        if isinstance(values, dict):
+            _add_formats(values, node.item)
+    elif node.kind == UNION and isinstance(schema.get("anyOf"), list):
+        # ``T | None``: only the one non-null member can be matched to its schema without doubt.
+        members = [m for m in node.members if m.kind != NONE]
+        options = [o for o in schema["anyOf"] if isinstance(o, dict) and o != {"type": "null"}]
+        if len(members) == 1 and len(options) == 1:
+            _add_formats(options[0], members[0])
 
 
 def scalar_schema(node: Node, types_: TypeSchemas) -> dict[str, Any] | None:

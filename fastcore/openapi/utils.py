@@ -12,8 +12,6 @@ Deliberate differences from FastAPI (tests/test_openapi.py asserts the rest is e
   is a string, ``bytes`` a base64 string (FastAPI/pydantic: number-or-string, binary).
 * A ``GET`` route also answers ``HEAD`` (fastcore's routing rule); only ``GET`` is documented, as
   FastAPI documents it.
-* A route without ``status_code`` documents 200 whatever its response class (FastAPI uses the class's
-  default, e.g. 307 for ``RedirectResponse``).
 """
 
 from __future__ import annotations
