@@ -29,13 +29,14 @@ def serve(
     command: str = "run",
     args: tuple[str, ...] = (),
     cwd: Path = ROOT,
+    env: dict[str, str] | None = None,
 ) -> Iterator[str]:
     """``python -m fastcore COMMAND TARGET ARGS`` on a free loopback port; yields its base URL."""
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "fastcore", command, target, *args,
          "--host", "127.0.0.1", "--port", str(port)],
-        cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     url = f"http://127.0.0.1:{port}"
     try:
