@@ -1,5 +1,7 @@
-"""``fastcore run module:app [options]`` (also ``python -m fastcore run ...``), ``fastcore routes
-module:app`` (the route table) and ``fastcore openapi module:app`` (the OpenAPI document as JSON).
+"""``fastcore run APP [options]`` (also ``python -m fastcore run ...``), ``fastcore dev APP`` (the same
+with --reload, 127.0.0.1 and debug logging), ``fastcore routes APP`` (the route table) and
+``fastcore openapi APP`` (the OpenAPI document as JSON).  APP is ``module:attribute`` or, as with
+fastapi-cli, a module file or package folder whose app is discovered (:mod:`fastcore._discover`).
 
 Subcommands are registered in :data:`COMMANDS`.
 """
@@ -10,8 +12,10 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import fields
+from pathlib import Path
 from typing import Any
 
+from ._discover import DEFAULT_PATHS, DiscoveryError, Target, default_path, discover, looks_like_path
 from .server.config import LOG_LEVELS, Config
 
 DEFAULTS = {f.name: f.default for f in fields(Config) if f.name != "app"}
@@ -78,53 +82,105 @@ RUN_OPTIONS: list[tuple[tuple[str, ...], str, dict[str, Any], str]] = [
 ]
 
 
-def _add_run(sub: Any) -> None:
+APP_HELP = (
+    "the app: 'module:attribute', or a module file (main.py) or package folder whose app is found "
+    "as fastapi-cli finds it (default: the first of " + ", ".join(DEFAULT_PATHS) + ")"
+)
+
+
+def _add_target(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("app", metavar="APP", nargs="?", default=None, help=APP_HELP)
+    parser.add_argument("--app", dest="app_name", metavar="NAME", default=None,
+                        help="with a path: the app's attribute name (default: app, api, or the only app)")
+
+
+def _add_server(sub: Any, command: str, help_text: str, overrides: dict[str, Any]) -> None:
     parser = sub.add_parser(
-        "run",
-        help="serve an ASGI app on fastcore's built-in server",
-        description="Serve an ASGI app (fastcore, FastAPI, Starlette...) on fastcore's server.",
+        command, help=help_text, description=help_text[0].upper() + help_text[1:] + ".",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    parser.add_argument("app", metavar="APP", help="the app as 'module:attribute'")
-    for flags, name, kwargs, help_text in RUN_OPTIONS:
-        default = DEFAULTS[name]
+    _add_target(parser)
+    for flags, name, kwargs, option_help in RUN_OPTIONS:
+        default = overrides.get(name, DEFAULTS[name])
         if kwargs.get("action") == "append":
             default = None
-        parser.add_argument(*flags, dest=name, default=default, help=help_text, **kwargs)
-    parser.set_defaults(handler=_run)
+        if name == "reload" and default:
+            kwargs = {"action": argparse.BooleanOptionalAction}
+        parser.add_argument(*flags, dest=name, default=default, help=option_help, **kwargs)
+    parser.set_defaults(handler=_run, command=command)
+
+
+def _add_run(sub: Any) -> None:
+    _add_server(sub, "run", "serve an ASGI app (fastcore, FastAPI, Starlette...) on fastcore's server", {})
+
+
+def _add_dev(sub: Any) -> None:
+    # fastapi-cli's `fastapi dev`: reload on, loopback only, and here debug-level logging.
+    _add_server(sub, "dev", "serve an app for development: --reload, 127.0.0.1, debug logging",
+                {"reload": True, "host": "127.0.0.1", "log_level": "debug"})
+
+
+class _Failed(Exception):
+    """A command's error, already printed; ``main`` returns its exit code."""
+
+    def __init__(self, code: int) -> None:
+        self.code = code
+
+
+def _fail(args: argparse.Namespace, message: object, code: int) -> _Failed:
+    print(f"fastcore {args.command}: error: {message}", file=sys.stderr)
+    return _Failed(code)
+
+
+def _resolve(args: argparse.Namespace, factory: bool) -> tuple[str, Target | None]:
+    """The import string for APP, discovering the app when APP is a path (failure: exit code 1)."""
+    target: str | None = args.app
+    try:
+        if target is not None and not looks_like_path(target):
+            if args.app_name is not None:
+                raise DiscoveryError(f"--app NAME goes with a path; {target!r} already names the app")
+            return target, None
+        found = discover(Path(target) if target is not None else default_path(), args.app_name,
+                         factory=factory)
+    except DiscoveryError as exc:
+        raise _fail(args, exc, 1) from None
+    return found.import_string, found
 
 
 def _run(args: argparse.Namespace) -> int:
     from .server import run
 
+    import_string, found = _resolve(args, args.factory)
     options = {name: getattr(args, name) for _, name, _, _ in RUN_OPTIONS}
     for name in ("reload_dirs", "headers"):
         options[name] = options[name] or []
+    if found is not None and options["reload"] and not options["reload_dirs"]:
+        # Watch the app's own source tree, wherever the command was started from.
+        options["reload_dirs"] = [found.source_root]
     try:
-        return run(args.app, **options)
+        return run(import_string, **options)
     except ValueError as exc:
-        print(f"fastcore run: error: {exc}", file=sys.stderr)
-        return 2
+        raise _fail(args, exc, 2) from None
 
 
-def _load(target: str, factory: bool, command: str) -> Any:
+def _load(args: argparse.Namespace) -> Any:
     from .server.config import import_from_string
 
+    import_string, _ = _resolve(args, args.factory)
     try:
-        app = import_from_string(target)
+        app = import_from_string(import_string)
     except (ValueError, ImportError) as exc:
-        print(f"fastcore {command}: error: {exc}", file=sys.stderr)
-        return None
-    return app() if factory else app
+        raise _fail(args, exc, 2) from None
+    return app() if args.factory else app
 
 
 def _add_app_command(
     sub: Any, name: str, help_text: str, handler: Callable[[argparse.Namespace], int]
 ) -> Any:
     parser = sub.add_parser(name, help=help_text, description=help_text)
-    parser.add_argument("app", metavar="APP", help="the app as 'module:attribute'")
+    _add_target(parser)
     parser.add_argument("--factory", action="store_true", help="APP is a callable that returns the app")
-    parser.set_defaults(handler=handler)
+    parser.set_defaults(handler=handler, command=name)
     return parser
 
 
@@ -134,12 +190,9 @@ def _add_openapi(sub: Any) -> None:
 
 
 def _openapi(args: argparse.Namespace) -> int:
-    app = _load(args.app, args.factory, "openapi")
-    if app is None:
-        return 2
+    app = _load(args)
     if not callable(getattr(app, "openapi", None)):
-        print(f"fastcore openapi: error: {args.app} has no openapi() method", file=sys.stderr)
-        return 2
+        raise _fail(args, f"{args.app or 'the app'} has no openapi() method", 2)
     import msgspec
 
     document = msgspec.json.encode(app.openapi())
@@ -156,9 +209,7 @@ def _add_routes(sub: Any) -> None:
 def _routes(args: argparse.Namespace) -> int:
     from starlette.routing import Mount, Route, WebSocketRoute
 
-    app = _load(args.app, args.factory, "routes")
-    if app is None:
-        return 2
+    app = _load(args)
     rows: list[tuple[str, str, str, str]] = []
     for route in getattr(app, "routes", None) or ():
         if isinstance(route, Route):
@@ -171,7 +222,7 @@ def _routes(args: argparse.Namespace) -> int:
         elif isinstance(route, Mount):
             rows.append(("MOUNT", route.path, route.name or "", _qualname(route.app)))
     if not rows:
-        print(f"fastcore routes: {args.app} has no routes", file=sys.stderr)
+        print(f"fastcore routes: {args.app or 'the app'} has no routes", file=sys.stderr)
         return 0
     header = ("METHOD", "PATH", "NAME", "ENDPOINT")
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(3)]
@@ -185,7 +236,7 @@ def _qualname(obj: Any) -> str:
     return f"{getattr(target, '__module__', '?')}.{target.__qualname__}"
 
 
-COMMANDS: list[Callable[[Any], None]] = [_add_run, _add_routes, _add_openapi]
+COMMANDS: list[Callable[[Any], None]] = [_add_run, _add_dev, _add_routes, _add_openapi]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -194,7 +245,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     for add in COMMANDS:
         add(sub)
     args = parser.parse_args(argv)
-    code: int = args.handler(args)
+    try:
+        code: int = args.handler(args)
+    except _Failed as failed:
+        return failed.code
     return code
 
 

@@ -22,12 +22,21 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve(target: str, *, ready_path: str = "/openapi.json") -> Iterator[str]:
-    """``python -m fastcore run TARGET`` on a free loopback port; yields its base URL."""
+def serve(
+    target: str,
+    *,
+    ready_path: str = "/openapi.json",
+    command: str = "run",
+    args: tuple[str, ...] = (),
+    cwd: Path = ROOT,
+    env: dict[str, str] | None = None,
+) -> Iterator[str]:
+    """``python -m fastcore COMMAND TARGET ARGS`` on a free loopback port; yields its base URL."""
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "fastcore", "run", target, "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [sys.executable, "-m", "fastcore", command, target, *args,
+         "--host", "127.0.0.1", "--port", str(port)],
+        cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     url = f"http://127.0.0.1:{port}"
     try:
