@@ -7,7 +7,7 @@ from pathlib import Path
 
 import tomllib
 
-EXTRAS = ("test", "lint", "bench", "server", "docs", "otel", "example", "peers")
+EXTRAS = ("test", "lint", "bench", "server", "docs", "site", "otel", "example", "peers")
 
 project = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml").read_text())
 lines = [*project["build-system"]["requires"], *project["project"]["dependencies"]]
