@@ -26,7 +26,7 @@ from .asgi import (
     BadResponse,
     Lifespan,
     Receive,
-    Recorder,
+    StatusCounter,
     check_response,
     http_scope,
     make_receive,
@@ -59,7 +59,7 @@ def compiled_modules(package: str) -> dict[str, str | None]:
 
 async def timed_round(app: ASGIApp, template: dict[str, Any], receive: Receive, n: int) -> float:
     """Seconds taken by ``n`` sequential requests; raises if any answer was not a 200."""
-    rec = Recorder()
+    rec = StatusCounter()
     send = rec.send
     copy = template.copy
     gc.collect()
