@@ -52,7 +52,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.types import Message
 
 from fastcore import typemodel
-from fastcore._params import Coercer, Conn
+from fastcore._params import Coercer, Conn, has_unusual_numbers
 from fastcore._validation_errors import _error
 from fastcore.exceptions import FastCoreError, HTTPException, RequestValidationError
 from fastcore.params import BodyInfo, FileInfo, FormInfo
@@ -199,17 +199,14 @@ class Converter:
                 return self.convert(_python_loads(None, raw), loc)
             except RecursionError:
                 _raise_unparsable(raw)
-        if self.adapter is not None and b"NaN" not in raw and b"Infinity" not in raw:
+        if self.adapter is not None and not has_unusual_numbers(raw):
             # PERF: pydantic-core parses and validates the bytes in one call.  A body that fails
             # (and NaN, Infinity or 1e999, a deliberate 422) takes the path below: FastAPI validates
             # the parsed value in pydantic's Python mode, whose error messages differ from its JSON mode's.
             try:
-                value = self.adapter.validate_json(raw)
+                return self.adapter.validate_json(raw), []
             except sys.modules["pydantic"].ValidationError:
                 pass
-            else:
-                if _HUGE_EXPONENT.search(raw) is None:
-                    return value, []
         return self.convert(_loads(raw), loc)
 
     def convert(self, value: Any, loc: tuple[Any, ...]) -> tuple[Any, ErrorList]:
@@ -281,10 +278,6 @@ def _fill_dataclass_defaults(value: Any) -> None:
             _fill_dataclass_defaults(getattr(value, name))
 
 
-# A number whose exponent has three digits may overflow to infinity (1e999), which msgspec refuses.
-_HUGE_EXPONENT = re.compile(rb"[0-9][eE][+-]?[0-9]{3}")
-
-
 def _loads(raw: bytes) -> Any:
     try:
         return msgspec.json.decode(raw)
@@ -353,14 +346,21 @@ def _raise_unparsable(raw: bytes) -> typing.NoReturn:
     raise HTTPException(400, _PARSE_ERROR) from None
 
 
+_JSON_TYPES: dict[str, bool] = {}  # PERF: the answers for the Content-Type values seen most
+
+
 def _is_json(content_type: str | None) -> bool:
     if content_type is None:
         return False
+    known = _JSON_TYPES.get(content_type)
+    if known is not None:
+        return known
     main = content_type.partition(";")[0].strip().lower()
-    if not main.startswith("application/"):
-        return False
-    subtype = main[len("application/") :]
-    return subtype == "json" or subtype.endswith("+json")
+    subtype = main[len("application/") :] if main.startswith("application/") else ""
+    answer = subtype == "json" or subtype.endswith("+json")
+    if len(_JSON_TYPES) < 64:  # clients choose these strings: remember a few, never all of them
+        _JSON_TYPES[content_type] = answer
+    return answer
 
 
 class BodyPlan:

@@ -47,7 +47,7 @@ from typing import Any
 import msgspec
 
 from fastcore import typemodel
-from fastcore._respond import all_of_type, encode_typed
+from fastcore._respond import all_of_type, encode_typed, instance_dicts
 from fastcore.exceptions import FastCoreError, ResponseValidationError
 from fastcore.typemodel import FieldNode, Node, inspect_node, is_response_class, uses_pydantic
 
@@ -550,8 +550,10 @@ class _PlainEncoder:
 
     def encode(self, value: Any) -> bytes:
         item = self.item
-        if item is not None and type(value) is list and all_of_type(value, item):
-            value = [model.__dict__ for model in value]  # PERF: no hook call per item
+        if item is not None and type(value) is list:
+            dicts = instance_dicts(value, item)  # PERF: no hook call per item
+            if dicts is not None:
+                value = dicts
         return self._encode(value)
 
 

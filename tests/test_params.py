@@ -1246,3 +1246,27 @@ def test_uuid_acceptance_matches_pydantic(raw: str) -> None:
     assert (errors == []) == (theirs == [])
     if not errors:
         assert value == TypeAdapter(uuid.UUID).validate_python(raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "unusual"),
+    [
+        (b'{"x": 1.5, "y": [1e10, 2E-5]}', False),
+        (b'{"x": NaN}', True),
+        (b"NaN", True),
+        (b"Infinity", True),
+        (b'{"x": -Infinity}', True),
+        (b'{"x": 1e999}', True),
+        (b'{"x": 2E+308}', True),
+        (b'{"x": 5e-324}', True),
+        (b'{"x": 1e99}', False),  # two exponent digits never overflow
+        (b'{"e999": "Na"}', False),  # no digit before the e, and no whole NaN
+        (b'{"x": "Infinit"}', False),
+        (b'{"x": "says NaN"}', True),  # conservative: strings are not told apart
+        (b"", False),
+        (b"1e99", False),
+        (b"1e999", True),
+    ],
+)
+def test_has_unusual_numbers(raw: bytes, unusual: bool) -> None:
+    assert params_module.has_unusual_numbers(raw) is unusual

@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from starlette.responses import Response
 
-from fastcore._respond import SendWatch, all_of_type, content_length, encode, render_json
+from fastcore._respond import SendWatch, all_of_type, content_length, encode, instance_dicts, render_json
 
 
 class Color(enum.Enum):
@@ -174,6 +174,25 @@ def test_all_of_type_is_exact() -> None:
     assert all_of_type([Point(x=1, y=2), Point(x=3, y=4)], Point)
     assert not all_of_type([Point(x=1, y=2), Sub(x=1, y=2)], Point)  # a subclass is not the type
     assert not all_of_type([Point(x=1, y=2), {"x": 1, "y": 2}], Point)
+
+
+def test_instance_dicts_are_the_instances_own_for_one_exact_type() -> None:
+    from pydantic import BaseModel
+
+    class Item(BaseModel):
+        name: str
+        price: float
+
+    class Special(Item):
+        pass
+
+    items = [Item(name="a", price=1.5), Item(name="b", price=2.0)]
+    dicts = instance_dicts(items, Item)
+    assert dicts == [{"name": "a", "price": 1.5}, {"name": "b", "price": 2.0}]
+    assert dicts is not None and all(d is item.__dict__ for d, item in zip(dicts, items, strict=True))
+    assert instance_dicts([], Item) == []
+    assert instance_dicts([*items, Special(name="c", price=3.0)], Item) is None  # a subclass may add
+    assert instance_dicts([items[0], {"name": "b", "price": 2.0}], Item) is None
 
 
 def test_encode_escapes_lone_surrogates() -> None:

@@ -15,6 +15,7 @@ values only.  (pydantic, and Python's ``int()``, accept all of these; we don't, 
 """
 
 cimport cython
+from libc.string cimport memcmp
 from libc.math cimport fabs, isfinite as c_isfinite, round as c_round
 from cpython.unicode cimport PyUnicode_DecodeUTF8, PyUnicode_DecodeLatin1
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
@@ -207,6 +208,38 @@ cdef str unquote_plus(const unsigned char *data, Py_ssize_t start, Py_ssize_t en
         n += 1
         i += 1
     return PyUnicode_DecodeUTF8(<const char*>o, n, "replace")
+
+
+cdef inline bint _is_digit(unsigned char c) noexcept nogil:
+    return c >= 48 and c <= 57  # '0'..'9'
+
+
+def has_unusual_numbers(bytes raw):
+    """Whether JSON text ``raw`` may hold ``NaN``, ``Infinity`` or a number with an exponent of three
+    or more digits (``1e999``): the bodies pydantic-core's JSON mode takes where FastAPI, parsing
+    with Python's ``json`` first, answers differently.  Conservative (it also looks inside strings).
+
+    PERF: one pass in C, where two ``in`` scans and a regular expression cost ~1.4 µs a body.
+    """
+    cdef const unsigned char* p = <const unsigned char*>PyBytes_AS_STRING(raw)
+    cdef Py_ssize_t n = PyBytes_GET_SIZE(raw)
+    cdef Py_ssize_t i, j
+    cdef unsigned char c
+    for i in range(n):
+        c = p[i]
+        if c == 78:  # 'N'
+            if i + 2 < n and p[i + 1] == 97 and p[i + 2] == 78:  # "NaN"
+                return True
+        elif c == 73:  # 'I'
+            if i + 7 < n and memcmp(p + i, b"Infinity", 8) == 0:
+                return True
+        elif (c == 101 or c == 69) and i > 0 and _is_digit(p[i - 1]):  # a digit, then e or E
+            j = i + 1
+            if j < n and (p[j] == 43 or p[j] == 45):  # + or -
+                j += 1
+            if j + 2 < n and _is_digit(p[j]) and _is_digit(p[j + 1]) and _is_digit(p[j + 2]):
+                return True
+    return False
 
 
 def parse_query(bytes qs):

@@ -378,6 +378,25 @@ cdef class SendWatch:
         return self.send(message)
 
 
+cdef extern from "Python.h":
+    object PyObject_GenericGetDict(object obj, void *context)
+
+
+def instance_dicts(list items, object cls):
+    """The ``__dict__`` of each item when every item's type is exactly ``cls``, else None.
+
+    PERF: a response list of 100 pydantic models becomes the list of their field dicts, for msgspec
+    to encode, in a C loop that reads each instance dict directly (not through attribute lookup).
+    """
+    cdef list dicts = []
+    cdef object item
+    for item in items:
+        if type(item) is not cls:
+            return None
+        dicts.append(PyObject_GenericGetDict(item, NULL))
+    return dicts
+
+
 def all_of_type(list items, object cls):
     """Whether every item's type is exactly ``cls`` (PERF: a C loop, for response lists)."""
     cdef object item
