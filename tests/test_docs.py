@@ -1,9 +1,12 @@
 """The documentation site's examples (``docs_src/``) run and answer what the pages say.
 
 Each example is imported as a module and driven with ``TestClient``; a guard checks that every page's
-``--8<-- "docs_src/..."`` include names an existing file, that every ``docs_src`` file is included by
-some page and that every one of them has a test here, and that README sections the pages include
-(``{{ readme:NAME }}``, expanded by ``scripts/mkdocs_hooks.py``) exist.
+``--8<-- "PATH"`` or ``--8<-- "PATH:SECTION"`` include names an existing file (and a section marked
+once in it), that every ``docs_src`` file is included by some page and that every one of them has a
+test here, that the commands the pages show name files that exist, and that README sections the
+pages include (``{{ readme:NAME }}``, expanded by ``scripts/mkdocs_hooks.py``) exist.  The example
+service ``examples/inventory/``, which the database page walks through, is tested by
+``tests/test_example_inventory.py``.
 """
 
 from __future__ import annotations
@@ -24,6 +27,14 @@ from fastcore.testclient import TestClient
 ROOT = Path(__file__).resolve().parent.parent
 DOCS, DOCS_SRC = ROOT / "docs", ROOT / "docs_src"
 SNIPPET = re.compile(r'^\s*--8<--\s+"([^"]+)"\s*$', re.MULTILINE)
+# An include's target: a path, optionally with a named section (pymdownx.snippets also takes line
+# ranges, "main.py:10:20", which the pages do not use: they would silently shift when the file changes).
+TARGET = re.compile(r"(?P<path>[^:]+)(?::(?P<section>[a-z][-_0-9a-z]*))?")
+MARKER = re.compile(r"^\s*# --8<-- \[(start|end):([a-z][-_0-9a-z]*)\]\s*$", re.MULTILINE)
+# Shell blocks of the pages, and the repository files and modules named in them.
+SHELL_BLOCK = re.compile(r"^```(?:bash|console|sh|shell)\b[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
+REPO_PATH = re.compile(r"(?<![\w./-])((?:ci|docs_src|examples|scripts|tests)/[\w./-]*\w)")
+REPO_MODULE = re.compile(r"(?<![\w./-])((?:docs_src|examples|tests)(?:\.\w+)+)(?=:\w|\s|$)", re.MULTILINE)
 README_INCLUDE = re.compile(r"^\{\{ readme:([a-z][-a-z0-9]*) \}\}$", re.MULTILINE)
 
 TESTED: set[str] = set()
@@ -55,23 +66,80 @@ def sources() -> set[str]:
     return {p.relative_to(ROOT).as_posix() for p in DOCS_SRC.rglob("*.py") if "__pycache__" not in p.parts}
 
 
+def includes() -> list[tuple[str, str, str | None]]:
+    """(page, included path, section or None) for every ``--8<--`` include of every page."""
+    found = []
+    for page, text in pages().items():
+        for ref in SNIPPET.findall(text):
+            target = TARGET.fullmatch(ref)
+            assert target is not None, f"{page.name}: {ref!r} is not PATH or PATH:SECTION"
+            found.append((page.relative_to(DOCS).as_posix(), target["path"], target["section"]))
+    return found
+
+
+def sections(path: str) -> list[tuple[str, str]]:
+    """The (start|end, name) section markers of a repository file, in order."""
+    return MARKER.findall((ROOT / path).read_text(encoding="utf-8"))
+
+
 # --- the guards -------------------------------------------------------------------------------------
 
 
 def test_pages_include_only_existing_files() -> None:
-    missing = [
-        (page.name, ref)
-        for page, text in pages().items()
-        for ref in SNIPPET.findall(text)
-        if not (ROOT / ref).is_file()
-    ]
+    missing = [(page, path) for page, path, _ in includes() if not (ROOT / path).is_file()]
     assert missing == []
 
 
+def test_included_sections_are_marked_once() -> None:
+    included = [(page, path, section) for page, path, section in includes() if section]
+    assert included, "no page includes a section"
+    for page, path, section in included:
+        markers = [kind for kind, name in sections(path) if name == section]
+        assert markers == ["start", "end"], f"{page}: {path}:{section} needs one start and one end marker"
+
+
+def test_every_section_marker_is_included() -> None:
+    # A marker no page uses is left over from a removed include (or misspelt).
+    used = {(path, section) for _, path, section in includes() if section}
+    for path in sorted({path for _, path, _ in includes()}):
+        names = {name for _, name in sections(path)}
+        assert {(path, name) for name in names} <= used, path
+
+
 def test_every_docs_src_file_is_used_by_a_page() -> None:
-    used = {ref for text in pages().values() for ref in SNIPPET.findall(text)}
+    used = {path for _, path, _ in includes()}
     assert sources(), "docs_src/ holds no example"
     assert sources() - used == set()
+
+
+def test_the_database_page_shows_the_whole_example() -> None:
+    shown = {path for page, path, _ in includes() if page == "tutorial/database.md"}
+    modules = {
+        p.relative_to(ROOT).as_posix()
+        for p in (ROOT / "examples" / "inventory").glob("*.py")
+        if p.name != "__init__.py"
+    }
+    assert modules and modules <= shown
+    assert "tests/test_example_inventory.py" in shown
+
+
+def test_commands_on_pages_name_existing_files() -> None:
+    named: dict[str, set[str]] = {}
+    for page, text in pages().items():
+        for block in SHELL_BLOCK.findall(text):
+            refs = named.setdefault(page.relative_to(DOCS).as_posix(), set())
+            refs.update(REPO_PATH.findall(block))
+            refs.update(module.replace(".", "/") + ".py" for module in REPO_MODULE.findall(block))
+    missing = [(page, ref) for page, refs in named.items() for ref in refs if not (ROOT / ref).exists()]
+    assert missing == []
+    # The database page's instructions: serve, create the tables, test on SQLite and PostgreSQL.
+    assert named["tutorial/database.md"] >= {
+        "ci/install",
+        "examples/inventory/main.py",
+        "examples/inventory/db.py",
+        "tests/test_example_inventory.py",
+        "ci/postgres",
+    }
 
 
 def test_every_example_is_tested() -> None:
@@ -91,7 +159,7 @@ def test_readme_sections_the_pages_include_exist() -> None:
     spec.loader.exec_module(hooks)
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     names = {name for text in pages().values() for name in README_INCLUDE.findall(text)}
-    assert names == {"differences", "server-options", "kubernetes", "bench"}
+    assert names == {"differences", "server-options", "kubernetes", "bench", "app-discovery"}
     for name in names:
         assert hooks.readme_section(name, readme).strip()
     # README's links are relative to the root; the pages' to docs/.

@@ -27,6 +27,7 @@ from examples.inventory.main import create_app
 from fastcore.testclient import TestClient
 from tests.serving import ROOT, serve
 
+# --8<-- [start:fixtures]
 POSTGRES_URL = os.environ.get("DATABASE_URL", "")
 if not POSTGRES_URL.startswith("postgresql+asyncpg://"):
     POSTGRES_URL = ""
@@ -57,6 +58,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def client(database_url: str) -> Iterator[TestClient]:
     with TestClient(create_app(database_url, create_tables=True)) as test_client:
         yield test_client
+# --8<-- [end:fixtures]
 
 
 def register(client: TestClient, username: str = "ann", password: str = "correct horse") -> dict[str, Any]:

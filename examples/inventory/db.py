@@ -34,11 +34,13 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+# --8<-- [start:url]
 DEFAULT_URL = "sqlite+aiosqlite:///inventory.db"
 
 
 def database_url() -> str:
     return os.environ.get("DATABASE_URL") or DEFAULT_URL
+# --8<-- [end:url]
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -62,6 +64,7 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+# --8<-- [start:models]
 class Base(DeclarativeBase):
     pass
 
@@ -129,8 +132,10 @@ class OrderLine(Base):
     unit_price_cents: Mapped[int] = mapped_column(Integer)
 
     order: Mapped[Order] = relationship(back_populates="lines")
+# --8<-- [end:models]
 
 
+# --8<-- [start:engine]
 def make_engine(url: str | None = None) -> AsyncEngine:
     engine = create_async_engine(url or database_url(), pool_pre_ping=True)
     if engine.dialect.name == "sqlite":
@@ -157,6 +162,7 @@ async def create_schema(engine: AsyncEngine) -> None:
 async def drop_schema(engine: AsyncEngine) -> None:
     async with engine.begin() as conn:
         await conn.run_sync(Base.metadata.drop_all)
+# --8<-- [end:engine]
 
 
 async def _command(action: str, url: str) -> None:

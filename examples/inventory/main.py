@@ -60,11 +60,8 @@ from .schemas import (
     UserOut,
 )
 
-MAX_PAGE = 100
 
-oauth2 = OAuth2PasswordBearer(tokenUrl="token")
-
-
+# --8<-- [start:session]
 async def session(request: Request) -> AsyncIterator[AsyncSession]:
     """One session per request; rolled back if the request fails before committing."""
     sessions: async_sessionmaker[AsyncSession] = request.state.sessions
@@ -73,6 +70,11 @@ async def session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 Session = Annotated[AsyncSession, Depends(session)]
+# --8<-- [end:session]
+
+
+# --8<-- [start:current-user]
+oauth2 = OAuth2PasswordBearer(tokenUrl="token")
 
 
 async def current_user(db: Session, token: Annotated[str, Depends(oauth2)]) -> User:
@@ -89,6 +91,11 @@ async def current_user(db: Session, token: Annotated[str, Depends(oauth2)]) -> U
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
+# --8<-- [end:current-user]
+
+
+# --8<-- [start:paging]
+MAX_PAGE = 100
 
 
 class PageParams:
@@ -104,10 +111,13 @@ class PageParams:
 
 
 Paging = Annotated[PageParams, Depends()]
+# --8<-- [end:paging]
 
 
+# --8<-- [start:not-found]
 def not_found(what: str) -> HTTPException:
     return HTTPException(status.HTTP_404_NOT_FOUND, f"{what} not found")
+# --8<-- [end:not-found]
 
 
 # -- users and tokens ------------------------------------------------------------------------------
@@ -115,6 +125,7 @@ def not_found(what: str) -> HTTPException:
 users = APIRouter(tags=["users"])
 
 
+# --8<-- [start:register-login]
 @users.post("/users", status_code=status.HTTP_201_CREATED, response_model=UserOut)
 async def register(body: UserCreate, db: Session) -> UserOut:
     user = User(username=body.username, full_name=body.full_name,
@@ -141,6 +152,7 @@ async def login(form: Annotated[OAuth2PasswordRequestForm, Depends()], db: Sessi
     db.add(AccessToken(token_hash=digest, user_id=user.id, expires_at=utcnow() + auth.TOKEN_LIFETIME))
     await db.commit()
     return Token(access_token=token, expires_in=int(auth.TOKEN_LIFETIME.total_seconds()))
+# --8<-- [end:register-login]
 
 
 @users.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
@@ -159,6 +171,7 @@ async def me(user: CurrentUser) -> UserOut:
 items = APIRouter(prefix="/items", tags=["items"])
 
 
+# --8<-- [start:list-items]
 @items.get("", response_model=ItemPage)
 async def list_items(
     db: Session, page: Paging, q: Annotated[str | None, Query(max_length=100)] = None
@@ -171,8 +184,10 @@ async def list_items(
     )
     return ItemPage(total=total, limit=page.limit, offset=page.offset,
                     items=[ItemOut.model_validate(item) for item in rows])
+# --8<-- [end:list-items]
 
 
+# --8<-- [start:read-create-item]
 @items.get("/{item_id}", response_model=ItemOut)
 async def read_item(item_id: int, db: Session) -> ItemOut:
     item = await db.get(Item, item_id)
@@ -190,6 +205,7 @@ async def create_item(body: ItemCreate, db: Session, user: CurrentUser) -> ItemO
     except IntegrityError:
         raise HTTPException(status.HTTP_409_CONFLICT, f"an item with sku {body.sku!r} exists") from None
     return ItemOut.model_validate(item)
+# --8<-- [end:read-create-item]
 
 
 @items.patch("/{item_id}", response_model=ItemOut)
@@ -231,6 +247,7 @@ def order_out(order: Order) -> OrderOut:
                                     "lines": order.lines, "total_cents": total})
 
 
+# --8<-- [start:place-order]
 @orders.post("", status_code=status.HTTP_201_CREATED, response_model=OrderOut)
 async def place_order(body: OrderCreate, db: Session, user: CurrentUser) -> OrderOut:
     wanted: dict[int, int] = {}
@@ -254,6 +271,7 @@ async def place_order(body: OrderCreate, db: Session, user: CurrentUser) -> Orde
     db.add(order)
     await db.commit()
     return order_out(order)
+# --8<-- [end:place-order]
 
 
 @orders.get("", response_model=OrderPage)
@@ -281,6 +299,7 @@ async def read_order(order_id: int, db: Session, user: CurrentUser) -> OrderOut:
 # -- the app ---------------------------------------------------------------------------------------
 
 
+# --8<-- [start:create-app]
 def create_app(url: str | None = None, *, create_tables: bool | None = None) -> FastAPI:
     """The service on ``url`` (default: ``DATABASE_URL``, else the SQLite file)."""
     url = url or database_url()
@@ -305,3 +324,4 @@ def create_app(url: str | None = None, *, create_tables: bool | None = None) -> 
 
 
 app = create_app()
+# --8<-- [end:create-app]

@@ -10,10 +10,12 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# --8<-- [start:types]
 Username = Annotated[str, Field(min_length=3, max_length=32, pattern=r"^[a-z0-9_]+$")]
 Sku = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Z0-9-]+$")]
 Cents = Annotated[int, Field(ge=0, le=100_000_000)]
 Stock = Annotated[int, Field(ge=0, le=1_000_000)]
+# --8<-- [end:types]
 
 
 class UserCreate(BaseModel):
@@ -36,6 +38,7 @@ class Token(BaseModel):
     expires_in: int  # seconds
 
 
+# --8<-- [start:items]
 class ItemCreate(BaseModel):
     sku: Sku
     name: Annotated[str, Field(min_length=1, max_length=100)]
@@ -60,6 +63,7 @@ class ItemOut(BaseModel):
     name: str
     price_cents: int
     stock: int
+# --8<-- [end:items]
 
 
 class OrderLineIn(BaseModel):
@@ -88,6 +92,7 @@ class OrderOut(BaseModel):
     total_cents: int
 
 
+# --8<-- [start:pages]
 class Page(BaseModel):
     total: int
     limit: int
@@ -100,3 +105,4 @@ class ItemPage(Page):
 
 class OrderPage(Page):
     items: list[OrderOut]
+# --8<-- [end:pages]
