@@ -164,3 +164,10 @@ def test_network_p99_target_compares_latency_not_throughput() -> None:
     assert targets["network-sync-deps"]["status"] == "MISSED"  # 5x
     assert targets["network-sync-deps-p99"]["status"] == "met"
     assert targets["network-json"]["status"] == "not run"
+
+
+def test_floors_time_a_real_thread_round_trip() -> None:
+    from benchmarks import floors
+
+    hop = floors.thread_round_trip_us(calls=20)
+    assert 0 < hop < 1_000_000  # microseconds, measured: a worker thread answered every call
