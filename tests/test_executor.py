@@ -404,3 +404,69 @@ def test_sync_callables_run_under_the_trio_backend() -> None:
     with TestClient(app, backend="trio") as client:
         assert client.get("/").json() == {"db": "session"}
     assert seen == [True]
+
+
+# --- an async handler taking only its own parameters and a body: run without the solver -----------
+
+
+def _body_route_app(kit: tuple[Any, ...]) -> Any:
+    """One framework's app: a route with path, query and header parameters and a model body."""
+    from pydantic import BaseModel
+
+    App, Header, JSONResponse, RequestValidationError = kit
+
+    class Item(BaseModel):
+        name: str
+        price: float
+
+    app = App()
+
+    @app.exception_handler(RequestValidationError)
+    async def explain(request: Any, exc: Any) -> Any:
+        return JSONResponse({"errors": exc.errors(), "body": exc.body}, status_code=422)
+
+    @app.post("/items/{item_id}")
+    async def create(item_id: int, item: Item, q: int = 0, x_token: Annotated[str, Header()] = "-") -> Any:
+        if item.name == "boom":
+            raise HTTPException(409, "taken")
+        return {"id": item_id, "item": item, "q": q, "token": x_token}
+
+    return app
+
+
+def fastcore_kit() -> tuple[Any, ...]:
+    from fastcore import Header
+    from fastcore.exceptions import RequestValidationError
+    from fastcore.responses import JSONResponse
+
+    return FastCore, Header, JSONResponse, RequestValidationError
+
+
+def fastapi_kit() -> tuple[Any, ...]:
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import JSONResponse
+
+    return fastapi.FastAPI, fastapi.Header, JSONResponse, RequestValidationError
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "headers"),
+    [
+        ("/items/3?q=2", {"name": "pen", "price": 1.5}, {"x-token": "t"}),
+        ("/items/3", {"name": "boom", "price": 1.5}, {}),  # the handler raises
+        ("/items/x?q=y", {"name": "pen", "price": "cheap"}, {}),  # path, query and body errors, in order
+        ("/items/3", [1, 2], {}),  # a body of the wrong shape: exc.body is what was sent
+        ("/items/3", None, {}),  # no body at all
+    ],
+)
+def test_a_body_route_without_dependencies_answers_as_fastapi(
+    path: str, body: Any, headers: dict[str, str]
+) -> None:
+    ours, theirs = _body_route_app(fastcore_kit()), _body_route_app(fastapi_kit())
+    answers = []
+    for app, client_class in ((ours, TestClient), (theirs, fastapi.testclient.TestClient)):
+        with client_class(app) as client:
+            response = client.post(path, json=body, headers=headers) if body is not None \
+                else client.post(path, headers=headers)
+            answers.append((response.status_code, response.json()))
+    assert answers[0] == answers[1]
