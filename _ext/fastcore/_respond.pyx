@@ -248,16 +248,9 @@ cdef object typed_wire(object value):
     return value
 
 
-def _typed_hook(obj):
-    # A pydantic model where the response model leaves the type open (``Any``, ``dict``): written
-    # as pydantic writes it there, by alias unless the route says response_model_by_alias=False.
-    dump = getattr(obj, "model_dump", None)
-    if dump is not None:
-        return dump(mode="json", by_alias=True)
-    return enc_hook(obj)
-
-
 def _typed_hook_by_name(obj):
+    # A pydantic model where the response model leaves the type open (``Any``, ``dict``), on a route
+    # with response_model_by_alias=False: by field name.  (By alias, the default, is _enc_hook's.)
     dump = getattr(obj, "model_dump", None)
     if dump is not None:
         return dump(mode="json", by_alias=False)
@@ -270,7 +263,7 @@ cpdef bytes encode_typed(object content, bint convert, bint by_alias=True):
     pydantic's ISO 8601 duration.  ``convert`` is decided once per route from the model's types:
     False when none of those can occur, and the value is encoded as it is."""
     if convert and not is_plain(content, 0):  # PERF: a plain dict (``-> dict``) is written as it is
-        hook = _typed_hook if by_alias else _typed_hook_by_name
+        hook = _enc_hook if by_alias else _typed_hook_by_name
         content = typed_wire(to_builtins(content, enc_hook=hook, builtin_types=TYPED_KEEP))
     return encode_json(content)
 
