@@ -592,8 +592,8 @@ async def run_route(route: APIRoute, scope: Scope, receive: Receive, send: Send)
     plan, body_plan = _current(route, scope)
     root = plan.root
     if root.children or body_plan is not None:
-        if root.children or root.kind != CALL_ASYNC or plan.dependant.has_yield or body_plan is None \
-                or body_plan.is_form:
+        # (No children and an ``async def`` root: no yield dependency either, so no exit stack.)
+        if body_plan is None or root.children or root.kind != CALL_ASYNC or body_plan.is_form:
             await _run_solved(route, conn, plan, body_plan)
             return
         # PERF: an async handler whose only other inputs are its own parameters (a POST taking a
@@ -607,9 +607,7 @@ async def run_route(route: APIRoute, scope: Scope, receive: Receive, send: Send)
                 raise RequestValidationError(problems)
             result = await root.call(**values)
         except Exception as exc:
-            if type(exc) is RequestValidationError and exc.body is None:
-                exc.body = received_body(conn)  # FastAPI's ``exc.body``: what the client sent
-            await handle_exception(conn, exc)
+            await _answer_failure(conn, exc, body_plan)
             return
         await _send_result(route, conn, result)
         return
@@ -719,13 +717,7 @@ async def _run_solved(route: APIRoute, conn: Conn, plan: ExecPlan, body_plan: Bo
                 raise
             await unwind(stack, exc)
     except Exception as exc:
-        if body_plan is not None and type(exc) is RequestValidationError and exc.body is None:
-            exc.body = received_body(conn)  # FastAPI's ``exc.body``: what the client sent
-        try:
-            await handle_exception(conn, exc)
-        finally:
-            if conn.form is not None:
-                await conn.form.close()  # spooled upload files, on a 422 too
+        await _answer_failure(conn, exc, body_plan)
         return
     try:
         await _send_result(route, conn, result)
@@ -735,6 +727,17 @@ async def _run_solved(route: APIRoute, conn: Conn, plan: ExecPlan, body_plan: Bo
             await stack.aclose()
         if conn.form is not None:
             await conn.form.close()  # spooled upload files
+
+
+async def _answer_failure(conn: Conn, exc: Exception, body_plan: BodyPlan | None) -> None:
+    """Answer a request whose body reading, dependencies or handler raised ``exc``."""
+    if body_plan is not None and type(exc) is RequestValidationError and exc.body is None:
+        exc.body = received_body(conn)  # FastAPI's ``exc.body``: what the client sent
+    try:
+        await handle_exception(conn, exc)
+    finally:
+        if conn.form is not None:
+            await conn.form.close()  # spooled upload files, on a 422 too
 
 
 async def _send_result(route: APIRoute, conn: Conn, result: Any) -> None:
