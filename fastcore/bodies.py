@@ -553,16 +553,17 @@ class BodyPlan:
         self, p: BodyParam, form: FormData, values: dict[str, Any], errors: dict[str, ErrorList]
     ) -> None:
         model = self._form_models[p.name]
-        if model.nullable and not model.supplied(form):
-            # FastAPI: ``Model | None`` nobody filled in is absent, not a model of defaults.
-            if p.required:
-                errors[p.name] = [_missing(("body",))]
-            else:
-                self._default(p, ("body",), values, errors)
-            return
-        if not p.required and not model.nullable and not model.supplied(form):
-            values[p.name] = p.make_default()  # an optional form model nobody filled in
-            return
+        if not model.supplied(form):
+            if model.nullable:
+                # FastAPI: ``Model | None`` nobody filled in is absent, not a model of defaults.
+                if p.required:
+                    errors[p.name] = [_missing(("body",))]
+                else:
+                    self._default(p, ("body",), values, errors)
+                return
+            if not p.required:
+                values[p.name] = p.make_default()  # an optional form model nobody filled in
+                return
         value, errs = self._converters[p.name].convert(model.data(form), ("body",))
         if errs:
             errors[p.name] = errs
