@@ -48,6 +48,7 @@ __all__ = [
     "apply_constraints",
     "enum_schema",
     "field_title",
+    "is_reference",
     "json_default",
     "pydantic_generator",
     "scalar_schema",
@@ -346,15 +347,15 @@ def _component(name: str, schema: dict[str, Any], named: dict[str, Node]) -> dic
             # pydantic describes a dataclass: every field titled from its name (but a reference,
             # optional or not, which it leaves bare), and a ``default_factory`` is not a default it
             # shows.
-            if not _is_reference(prop):
+            if not is_reference(prop):
                 prop.setdefault("title", field_title(f.name))
             if f.factory is not msgspec.NODEFAULT:
                 prop.pop("default", None)
     return schema
 
 
-def _is_reference(schema: dict[str, Any]) -> bool:
-    """A ``$ref``, or ``anyOf`` a ``$ref`` and null."""
+def is_reference(schema: dict[str, Any]) -> bool:
+    """A ``$ref``, or ``anyOf`` a ``$ref`` and null: a field pydantic leaves without a title."""
     options = [o for o in schema.get("anyOf", [schema]) if o != {"type": "null"}]
     return len(options) == 1 and isinstance(options[0], dict) and "$ref" in options[0]
 

@@ -47,6 +47,7 @@ from fastcore.openapi.schemas import (
     TypeSchemas,
     apply_constraints,
     field_title,
+    is_reference,
     json_default,
     pydantic_generator,
     scalar_schema,
@@ -591,17 +592,8 @@ def _decorate(schema: dict[str, Any], info: ParamInfo | None, label: str, *, def
             schema["examples"] = list(info.examples)
         if info.json_schema_extra:
             schema.update(copy.deepcopy(info.json_schema_extra))
-    if "$ref" not in schema and not _is_model_ref(schema):
+    if not is_reference(schema):  # pydantic gives no title to a (maybe optional) model field
         schema["title"] = (info.title if info is not None else None) or field_title(label)
-
-
-def _is_model_ref(schema: dict[str, Any]) -> bool:
-    """pydantic gives no title to a field that is an optional model (``anyOf`` of a ref and null)."""
-    members = schema.get("anyOf")
-    if not members:
-        return False
-    refs = [m for m in members if "$ref" in m]
-    return bool(refs) and all("$ref" in m or m == {"type": "null"} for m in members) and len(refs) == 1
 
 
 # -- the document ------------------------------------------------------------------------------------
