@@ -35,7 +35,6 @@ MARKER = re.compile(r"^\s*# --8<-- \[(start|end):([a-z][-_0-9a-z]*)\]\s*$", re.M
 SHELL_BLOCK = re.compile(r"^```(?:bash|console|sh|shell)\b[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
 REPO_PATH = re.compile(r"(?<![\w./-])((?:ci|docs_src|examples|scripts|tests)/[\w./-]*\w)")
 REPO_MODULE = re.compile(r"(?<![\w./-])((?:docs_src|examples|tests)(?:\.\w+)+)(?=:\w|\s|$)", re.MULTILINE)
-README_INCLUDE = re.compile(r"^\{\{ readme:([a-z][-a-z0-9]*) \}\}$", re.MULTILINE)
 
 TESTED: set[str] = set()
 
@@ -158,7 +157,7 @@ def test_readme_sections_the_pages_include_exist() -> None:
     hooks = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(hooks)
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    names = {name for text in pages().values() for name in README_INCLUDE.findall(text)}
+    names = {name for text in pages().values() for name in hooks.INCLUDE.findall(text)}
     assert names == {"differences", "server-options", "kubernetes", "bench", "app-discovery"}
     for name in names:
         assert hooks.readme_section(name, readme).strip()
