@@ -42,7 +42,7 @@ import json
 import re
 import sys
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -86,6 +86,13 @@ __all__ = [
 DEFAULT_MAX_BODY_SIZE = 16 * 1024 * 1024
 
 ErrorList = list[dict[str, Any]]
+# BodyPlan.json_single: (parameter name, validate(raw) -> value, check for NaN/Infinity/1e999 first,
+# the exceptions of validate that send the body to Converter.decode).
+_FastJSON = tuple[str, Callable[[bytes], Any], bool, tuple[type[BaseException], ...]]
+# What msgspec's decoder raises on a body Converter.decode explains (or answers) itself.
+_DECODE_FAILURES: tuple[type[BaseException], ...] = (
+    msgspec.DecodeError, UnicodeDecodeError, RecursionError,
+)
 _PARSE_ERROR = "There was an error parsing the body"
 
 
@@ -182,6 +189,23 @@ class Converter:
         # msgspec 0.22 leaves a dataclass field it filled from a plain default on the class, not the
         # instance, so encoding that instance again (a handler returning its body) would drop it.
         self.fill_defaults = typemodel.has_defaulted_dataclass(tp)
+
+    def fast_json(self, name: str) -> _FastJSON | None:
+        """What the compiled route (``fastcore._fastpath``) needs to validate a body of this type
+        from its bytes in one call: ``(name, validate, check_numbers, fallback)``.  Only a success
+        is taken from it; when ``validate`` raises one of ``fallback`` (or ``check_numbers`` and
+        the body has NaN, Infinity or 1e999) the body goes through :meth:`decode`, which answers.
+        None when :meth:`decode` does more than that one call (a union, dataclass defaults)."""
+        if self.adapter is not None:
+            pydantic_core = sys.modules["pydantic_core"]
+            validator = getattr(self.adapter, "validator", None)
+            if isinstance(validator, pydantic_core.SchemaValidator):
+                # PERF: TypeAdapter.validate_json's own call, without its keyword defaults.
+                return name, validator.validate_json, True, (pydantic_core.ValidationError,)
+            return name, self.adapter.validate_json, True, (pydantic_core.ValidationError,)
+        if self.decoder is not None and not self.fill_defaults:
+            return name, self.decoder.decode, False, _DECODE_FAILURES
+        return None
 
     def decode(self, raw: bytes, loc: tuple[Any, ...]) -> tuple[Any, ErrorList]:
         """Decode JSON ``raw``; raises RequestValidationError/HTTPException for broken JSON."""
@@ -380,6 +404,7 @@ class BodyPlan:
             raise FastCoreError(f"{where}: a route cannot mix JSON Body() and Form()/File() parameters")
         self.single = len(params) == 1 and not params[0].info.embed and not self.is_form
         self._converters: dict[str, Converter] = {}
+        self.json_single: _FastJSON | None = None
         if self.is_form:
             _require_multipart(where)
             self._form_models: dict[str, _FormModel] = {}
@@ -397,6 +422,8 @@ class BodyPlan:
                 tp = tp | None  # a None default is a value (not when the type already says so: a
                 # BeforeValidator on ``int | None`` must still see the None)
             self._converters[p.name] = Converter(tp, where)
+        if self.single:
+            self.json_single = self._converters[params[0].name].fast_json(params[0].name)
         self._members: Converter | None = None
         if not self.single and not any(c.adapter is not None for c in self._converters.values()) \
                 and not any(p.info.alias_choices or p.info.extra.get("validate_default") for p in params):

@@ -31,14 +31,17 @@ import anyio.to_thread
 from starlette._utils import is_async_callable
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketState
 
+from fastcore import _fastpath
+from fastcore._fastpath import current as _current
+from fastcore._fastpath import run_route
 from fastcore._params import Conn
 from fastcore._respond import render_json
-from fastcore.bodies import BodyPlan, _declared_length, _too_large, received_body
+from fastcore.bodies import _JSON_TYPES, BodyPlan, _declared_length, _is_json, _too_large, received_body
 from fastcore.concurrency import contextmanager_in_threadpool, holding
 from fastcore.dependencies import CALL_ASYNC, CALL_SYNC, GEN_ASYNC, GEN_SYNC, Dependant
 from fastcore.exception_handlers import default_handlers, is_body_allowed_for_status_code
@@ -62,8 +65,6 @@ __all__ = [
 ]
 
 _CONNECTING = WebSocketState.CONNECTING
-_RESPONSE_CALL = Response.__call__
-_UNSET: Any = object()
 _TELEMETRY = "fastapi.telemetry"  # scope key: the request is observed (fastcore.telemetry)
 _STATE = "fastcore.route_state"  # scope key: the hooked app's (Conn, exit stack) for route_handler
 _Body = tuple[dict[str, Any], dict[str, list[Any]]]
@@ -205,12 +206,13 @@ def _segments(children: tuple[Node, ...]) -> tuple[_Segment, ...]:
 class ExecPlan:
     """How a route runs: its tree as nodes, read off the ``Dependant`` once."""
 
-    __slots__ = ("dependant", "root", "threaded_handler")
+    __slots__ = ("dependant", "root", "shape", "threaded_handler")
 
     def __init__(self, dependant: Dependant, inline: bool) -> None:
         self.dependant = dependant
         self.root = Node(dependant, inline)
         self.threaded_handler = self.root.kind == CALL_SYNC and not self.root.inline
+        self.shape: Any = None  # what fastcore._fastpath.run_route reads off this plan, once
 
 
 # --------------------------------------------------------------------------------------------------
@@ -561,106 +563,7 @@ async def solve_dependencies(
 
 
 # --------------------------------------------------------------------------------------------------
-# HTTP routes: the fast path
-
-
-def _current(route: APIRoute, scope: Scope) -> tuple[ExecPlan, BodyPlan | None]:
-    """The route's plan, with ``app.dependency_overrides`` applied when there are any."""
-    app = scope.get("app")
-    if app is not None:
-        # PERF: FastCore's dict directly, not through its property.
-        overrides = getattr(app, "_overrides", _UNSET)
-        if overrides is _UNSET:
-            overrides = getattr(app, "dependency_overrides", None)
-        if overrides:
-            return route._with_overrides(overrides)
-    plan = route._exec
-    if plan.dependant is not route.dependant:  # replaced after the route was built
-        plan = route._exec = ExecPlan(route.dependant, route.run_sync_inline)
-    return plan, route.body_plan
-
-
-async def run_route(route: APIRoute, scope: Scope, receive: Receive, send: Send) -> None:
-    """``APIRoute.handle``: one request through the route, answered."""
-    if scope.get(_TELEMETRY) is not None:
-        from fastcore.telemetry._routes import run_route_observed
-
-        await run_route_observed(route, scope, receive, send)
-        return
-    # PERF: no wrapper call on the hot path; ASGI scopes are dicts (Starlette types them loosely).
-    conn = Conn(scope, receive, send)  # type: ignore[arg-type]
-    plan, body_plan = _current(route, scope)
-    root = plan.root
-    if root.children or body_plan is not None:
-        # (No children and an ``async def`` root: no yield dependency either, so no exit stack.)
-        if body_plan is None or root.children or root.kind != CALL_ASYNC or body_plan.is_form:
-            await _run_solved(route, conn, plan, body_plan)
-            return
-        # PERF: an async handler whose only other inputs are its own parameters (a POST taking a
-        # model): the body and the parameters straight into the call, no solver, no exit stack.
-        try:
-            read = await body_plan.read(conn)
-            problems: list[Any] = []
-            values: dict[str, Any] = {}
-            _own_inputs(root, conn, scope.get("path_params") or {}, problems, read, values)
-            if problems:
-                raise RequestValidationError(problems)
-            result = await root.call(**values)
-        except Exception as exc:
-            await _answer_failure(conn, exc, body_plan)
-            return
-        await _send_result(route, conn, result)
-        return
-    # PERF: the common case — no dependencies — runs the compiled plan and the handler inline.
-    try:
-        errors: list[Any] = []
-        params = root.plan
-        if params.positional:
-            # PERF: a positional call; ``**kwargs`` costs a dict copy and a names tuple.
-            args = params.extract_args(conn, scope.get("path_params"), errors)
-            if errors:
-                raise RequestValidationError(errors)
-            if root.kind == CALL_ASYNC:
-                result = await root.call(*args)
-            elif plan.threaded_handler:
-                result = await route.sync_executor.run(root.call, *args)
-            else:
-                result = root.call(*args)
-        else:
-            kwargs = params.extract(conn, scope.get("path_params"), errors)
-            if errors:
-                raise RequestValidationError(errors)
-            if root.kind == CALL_ASYNC:
-                result = await root.call(**kwargs)
-            elif plan.threaded_handler:
-                result = await route.sync_executor.run(_call_with, root.call, kwargs)
-            else:
-                result = root.call(**kwargs)
-    except Exception as exc:
-        await handle_exception(conn, exc)
-        return
-    if route._json and not isinstance(result, Response):
-        if route._response_plan is not None:
-            result = route._response_plan.serialize(result)
-        start, body = render_json(result, route.status_code, scope["method"] == "HEAD", conn.response)
-        await send(start)
-        await send(body)
-        background = conn.background
-        if background is not None:
-            await background()
-        return
-    if isinstance(result, Response) and type(result).__call__ is _RESPONSE_CALL:
-        # PERF: Starlette's Response.__call__ inline (its two messages, then the background
-        # task), for the classes that keep it: Response, PlainTextResponse, HTMLResponse...
-        if result.background is None:
-            result.background = conn.background
-        status, headers = result.status_code, result.raw_headers
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": result.body})
-        if result.background is not None:
-            await result.background()
-        return
-    await _send_result(route, conn, result)
+# HTTP routes: what the compiled fast path (fastcore._fastpath.run_route) hands over
 
 
 def _exits(dependant: Dependant) -> Exits | None:
@@ -910,3 +813,21 @@ async def run_websocket(route: APIWebSocketRoute, scope: Scope, receive: Receive
         return
     if stack is not None:
         await stack.aclose()
+
+
+_fastpath.bind(
+    exec_plan=ExecPlan,
+    run_solved=_run_solved,
+    answer_failure=_answer_failure,
+    send_result=_send_result,
+    handle_exception=handle_exception,
+    call_with=_call_with,
+    validation_error=RequestValidationError,
+    too_large=_too_large,
+    disconnect=ClientDisconnect,
+    is_json=_is_json,
+    json_types=_JSON_TYPES,
+    response_class=Response,
+    call_async=CALL_ASYNC,
+    telemetry_key=_TELEMETRY,
+)

@@ -47,7 +47,7 @@ from typing import Any
 import msgspec
 
 from fastcore import typemodel
-from fastcore._respond import all_of_type, encode_typed, instance_dicts
+from fastcore._respond import FieldDicts, all_of_type, encode_typed, instance_dicts
 from fastcore.exceptions import FastCoreError, ResponseValidationError
 from fastcore.typemodel import FieldNode, Node, inspect_node, is_response_class, uses_pydantic
 
@@ -541,12 +541,8 @@ class _PlainEncoder:
         self.models = frozenset(models)
         self.model = model  # the response model, when it is a model class
         self.item = item  # the model of a top-level list[Model]: its items' dicts built in one pass
-        self._encode = msgspec.json.Encoder(enc_hook=self._hook).encode
-
-    def _hook(self, obj: Any) -> Any:
-        if type(obj) in self.models:
-            return obj.__dict__
-        raise _NotPlain
+        # PERF: the hook (a model as its __dict__, else _NotPlain) is compiled.
+        self._encode = msgspec.json.Encoder(enc_hook=FieldDicts(self.models, _NotPlain)).encode
 
     def encode(self, value: Any) -> bytes:
         item = self.item

@@ -34,7 +34,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketClose
 
-from fastcore import _route_table, _router
+from fastcore import _fastpath, _route_table, _router
 from fastcore import frontend as _frontend
 from fastcore import lifespans as _lifespans
 from fastcore._params import Conn
@@ -429,33 +429,8 @@ class APIRouter(routing.Router):
         self._shapes.note(route, self.routes)
         self.routes.append(route)
 
-    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:  # type: ignore[override]
-        # PERF: a plain function that returns the matched route's coroutine, so a request runs in
-        # one frame fewer; awaiting the result is all a caller (server, middleware, Mount) does.
-        kind = scope["type"]
-        if kind == "http":
-            method = scope["method"]
-        elif kind == "websocket":
-            method = _WEBSOCKET
-        else:
-            return self.lifespan(scope, receive, send)
-        if "router" not in scope:
-            scope["router"] = self
-        if self._indexed != len(self.routes):
-            self._index()
-        path = get_route_path(scope) if scope.get("root_path") else scope["path"]
-        # The tree holds what _index() put in: routes, {name: value} params, allowed-method tuples.
-        status, found, found_params = self._tree.match(method, path)
-        if status == _FOUND and (type(found) is APIRoute or isinstance(found, APIRoute)):
-            params: dict[str, Any] = found_params
-            existing = scope.get("path_params")
-            if existing:
-                params = {**existing, **params}
-            scope["path_params"] = params
-            scope["endpoint"] = found.endpoint
-            scope["route"] = found
-            return found.handle(scope, receive, send)
-        return self._dispatch(scope, receive, send, method, path, status, found, found_params)
+    # PERF: compiled; a plain function returning the matched route's coroutine (see its docstring).
+    __call__ = _fastpath.route_request  # type: ignore[assignment]  # an awaitable, not a coroutine
 
     async def _dispatch(
         self,
@@ -900,3 +875,8 @@ class APIRouter(routing.Router):
             return func
 
         return decorator
+
+
+_fastpath.bind_router(
+    api_route=APIRoute, route_path=get_route_path, websocket_method=_WEBSOCKET, found=_FOUND
+)

@@ -7,7 +7,7 @@ import pathlib
 
 import pytest
 
-EXPECTED = ("_http", "_params", "_respond", "_router")
+EXPECTED = ("_fastpath", "_http", "_params", "_respond", "_router")
 EXT_DIR = pathlib.Path(__file__).resolve().parent.parent / "_ext" / "fastcore"
 
 

@@ -16,6 +16,7 @@ cdef class Conn:
     cdef dict query_map(self)
     cdef dict header_map(self)
     cdef dict cookie_map(self)
+    cdef object first_header(self, bytes name)
 
 
 cdef class Coercer:

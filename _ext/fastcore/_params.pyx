@@ -365,6 +365,18 @@ cdef class Conn:
             self._headers = result
         return <dict>self._headers
 
+    cdef object first_header(self, bytes name):
+        """The first value of header ``name`` (lower-case), or None; PERF: read off the scope's
+        list without building :meth:`header_map` (a POST's Content-Length and Content-Type)."""
+        cdef list bucket
+        if self._headers is not None:
+            bucket = (<dict>self._headers).get(PyUnicode_DecodeLatin1(name, len(name), NULL))
+            return bucket[0] if bucket else None
+        for raw_key, raw_value in self.scope.get("headers", ()):
+            if raw_key == name:
+                return PyUnicode_DecodeLatin1(<bytes>raw_value, len(raw_value), NULL)
+        return None
+
     cdef dict cookie_map(self):
         cdef list values
         if self._cookies is None:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from fastcore._fastpath import current as _current
 from fastcore._params import Conn
 from fastcore.bodies import received_body
 from fastcore.dependencies import CALL_ASYNC
@@ -22,7 +23,6 @@ from fastcore.exceptions import RequestValidationError, WebSocketRequestValidati
 from fastcore.executor import (
     ExecPlan,
     _Body,
-    _current,
     _flush,
     _own_inputs,
     _Pending,

@@ -1,0 +1,365 @@
+"""``APIRoute.handle`` compiled: one request through a route, answered.
+
+The steps every request of every route takes (the route's plan with the app's dependency overrides,
+the compiled parameter plan, the handler call, the JSON response written by ``fastcore._respond``)
+and the whole of the two commonest shapes of route run here, in one compiled coroutine:
+
+- no dependencies: the parameters extracted, the handler called (inline when ``async``, in the
+  route's ``SyncExecutor`` when a plain ``def``), its result written;
+- an ``async`` handler whose only inputs are its own parameters and a body (a POST taking a model):
+  the body received, and when it is one JSON value whose type pydantic-core or msgspec validates
+  from the bytes (``BodyPlan.json_single``), validated here in one call.
+
+Anything else goes to ``fastcore.executor``'s Python code, bound once with :func:`bind`: the
+dependency solver (``_run_solved``), a body that is not plain valid JSON (``BodyPlan.read`` on the
+bytes received here: missing, not JSON, invalid, a form...), errors (``handle_exception``), and
+results that are not JSON (``_send_result``).  Those paths decide every answer that is not a
+success, so the fast path and the Python one cannot disagree on an error.
+"""
+
+from fastcore._params cimport Conn, Plan
+from fastcore._respond cimport render_json
+
+from fastcore._params import has_unusual_numbers
+
+# Bound by fastcore.executor (which imports this module): its Python helpers and constants.
+cdef object _ExecPlan = None
+cdef object _run_solved = None
+cdef object _answer_failure = None
+cdef object _send_result = None
+cdef object _handle_exception = None
+cdef object _call_with = None
+cdef object _validation_error = None
+cdef object _too_large = None
+cdef object _disconnect = None
+cdef object _is_json = None
+cdef dict _json_types = None
+cdef object _response_class = None
+cdef object _response_call = None
+cdef object _call_async = None
+cdef object _telemetry_key = None
+
+cdef object _UNSET = object()
+
+# Bound by fastcore.routing (which imports this module through fastcore.executor).
+cdef object _api_route = None
+cdef object _route_path = None
+cdef object _websocket_method = None
+cdef int _found = 0
+
+
+def bind(*, exec_plan, run_solved, answer_failure, send_result, handle_exception, call_with,
+         validation_error, too_large, disconnect, is_json, json_types, response_class, call_async,
+         telemetry_key):
+    """Hand this module the Python side it calls (once, when ``fastcore.executor`` is imported)."""
+    global _ExecPlan, _run_solved, _answer_failure, _send_result, _handle_exception, _call_with
+    global _validation_error, _too_large, _disconnect, _is_json, _json_types, _response_class
+    global _response_call, _call_async, _telemetry_key
+    _ExecPlan = exec_plan
+    _run_solved = run_solved
+    _answer_failure = answer_failure
+    _send_result = send_result
+    _handle_exception = handle_exception
+    _call_with = call_with
+    _validation_error = validation_error
+    _too_large = too_large
+    _disconnect = disconnect
+    _is_json = is_json
+    _json_types = json_types
+    _response_class = response_class
+    _response_call = response_class.__call__
+    _call_async = call_async
+    _telemetry_key = telemetry_key
+
+
+def bind_router(*, api_route, route_path, websocket_method, found):
+    """Hand this module what ``route_request`` needs of ``fastcore.routing`` (once, on import)."""
+    global _api_route, _route_path, _websocket_method, _found
+    _api_route = api_route
+    _route_path = route_path
+    _websocket_method = websocket_method
+    _found = found
+
+
+def route_request(router, dict scope, receive, send):
+    """``APIRouter.__call__``: the matched route's coroutine, for the caller to await.
+
+    PERF: a plain function, not a coroutine, so a request runs in one frame fewer; awaiting the
+    result is all a caller (server, middleware, Mount) does.  The tree (``fastcore._router``) holds
+    what ``APIRouter._index()`` put in: routes, ``{name: value}`` params, allowed-method tuples.
+    Anything but a matched ``APIRoute`` goes to ``APIRouter._dispatch``.
+    """
+    kind = scope["type"]
+    if kind == "http":
+        method = scope["method"]
+    elif kind == "websocket":
+        method = _websocket_method
+    else:
+        return router.lifespan(scope, receive, send)
+    if "router" not in scope:
+        scope["router"] = router
+    if router._indexed != len(router.routes):
+        router._index()
+    path = _route_path(scope) if scope.get("root_path") else scope["path"]
+    status, found, params = router._tree.match(method, path)
+    if status == _found and (type(found) is _api_route or isinstance(found, _api_route)):
+        existing = scope.get("path_params")
+        if existing:
+            params = {**existing, **params}
+        scope["path_params"] = params
+        scope["endpoint"] = found.endpoint
+        scope["route"] = found
+        return found.handle(scope, receive, send)
+    return router._dispatch(scope, receive, send, method, path, status, found, params)
+
+
+cpdef tuple current(object route, dict scope):
+    """The route's ``(ExecPlan, BodyPlan | None)``, with ``app.dependency_overrides`` applied."""
+    app = scope.get("app")
+    if app is not None:
+        # PERF: FastCore's dict directly, not through its property.
+        overrides = getattr(app, "_overrides", _UNSET)
+        if overrides is _UNSET:
+            overrides = getattr(app, "dependency_overrides", None)
+        if overrides:
+            return route._with_overrides(overrides)
+    plan = route._exec
+    if plan.dependant is not route.dependant:  # replaced after the route was built
+        plan = _ExecPlan(route.dependant, route.run_sync_inline)
+        route._exec = plan
+    return plan, route.body_plan
+
+
+cdef object declared_length(Conn conn):
+    value = conn.first_header(b"content-length")
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return None
+
+
+cdef enum:
+    SOLVED = 0  # dependencies, a sync handler with a body, a form: the Python solver
+    BODY = 1    # an async handler whose only inputs are its own parameters and a body
+    PLAIN = 2   # no dependencies and no body
+
+
+cdef class Shape:
+    """What ``run_route`` reads off a route's plans on every request, read once per plan (kept on
+    the ``ExecPlan``, whose tree does not change; a new plan, or body plan, gets a new shape)."""
+
+    cdef readonly object plan
+    cdef readonly object body_plan
+    cdef int mode
+    cdef object root
+    cdef object call
+    cdef bint is_async, threaded, positional, has_params
+    cdef Plan params
+    cdef tuple body_names
+    # BodyPlan.json_single: one JSON value validated from the bytes in one call
+    cdef bint json_single, check_numbers, strict_content_type
+    cdef object name, validate, fallback
+    cdef Py_ssize_t max_size
+
+    def __init__(self, plan, body_plan):
+        self.plan = plan
+        self.body_plan = body_plan
+        root = plan.root
+        self.root = root
+        self.call = root.call
+        self.is_async = root.kind == _call_async
+        self.threaded = plan.threaded_handler
+        self.params = root.plan
+        if self.params is not None:
+            self.positional = self.params.positions is not None
+            self.has_params = len(self.params.fields) > 0
+        self.body_names = tuple(p.name for p in (root.body_params or ()))
+        if not root.children and body_plan is None:
+            self.mode = PLAIN
+        elif root.children or not self.is_async or body_plan.is_form:
+            self.mode = SOLVED
+        else:
+            self.mode = BODY
+            self.max_size = body_plan.max_size
+            self.strict_content_type = body_plan.strict_content_type
+            fast = body_plan.json_single
+            if fast is not None:
+                self.json_single = True
+                self.name, self.validate, self.check_numbers, self.fallback = fast
+
+    @property
+    def kind(self):
+        """How requests run: ``"plain"``, ``"body"`` (both compiled here) or ``"solved"``."""
+        return ("solved", "body", "plain")[self.mode]
+
+    @property
+    def json_body(self):
+        """Whether a valid JSON body is validated here, in one call (``BodyPlan.json_single``)."""
+        return self.json_single
+
+
+cdef Shape shape_of(object plan, object body_plan):
+    shape = plan.shape
+    if shape is None or (<Shape>shape).body_plan is not body_plan:
+        shape = Shape(plan, body_plan)
+        plan.shape = shape
+    return <Shape>shape
+
+
+cdef object read_json_single(Conn conn, Shape shape):
+    """The body's value when it is one valid JSON value (``BodyPlan.json_single``), else None: a
+    body that is missing, not declared as JSON or not valid is ``BodyPlan.read``'s to answer."""
+    raw = conn.body
+    if not raw:
+        return None
+    declared = conn.first_header(b"content-type")
+    if declared:
+        is_json = _json_types.get(declared)
+        if is_json is None:
+            is_json = _is_json(declared)
+        if not is_json:
+            return None
+    elif shape.strict_content_type:
+        return None
+    if shape.check_numbers and has_unusual_numbers(raw):
+        return None
+    try:
+        return (shape.validate(raw),)
+    except shape.fallback:
+        return None
+
+
+async def run_route(route, dict scope, receive, send):
+    """``APIRoute.handle``: one request through the route, answered."""
+    cdef Conn conn
+    cdef Shape shape
+    cdef Plan params
+    cdef list errors
+    cdef dict values
+    cdef list chunks
+    cdef Py_ssize_t size, limit
+    if scope.get(_telemetry_key) is not None:
+        from fastcore.telemetry._routes import run_route_observed
+
+        await run_route_observed(route, scope, receive, send)
+        return
+    conn = Conn(scope, receive, send)
+    plan, body_plan = current(route, scope)
+    shape = shape_of(plan, body_plan)
+    path_params = scope.get("path_params")
+    if shape.mode == SOLVED:
+        await _run_solved(route, conn, plan, body_plan)
+        return
+    if shape.mode == BODY:
+        # The body and the parameters straight into the call: no solver, no exit stack.
+        try:
+            found = None
+            if shape.json_single:
+                if conn.body is None:
+                    # fastcore.bodies.read_body: the whole body, or a 413 as soon as it is known to
+                    # exceed the limit; kept on conn.body for BodyPlan.read (and any later reader).
+                    limit = shape.max_size
+                    declared = declared_length(conn)
+                    if declared is not None and declared > limit:
+                        raise _too_large()
+                    chunks = None
+                    size = 0
+                    while True:
+                        message = await receive()
+                        if message["type"] == "http.disconnect":
+                            raise _disconnect()
+                        chunk = message.get("body", b"")
+                        more = message.get("more_body", False)
+                        if chunks is None and not more:
+                            # PERF: the body in one message (a small one, as a server sends it)
+                            if len(chunk) > limit:
+                                raise _too_large()
+                            conn.body = chunk if chunk else b""
+                            break
+                        if chunks is None:
+                            chunks = []
+                        if chunk:
+                            size += len(chunk)
+                            if size > limit:
+                                raise _too_large()
+                            chunks.append(chunk)
+                        if not more:
+                            conn.body = b"".join(chunks)
+                            break
+                found = read_json_single(conn, shape)
+            errors = []
+            values = {}
+            if found is not None:
+                if shape.has_params:
+                    shape.params.extract_into(conn, path_params or {}, values, errors)
+                values[shape.name] = found[0]
+            else:
+                body_values, body_errors = await body_plan.read(conn)
+                if shape.has_params:
+                    shape.params.extract_into(conn, path_params or {}, values, errors)
+                for key in shape.body_names:
+                    # FastAPI's order: a callable's body errors come after its other parameters'.
+                    if key in body_errors:
+                        errors.extend(body_errors[key])
+                    elif key in body_values:
+                        values[key] = body_values[key]
+            if errors:
+                raise _validation_error(errors)
+            result = await shape.call(**values)
+        except Exception as exc:
+            await _answer_failure(conn, exc, body_plan)
+            return
+    else:
+        # No dependencies: the compiled plan and the handler, inline (or one thread hop).
+        try:
+            errors = []
+            params = shape.params
+            if shape.positional:
+                # PERF: a positional call; ``**kwargs`` costs a dict copy and a names tuple.
+                args = params.extract_args(conn, path_params, errors)
+                if errors:
+                    raise _validation_error(errors)
+                if shape.is_async:
+                    result = await shape.call(*args)
+                elif shape.threaded:
+                    result = await route.sync_executor.run(shape.call, *args)
+                else:
+                    result = shape.call(*args)
+            else:
+                values = params.extract(conn, path_params, errors)
+                if errors:
+                    raise _validation_error(errors)
+                if shape.is_async:
+                    result = await shape.call(**values)
+                elif shape.threaded:
+                    result = await route.sync_executor.run(_call_with, shape.call, values)
+                else:
+                    result = shape.call(**values)
+        except Exception as exc:
+            await _handle_exception(conn, exc)
+            return
+    if route._json and not isinstance(result, _response_class):
+        response_plan = route._response_plan
+        if response_plan is not None:
+            result = response_plan.serialize(result)
+        start, body = render_json(result, route.status_code, scope["method"] == "HEAD", conn._response)
+        await send(start)
+        await send(body)
+        background = conn._background
+        if background is not None:
+            await background()
+        return
+    if isinstance(result, _response_class) and type(result).__call__ is _response_call:
+        # PERF: Starlette's Response.__call__ inline (its two messages, then the background task),
+        # for the classes that keep it: Response, PlainTextResponse, HTMLResponse...
+        if result.background is None:
+            result.background = conn._background
+        await send({"type": "http.response.start", "status": result.status_code,
+                    "headers": result.raw_headers})
+        await send({"type": "http.response.body", "body": result.body})
+        if result.background is not None:
+            await result.background()
+        return
+    await _send_result(route, conn, result)
