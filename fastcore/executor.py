@@ -2,9 +2,11 @@
 
 Registration (``fastcore.routing``) builds a route's plan once; everything a request does runs here:
 
-- ``run_route`` is ``APIRoute.handle``, the fast path: the compiled parameter plan, the dependency
-  tree, the handler, and the result written with ``fastcore._respond`` — no ``Request`` object
-  unless a parameter asks for one.
+- ``run_route`` is ``APIRoute.handle``, compiled in ``fastcore._fastpath``: a route without
+  dependencies, or an async handler taking a body, runs there whole (the compiled parameter plan,
+  the handler, the result written with ``fastcore._respond``); any other route comes back here, to
+  the dependency solver (``_run_solved``), as do bodies that are not plain valid JSON and every
+  error — no ``Request`` object unless a parameter asks for one.
 - A route class that overrides FastAPI's ``APIRoute.get_route_handler()`` is run through that hook
   instead (``hooked_app``): one ``Request`` per request, passed down the subclass's wrappers to
   ``route_handler``'s handler, which reads the body through that request (so a ``GzipRequest``

@@ -544,6 +544,11 @@ class _PlainEncoder:
         # PERF: the hook (a model as its __dict__, else _NotPlain) is compiled.
         self._encode = msgspec.json.Encoder(enc_hook=FieldDicts(self.models, _NotPlain)).encode
 
+    @property
+    def encode_plain(self) -> Callable[[Any], bytes]:
+        """msgspec's encoder with the models' hook, for values already in shape (see ``encode``)."""
+        return self._encode
+
     def encode(self, value: Any) -> bytes:
         item = self.item
         if item is not None and type(value) is list:
@@ -703,6 +708,22 @@ class ResponsePlan:
         if self._pydantic:
             return _Raw(self._dump_pydantic(result))
         return _Raw(encode_typed(self.convert(result), self._wire, self._options.by_alias))
+
+    def plain_encoding(
+        self,
+    ) -> tuple[type | None, type | None, Callable[[Any], bytes], tuple[type[Exception], ...]] | None:
+        """``(model, item, encode, refusals)`` for the compiled route (``fastcore._fastpath``) when the
+        response model is made of plain pydantic models (see ``_plain_models``), else None.
+
+        A result whose type is exactly ``model``, or a list of instances of exactly ``item`` (given
+        as their ``__dict__``s), is what :meth:`serialize` would write with ``encode``, with
+        nothing to validate first; ``encode`` raising one of ``refusals`` means :meth:`serialize`
+        must decide.
+        """
+        plain = self._plain
+        if not self._pydantic or plain is None:
+            return None
+        return plain.model, plain.item, plain.encode_plain, (_NotPlain, UnicodeEncodeError)
 
     def jsonable(self, result: Any) -> Any:
         """``result`` as the response model, as the JSON-compatible builtins FastAPI hands a response

@@ -74,7 +74,7 @@ def route_of(app: FastCore, path: str) -> Any:
 def shape_of(app: FastCore, path: str) -> Shape:
     route = route_of(app, path)
     plan, body_plan = current(route, {"app": app})
-    return Shape(plan, body_plan)
+    return Shape(route, plan, body_plan)
 
 
 ORDER = {"id": 7, "customer": "ann", "total": 9.5, "shipping": {"street": "1 Main", "city": "X"}}
@@ -189,6 +189,54 @@ def test_override_of_a_dependency_takes_the_solver() -> None:
     assert client.get("/m/3").json() == 15
     app.dependency_overrides.clear()
     assert client.get("/m/3").json() == 6
+
+
+class Aliased(pydantic.BaseModel):
+    model_config = pydantic.ConfigDict(populate_by_name=True)
+    full_name: str = pydantic.Field(alias="fullName")
+
+
+class Shouting(pydantic.BaseModel):
+    word: str
+
+    @pydantic.field_serializer("word")
+    def loud(self, word: str) -> str:
+        return word.upper()
+
+
+class SpecialOrder(Order):
+    secret: str = "s"
+
+
+SHIP = Address(street="1 Main", city="X")
+RESULTS: list[tuple[str, Any, Any]] = [
+    ("model", Order, Order(id=1, customer="a", total=2.5, shipping=SHIP)),
+    ("subclass", Order, SpecialOrder(id=1, customer="a", total=2.5, shipping=SHIP)),
+    ("dict", Order, {"id": 1, "customer": "a", "total": 2.5, "shipping": {"street": "s", "city": "c"}}),
+    ("surrogate", Order, Order(id=1, customer="\ud800", total=2.5, shipping=SHIP)),
+    ("list", list[Address], [SHIP, Address(street="2", city="Y")]),
+    ("mixed-list", list[Address], [SHIP, {"street": "2", "city": "Y"}]),
+    ("empty-list", list[Address], []),
+    ("alias", Aliased, Aliased(full_name="Ann")),
+    ("serializer", Shouting, Shouting(word="hi")),
+    ("nested-serializer", list[Shouting], [Shouting(word="a")]),
+    ("invalid", Order, {"id": "x"}),  # a response validation error: a 500 either way
+]
+
+
+@pytest.mark.parametrize(("name", "model", "value"), RESULTS, ids=[r[0] for r in RESULTS])
+def test_compiled_response_encoding_writes_what_the_solver_does(name: str, model: Any, value: Any) -> None:
+    app = FastCore()
+
+    async def handler() -> Any:
+        return value
+
+    app.get("/fast", response_model=model)(handler)
+    app.get("/solved", response_model=model, dependencies=[Depends(noop)])(handler)
+    client = TestClient(app, raise_server_exceptions=False)
+    fast, solved = client.get("/fast"), client.get("/solved")
+    assert (fast.status_code, fast.content) == (solved.status_code, solved.content)
+    assert fast.status_code == (500 if name == "invalid" else 200)
 
 
 def drive(app: Any, path: str, messages: list[dict[str, Any]], headers: list[tuple[bytes, bytes]]) -> Any:

@@ -17,10 +17,13 @@ results that are not JSON (``_send_result``).  Those paths decide every answer t
 success, so the fast path and the Python one cannot disagree on an error.
 """
 
-from fastcore._params cimport Conn, Plan
+from fastcore._params cimport Conn, Plan, has_unusual_numbers
 from fastcore._respond cimport render_json
 
-from fastcore._params import has_unusual_numbers
+from msgspec import Raw
+
+from fastcore._respond import instance_dicts
+
 
 # Bound by fastcore.executor (which imports this module): its Python helpers and constants.
 cdef object _ExecPlan = None
@@ -147,9 +150,12 @@ cdef enum:
 
 
 cdef class Shape:
-    """What ``run_route`` reads off a route's plans on every request, read once per plan (kept on
-    the ``ExecPlan``, whose tree does not change; a new plan, or body plan, gets a new shape)."""
+    """What ``run_route`` reads off a route and its plans on every request, read once per plan
+    (kept on the route's ``ExecPlan``, whose tree does not change; a new plan, or body plan, gets a
+    new shape).  The route's response settings are read once too, as FastAPI reads them once when it
+    builds a route's handler."""
 
+    cdef readonly object route
     cdef readonly object plan
     cdef readonly object body_plan
     cdef int mode
@@ -162,8 +168,20 @@ cdef class Shape:
     cdef bint json_single, check_numbers, strict_content_type
     cdef object name, validate, fallback
     cdef Py_ssize_t max_size
+    # the response: JSON (with a response model), and plain pydantic models encoded here
+    cdef bint json
+    cdef int status_code
+    cdef object response_plan
+    cdef object plain_model, plain_item, plain_encode, plain_refusals
 
-    def __init__(self, plan, body_plan):
+    def __init__(self, route, plan, body_plan):
+        self.route = route
+        self.json = route._json
+        self.status_code = route.status_code
+        self.response_plan = route._response_plan
+        plain = None if self.response_plan is None else self.response_plan.plain_encoding()
+        if plain is not None:
+            self.plain_model, self.plain_item, self.plain_encode, self.plain_refusals = plain
         self.plan = plan
         self.body_plan = body_plan
         root = plan.root
@@ -200,12 +218,28 @@ cdef class Shape:
         return self.json_single
 
 
-cdef Shape shape_of(object plan, object body_plan):
+cdef Shape shape_of(object route, object plan, object body_plan):
     shape = plan.shape
-    if shape is None or (<Shape>shape).body_plan is not body_plan:
-        shape = Shape(plan, body_plan)
+    if shape is None or (<Shape>shape).body_plan is not body_plan or (<Shape>shape).route is not route:
+        shape = Shape(route, plan, body_plan)
         plan.shape = shape
     return <Shape>shape
+
+
+cdef object encode_result(Shape shape, object result):
+    """``ResponsePlan.serialize(result)``, with plain pydantic models encoded here directly."""
+    value = None
+    if shape.plain_encode is not None:
+        if type(result) is shape.plain_model:
+            value = result
+        elif shape.plain_item is not None and type(result) is list:
+            value = instance_dicts(result, shape.plain_item)  # None: not all exactly the model
+        if value is not None:
+            try:
+                return Raw(shape.plain_encode(value))
+            except shape.plain_refusals:
+                pass
+    return shape.response_plan.serialize(result)
 
 
 cdef object read_json_single(Conn conn, Shape shape):
@@ -247,7 +281,7 @@ async def run_route(route, dict scope, receive, send):
         return
     conn = Conn(scope, receive, send)
     plan, body_plan = current(route, scope)
-    shape = shape_of(plan, body_plan)
+    shape = shape_of(route, plan, body_plan)
     path_params = scope.get("path_params")
     if shape.mode == SOLVED:
         await _run_solved(route, conn, plan, body_plan)
@@ -340,11 +374,10 @@ async def run_route(route, dict scope, receive, send):
         except Exception as exc:
             await _handle_exception(conn, exc)
             return
-    if route._json and not isinstance(result, _response_class):
-        response_plan = route._response_plan
-        if response_plan is not None:
-            result = response_plan.serialize(result)
-        start, body = render_json(result, route.status_code, scope["method"] == "HEAD", conn._response)
+    if shape.json and not isinstance(result, _response_class):
+        if shape.response_plan is not None:
+            result = encode_result(shape, result)
+        start, body = render_json(result, shape.status_code, scope["method"] == "HEAD", conn._response)
         await send(start)
         await send(body)
         background = conn._background

@@ -1,5 +1,7 @@
 # Declarations for fastcore._params: the per-route parameter plan.
 
+cpdef bint has_unusual_numbers(bytes raw)
+
 cdef class Conn:
     cdef readonly dict scope
     cdef readonly object receive

@@ -334,7 +334,9 @@ class NativeTelemetry:
     def wants(self, scope: Scope) -> bool:
         """Whether to observe this request: not already observed (or excluded) by an outer app,
         and some signal has somewhere to go."""
-        return SCOPE_KEY not in scope and self.enabled()
+        if SCOPE_KEY in scope or (self._global_only and _no_global_providers()):
+            return False  # PERF: the usual answer (nothing configured) in one call, per request
+        return self.enabled()
 
     def enabled(self) -> bool:
         """Whether any signal has somewhere to go (checked per request: globals may be set late)."""
