@@ -1,4 +1,5 @@
-"""``APIRoute.handle`` compiled: one request through a route, answered.
+"""A request's way to its route and through it, compiled: ``APIRouter.__call__``
+(:func:`route_request`) and ``APIRoute.handle`` (:func:`run_route`).
 
 The steps every request of every route takes (the route's plan with the app's dependency overrides,
 the compiled parameter plan, the handler call, the JSON response written by ``fastcore._respond``)
