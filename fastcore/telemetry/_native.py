@@ -31,6 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocketDisconnect
 
 from fastcore import __version__
+from fastcore._fastpath import Gate
 from fastcore.exceptions import RequestValidationError, WebSocketRequestValidationError
 from fastcore.telemetry import TelemetryConfig, TelemetryData
 
@@ -87,18 +88,20 @@ _FAST_CHECK = all(
 )
 
 
+# (module, attribute, value): all of them hold while certainly no global provider is set.
+_UNCONFIGURED: tuple[tuple[object, str, object], ...] = (
+    (trace, "_TRACER_PROVIDER", None),
+    (_metrics_internal, "_METER_PROVIDER", None),
+    (_logs_internal, "_LOGGER_PROVIDER", None),
+    (trace, "get_tracer_provider", _GETTERS[0]),
+    (metrics, "get_meter_provider", _GETTERS[1]),
+    (_logs, "get_logger_provider", _GETTERS[2]),
+)
+
+
 def _no_global_providers() -> bool:
     """True when certainly no global provider is set (False: ask the public getters)."""
-    getters = _GETTERS
-    return (
-        _FAST_CHECK
-        and trace._TRACER_PROVIDER is None
-        and _metrics_internal._METER_PROVIDER is None
-        and _logs_internal._LOGGER_PROVIDER is None
-        and trace.get_tracer_provider is getters[0]
-        and metrics.get_meter_provider is getters[1]
-        and _logs.get_logger_provider is getters[2]
-    )
+    return _FAST_CHECK and all(getattr(holder, name) is value for holder, name, value in _UNCONFIGURED)
 
 
 def _placeholder(provider: Any) -> bool:
@@ -330,13 +333,11 @@ class NativeTelemetry:
         trace.get_tracer_provider()
         metrics.get_meter_provider()
         _logs.get_logger_provider()
-
-    def wants(self, scope: Scope) -> bool:
-        """Whether to observe this request: not already observed (or excluded) by an outer app,
-        and some signal has somewhere to go."""
-        if SCOPE_KEY in scope or (self._global_only and _no_global_providers()):
-            return False  # PERF: the usual answer (nothing configured) in one call, per request
-        return self.enabled()
+        # ``wants(scope)``: whether to observe this request — not already observed (or excluded) by
+        # an outer app, and some signal has somewhere to go.  PERF: compiled; while nothing is
+        # configured (the usual case) it reads the private globals in C and never calls enabled().
+        watched = _UNCONFIGURED if self._global_only and _FAST_CHECK else None
+        self.wants: Callable[[Scope], bool] = Gate(SCOPE_KEY, watched, self.enabled)
 
     def enabled(self) -> bool:
         """Whether any signal has somewhere to go (checked per request: globals may be set late)."""
