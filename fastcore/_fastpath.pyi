@@ -10,7 +10,7 @@ def bind(
     exec_plan: type,
     run_solved: Callable[..., Any],
     answer_failure: Callable[..., Any],
-    send_result: Callable[..., Any],
+    send_response: Callable[..., Any],
     handle_exception: Callable[..., Any],
     call_with: Callable[..., Any],
     validation_error: type[Exception],
@@ -39,6 +39,8 @@ class Gate:
     def __call__(self, scope: Scope) -> bool: ...
 
 def current(route: Any, scope: Scope) -> tuple[Any, Any]: ...
+async def send_result(shape: Shape, conn: Any, result: Any) -> None: ...
+async def send_response(shape: Shape, conn: Any, result: Any) -> None: ...
 async def run_route(route: Any, scope: Scope, receive: Receive, send: Send) -> None: ...
 def bind_router(
     *, api_route: type, route_path: Callable[[Scope], str], websocket_method: str, found: int

@@ -39,8 +39,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketState
 
 from fastcore import _fastpath
+from fastcore._fastpath import Shape, run_route, send_result
 from fastcore._fastpath import current as _current
-from fastcore._fastpath import run_route
 from fastcore._params import Conn
 from fastcore._respond import render_json
 from fastcore.bodies import _JSON_TYPES, BodyPlan, _declared_length, _is_json, _too_large, received_body
@@ -605,7 +605,12 @@ async def close_function_scope(stack: Exits) -> None:
         await function.aclose()
 
 
-async def _run_solved(route: APIRoute, conn: Conn, plan: ExecPlan, body_plan: BodyPlan | None) -> None:
+async def _run_solved(shape: Shape, conn: Conn) -> None:
+    """A route with dependencies (or a sync handler taking a body, or a form): the solver, the
+    yield dependencies' clean-up, and the result sent by the compiled route's ``send_result``."""
+    route: APIRoute = shape.route
+    plan: ExecPlan = shape.plan
+    body_plan: BodyPlan | None = shape.body_plan
     stack = _exits(plan.dependant)
     try:
         try:
@@ -625,7 +630,7 @@ async def _run_solved(route: APIRoute, conn: Conn, plan: ExecPlan, body_plan: Bo
         await _answer_failure(conn, exc, body_plan)
         return
     try:
-        await _send_result(route, conn, result)
+        await send_result(shape, conn, result)
     finally:
         # FastAPI's default: clean-up of yield dependencies runs after the response is sent.
         if stack is not None:
@@ -645,19 +650,10 @@ async def _answer_failure(conn: Conn, exc: Exception, body_plan: BodyPlan | None
             await conn.form.close()  # spooled upload files, on a 422 too
 
 
-async def _send_result(route: APIRoute, conn: Conn, result: Any) -> None:
-    scope, send = conn.scope, conn.send
-    if route._json and not isinstance(result, Response):
-        if route._response_plan is not None:
-            result = route._response_plan.serialize(result)
-        start, body = render_json(result, route.status_code, scope["method"] == "HEAD", conn.response)
-        await send(start)
-        await send(body)
-        if conn.background is not None:
-            await conn.background()
-        return
+async def _send_response(route: APIRoute, conn: Conn, result: Any) -> None:
+    """A result the route does not write as JSON itself, sent as the ``Response`` it becomes."""
     response = _response(route, conn, result)
-    await response(scope, conn.receive, send)
+    await response(conn.scope, conn.receive, conn.send)
 
 
 def _response(route: APIRoute, conn: Conn, result: Any) -> Response:
@@ -821,7 +817,7 @@ _fastpath.bind(
     exec_plan=ExecPlan,
     run_solved=_run_solved,
     answer_failure=_answer_failure,
-    send_result=_send_result,
+    send_response=_send_response,
     handle_exception=handle_exception,
     call_with=_call_with,
     validation_error=RequestValidationError,

@@ -1270,3 +1270,38 @@ def test_uuid_acceptance_matches_pydantic(raw: str) -> None:
 )
 def test_has_unusual_numbers(raw: bytes, unusual: bool) -> None:
     assert params_module.has_unusual_numbers(raw) is unusual
+
+
+# -- scope_header and the Request a Conn makes ---------------------------------------------------
+
+
+def test_scope_header_is_the_first_value_decoded_as_latin1() -> None:
+    from fastcore._params import scope_header
+
+    scope: dict[str, Any] = {"headers": [(b"a", b"1"), (b"b", b"caf\xe9"), (b"a", b"2")]}
+    assert scope_header(scope, b"a") == "1"
+    assert scope_header(scope, b"b") == "café"
+    assert scope_header(scope, b"c") is None
+    assert scope_header({}, b"a") is None
+    # not the usual list of 2-tuples: still read, item by item
+    assert scope_header({"headers": ((b"a", b"3"),)}, b"a") == "3"
+    assert scope_header({"headers": [[b"a", b"4"]]}, b"a") == "4"
+
+
+def test_conn_request_is_the_request_starlette_makes() -> None:
+    from starlette.requests import Request
+
+    from fastcore._params import Conn
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"x", "more_body": False}
+
+    async def send(message: Any) -> None:
+        pass
+
+    scope: dict[str, Any] = {"type": "http", "method": "GET", "path": "/", "headers": [], "query_string": b""}
+    made = Conn(scope, receive, send).request
+    expected = Request(scope, receive, send)
+    assert type(made) is Request
+    assert list(vars(made).items()) == list(vars(expected).items())
+    assert made.receive is receive

@@ -718,3 +718,48 @@ def test_token_form_schemas_equal_fastapi() -> None:
     assert actual == expected
     assert "format" not in actual["Body_strict_strict_post"]["properties"]["password"]
     assert actual["Body_token_token_post"]["properties"]["password"]["format"] == "password"
+
+
+# -- request_header: the schemes' one-header read ----------------------------------------------------
+
+
+def _headers_scope(headers: list[tuple[bytes, bytes]]) -> dict[str, Any]:
+    return {"type": "http", "method": "GET", "path": "/", "headers": headers, "query_string": b""}
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        [],
+        [(b"authorization", b"Bearer abc")],
+        [(b"authorization", b"first"), (b"authorization", b"second")],  # the first one, as Starlette
+        [(b"x-other", b"1"), (b"authorization", b"caf\xe9")],  # Latin-1, as Starlette decodes
+        [(b"authorization", b"")],
+    ],
+)
+def test_request_header_reads_what_request_headers_get_does(headers: list[tuple[bytes, bytes]]) -> None:
+    from starlette.requests import Request
+
+    from fastcore.security.base import request_header
+
+    request = Request(_headers_scope(headers))
+    assert request_header(request, "authorization") == request.headers.get("authorization")
+    assert request_header(request, "x-missing") is None
+
+
+def test_request_header_asks_the_headers_object_once_there_is_one() -> None:
+    from starlette.datastructures import Headers
+    from starlette.requests import Request
+
+    from fastcore.security.base import request_header
+
+    class Rewritten(Request):
+        @property
+        def headers(self) -> Headers:
+            return Headers({"authorization": "Bearer rewritten"})
+
+    scope = _headers_scope([(b"authorization", b"Bearer original")])
+    assert request_header(Rewritten(scope), "authorization") == "Bearer rewritten"
+    request = Request(scope)
+    request._headers = Headers({"authorization": "Bearer replaced"})  # a middleware's doing
+    assert request_header(request, "authorization") == "Bearer replaced"

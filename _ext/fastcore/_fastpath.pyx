@@ -14,7 +14,7 @@ and the whole of the two commonest shapes of route run here, in one compiled cor
 Anything else goes to ``fastcore.executor``'s Python code, bound once with :func:`bind`: the
 dependency solver (``_run_solved``), a body that is not plain valid JSON (``BodyPlan.read`` on the
 bytes received here: missing, not JSON, invalid, a form...), errors (``handle_exception``), and
-results that are not JSON (``_send_result``).  Those paths decide every answer that is not a
+results that are not JSON (``_send_response``).  Those paths decide every answer that is not a
 success, so the fast path and the Python one cannot disagree on an error.
 """
 
@@ -33,7 +33,7 @@ from fastcore._respond import instance_dicts
 cdef object _ExecPlan = None
 cdef object _run_solved = None
 cdef object _answer_failure = None
-cdef object _send_result = None
+cdef object _send_response = None
 cdef object _handle_exception = None
 cdef object _call_with = None
 cdef object _validation_error = None
@@ -55,17 +55,17 @@ cdef object _websocket_method = None
 cdef int _found = 0
 
 
-def bind(*, exec_plan, run_solved, answer_failure, send_result, handle_exception, call_with,
+def bind(*, exec_plan, run_solved, answer_failure, send_response, handle_exception, call_with,
          validation_error, too_large, disconnect, is_json, json_types, response_class, call_async,
          telemetry_key):
     """Hand this module the Python side it calls (once, when ``fastcore.executor`` is imported)."""
-    global _ExecPlan, _run_solved, _answer_failure, _send_result, _handle_exception, _call_with
+    global _ExecPlan, _run_solved, _answer_failure, _send_response, _handle_exception, _call_with
     global _validation_error, _too_large, _disconnect, _is_json, _json_types, _response_class
     global _response_call, _call_async, _telemetry_key
     _ExecPlan = exec_plan
     _run_solved = run_solved
     _answer_failure = answer_failure
-    _send_result = send_result
+    _send_response = send_response
     _handle_exception = handle_exception
     _call_with = call_with
     _validation_error = validation_error
@@ -328,7 +328,7 @@ async def run_route(route, dict scope, receive, send):
     shape = shape_of(route, plan, body_plan)
     path_params = scope.get("path_params")
     if shape.mode == SOLVED:
-        await _run_solved(route, conn, plan, body_plan)
+        await _run_solved(shape, conn)
         return
     if shape.mode == BODY:
         # The body and the parameters straight into the call: no solver, no exit stack.
@@ -418,25 +418,53 @@ async def run_route(route, dict scope, receive, send):
         except Exception as exc:
             await _handle_exception(conn, exc)
             return
-    if shape.json and not isinstance(result, _response_class):
-        if shape.response_plan is not None:
-            result = encode_result(shape, result)
-        start, body = render_json(result, shape.status_code, scope["method"] == "HEAD", conn._response)
-        await send(start)
-        await send(body)
-        background = conn._background
-        if background is not None:
-            await background()
+    messages = json_messages(shape, conn, result)
+    if messages is None:
+        await send_response(shape, conn, result)
         return
+    await send(messages[0])
+    await send(messages[1])
+    background = conn._background
+    if background is not None:
+        await background()
+
+
+cdef tuple json_messages(Shape shape, Conn conn, object result):
+    """The two messages of a result the route writes as JSON (not a ``Response``), else None."""
+    if not shape.json or isinstance(result, _response_class):
+        return None
+    if shape.response_plan is not None:
+        result = encode_result(shape, result)
+    return render_json(result, shape.status_code, conn.scope["method"] == "HEAD", conn._response)
+
+
+async def send_response(Shape shape, Conn conn, result):
+    """A result that is not the route's JSON, sent as the ``Response`` it becomes."""
     if isinstance(result, _response_class) and type(result).__call__ is _response_call:
         # PERF: Starlette's Response.__call__ inline (its two messages, then the background task),
         # for the classes that keep it: Response, PlainTextResponse, HTMLResponse...
         if result.background is None:
             result.background = conn._background
+        send = conn.send
         await send({"type": "http.response.start", "status": result.status_code,
                     "headers": result.raw_headers})
         await send({"type": "http.response.body", "body": result.body})
         if result.background is not None:
             await result.background()
         return
-    await _send_result(route, conn, result)
+    await _send_response(shape.route, conn, result)
+
+
+async def send_result(Shape shape, Conn conn, result):
+    """A handler's result sent as the route sends it (``fastcore.executor._run_solved``'s last
+    step; ``run_route`` does the same inline)."""
+    messages = json_messages(shape, conn, result)
+    if messages is None:
+        await send_response(shape, conn, result)
+        return
+    send = conn.send
+    await send(messages[0])
+    await send(messages[1])
+    background = conn._background
+    if background is not None:
+        await background()

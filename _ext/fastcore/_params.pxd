@@ -1,6 +1,7 @@
 # Declarations for fastcore._params: the per-route parameter plan.
 
 cpdef bint has_unusual_numbers(bytes raw)
+cpdef object scope_header(dict scope, bytes name)
 
 cdef class Conn:
     cdef readonly dict scope

@@ -10,7 +10,7 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from fastcore.exceptions import HTTPException
-from fastcore.security.base import SecurityBase, not_authenticated, openapi_object
+from fastcore.security.base import SecurityBase, not_authenticated, openapi_object, request_header
 
 __all__ = ["APIKeyBase", "APIKeyCookie", "APIKeyHeader", "APIKeyQuery"]
 
@@ -66,7 +66,7 @@ class APIKeyHeader(APIKeyBase):
     location = "header"
 
     async def __call__(self, request: Request) -> str | None:
-        return self.check_api_key(request.headers.get(self.name))
+        return self.check_api_key(request_header(request, self.name.lower()))
 
 
 class APIKeyCookie(APIKeyBase):

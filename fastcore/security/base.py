@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from starlette.requests import HTTPConnection
+
+from fastcore._params import scope_header
 from fastcore.exceptions import HTTPException
 
 __all__ = [
@@ -53,6 +56,23 @@ def openapi_object(**members: Any) -> dict[str, Any]:
 def not_authenticated(challenge: str) -> HTTPException:
     """The 401 a scheme raises: the same body for every scheme, the scheme's own challenge."""
     return HTTPException(401, NOT_AUTHENTICATED, headers={"WWW-Authenticate": challenge})
+
+
+_HEADERS_PROPERTY = HTTPConnection.headers
+
+
+def request_header(request: HTTPConnection, name: str) -> str | None:
+    """``request.headers.get(name)``, ``name`` in lower case.
+
+    PERF: for a Starlette request whose headers are its scope's (the property not overridden, no
+    ``Headers`` object made yet, which a middleware could have replaced), one C scan of the scope's
+    list, without building a ``Headers`` object for one value.
+    """
+    if type(request).headers is _HEADERS_PROPERTY and "_headers" not in vars(request):
+        scope = request.scope
+        if type(scope) is dict:
+            return scope_header(scope, name.encode("latin-1"))
+    return request.headers.get(name)
 
 
 def get_authorization_scheme_param(authorization: str | None) -> tuple[str, str]:

@@ -19,6 +19,7 @@ from fastcore.security.base import (
     SecurityBase,
     get_authorization_scheme_param,
     openapi_object,
+    request_header,
 )
 
 __all__ = [
@@ -76,7 +77,7 @@ class HTTPBase(SecurityBase):
             raise self.make_not_authenticated_error()
 
     async def __call__(self, request: Request) -> HTTPAuthorizationCredentials | None:
-        authorization = request.headers.get("authorization")
+        authorization = request_header(request, "authorization")
         scheme, credentials = get_authorization_scheme_param(authorization)
         if not (scheme and credentials):
             self._refuse()
@@ -115,7 +116,7 @@ class HTTPBasic(HTTPBase):
         return {"WWW-Authenticate": "Basic"}
 
     async def __call__(self, request: Request) -> HTTPBasicCredentials | None:  # type: ignore[override]
-        authorization = request.headers.get("authorization")
+        authorization = request_header(request, "authorization")
         scheme, param = get_authorization_scheme_param(authorization)
         if scheme.lower() != "basic":
             self._refuse()
@@ -135,7 +136,7 @@ class _SchemeChecked(HTTPBase):
     """A scheme whose value is the header's credentials, refused when the scheme name differs."""
 
     async def __call__(self, request: Request) -> HTTPAuthorizationCredentials | None:
-        authorization = request.headers.get("authorization")
+        authorization = request_header(request, "authorization")
         scheme, credentials = get_authorization_scheme_param(authorization)
         if not (scheme and credentials) or scheme.lower() != self.scheme:
             self._refuse()

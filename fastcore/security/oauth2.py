@@ -22,6 +22,7 @@ from fastcore.security.base import (
     get_authorization_scheme_param,
     not_authenticated,
     openapi_object,
+    request_header,
 )
 
 __all__ = [
@@ -113,14 +114,14 @@ class OAuth2(SecurityBase):
             raise self.make_not_authenticated_error()
 
     async def __call__(self, request: Request) -> str | None:
-        authorization = request.headers.get("authorization")
+        authorization = request_header(request, "authorization")
         if not authorization:
             self._refuse()
             return None
         return authorization
 
     def _bearer_token(self, request: Request) -> str | None:
-        scheme, token = get_authorization_scheme_param(request.headers.get("authorization"))
+        scheme, token = get_authorization_scheme_param(request_header(request, "authorization"))
         if scheme.lower() != "bearer":
             self._refuse()
             return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from fastcore.exceptions import HTTPException
-from fastcore.security.base import SecurityBase, not_authenticated, openapi_object
+from fastcore.security.base import SecurityBase, not_authenticated, openapi_object, request_header
 
 __all__ = ["OpenIdConnect"]
 
@@ -36,7 +36,7 @@ class OpenIdConnect(SecurityBase):
         return not_authenticated("Bearer")
 
     async def __call__(self, request: Request) -> str | None:
-        authorization = request.headers.get("authorization")
+        authorization = request_header(request, "authorization")
         if authorization:
             return authorization
         if self.auto_error:
