@@ -14,8 +14,6 @@ def bind(
     handle_exception: Callable[..., Any],
     call_with: Callable[..., Any],
     validation_error: type[Exception],
-    too_large: Callable[[], Exception],
-    disconnect: type[Exception],
     is_json: Callable[[str | None], bool],
     json_types: dict[str, bool],
     response_class: type,

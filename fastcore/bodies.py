@@ -48,11 +48,11 @@ from typing import Annotated, Any
 
 import msgspec
 from starlette.datastructures import FormData, UploadFile
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.types import Message
 
 from fastcore import typemodel
-from fastcore._params import Coercer, Conn, has_unusual_numbers
+from fastcore._params import Coercer, Conn, declared_length, has_unusual_numbers, read_body, too_large
 from fastcore._validation_errors import _error
 from fastcore.exceptions import FastCoreError, HTTPException, RequestValidationError
 from fastcore.params import BodyInfo, FileInfo, FormInfo
@@ -762,52 +762,6 @@ def _require_multipart(where: str) -> None:
             ) from None
 
 
-def _too_large() -> HTTPException:
-    # RFC 9110 §15.5.14 names it; FastAPI answers these words (as plain text, we as JSON).
-    return HTTPException(413, "Content Too Large")
-
-
-def _declared_length(conn: Conn) -> int | None:
-    values = conn.headers.get("content-length")
-    if not values:
-        return None
-    try:
-        return int(values[0])
-    except ValueError:
-        return None
-
-
-async def read_body(conn: Conn, limit: int) -> bytes:
-    """The whole request body, refusing (413) as soon as it is known to exceed ``limit`` bytes."""
-    if conn.body is not None:
-        # Already read through a Request (a custom route class's hook): only the limit is left.
-        if len(conn.body) > limit:
-            raise _too_large()
-        return conn.body
-    declared = _declared_length(conn)
-    if declared is not None and declared > limit:
-        raise _too_large()
-    receive = conn.receive
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        kind = message["type"]
-        if kind == "http.disconnect":
-            raise ClientDisconnect()
-        chunk = message.get("body", b"")
-        if chunk:
-            size += len(chunk)
-            if size > limit:
-                raise _too_large()
-            chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
-    body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-    conn.body = body
-    return body
-
-
 def received_body(conn: Conn) -> Any:
     """The request body as FastAPI hands it to ``RequestValidationError.body``: the form, the parsed
     JSON, else the raw bytes (None when nothing was read).  Slow path, for a 422 only."""
@@ -847,9 +801,9 @@ async def read_form(conn: Conn, limit: int, form_limits: Mapping[str, int] | Non
     parser's ``form_limits`` (Starlette's defaults for those not given)."""
     if conn.form is not None:
         return conn.form  # parsed through a Request (a custom route class's hook), within the limit
-    declared = _declared_length(conn)
+    declared = declared_length(conn)
     if declared is not None and declared > limit:
-        raise _too_large()
+        raise too_large()
     size = 0
     receive = conn.receive
 
@@ -858,7 +812,7 @@ async def read_form(conn: Conn, limit: int, form_limits: Mapping[str, int] | Non
         message = await receive()
         size += len(message.get("body", b""))
         if size > limit:
-            raise _too_large()
+            raise too_large()
         return message
 
     request = Request(conn.scope, limited, conn.send)

@@ -33,7 +33,7 @@ import anyio.to_thread
 from starlette._utils import is_async_callable
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketState
@@ -41,9 +41,9 @@ from starlette.websockets import WebSocket, WebSocketState
 from fastcore import _fastpath
 from fastcore._fastpath import Shape, run_route, send_result
 from fastcore._fastpath import current as _current
-from fastcore._params import Conn
+from fastcore._params import Conn, declared_length, too_large
 from fastcore._respond import render_json
-from fastcore.bodies import _JSON_TYPES, BodyPlan, _declared_length, _is_json, _too_large, received_body
+from fastcore.bodies import _JSON_TYPES, BodyPlan, _is_json, received_body
 from fastcore.concurrency import contextmanager_in_threadpool, holding
 from fastcore.dependencies import CALL_ASYNC, CALL_SYNC, GEN_ASYNC, GEN_SYNC, Dependant
 from fastcore.exception_handlers import default_handlers, is_body_allowed_for_status_code
@@ -762,18 +762,18 @@ def hooked_app(route: APIRoute, handler: Callable[[Request], Awaitable[Response]
 
 def _limited(conn: Conn, limit: int) -> Receive:
     """``conn.receive`` refusing (413) a body over ``limit`` bytes, whoever reads it."""
-    declared = _declared_length(conn)
+    declared = declared_length(conn)
     receive = conn.receive
     size = 0
 
     async def limited() -> Message:
         nonlocal size
         if declared is not None and declared > limit:
-            raise _too_large()
+            raise too_large()
         message = await receive()
         size += len(message.get("body", b""))
         if size > limit:
-            raise _too_large()
+            raise too_large()
         return message
 
     return limited
@@ -821,8 +821,6 @@ _fastpath.bind(
     handle_exception=handle_exception,
     call_with=_call_with,
     validation_error=RequestValidationError,
-    too_large=_too_large,
-    disconnect=ClientDisconnect,
     is_json=_is_json,
     json_types=_JSON_TYPES,
     response_class=Response,

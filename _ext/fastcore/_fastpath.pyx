@@ -26,6 +26,7 @@ from fastcore._respond cimport render_json
 
 from msgspec import Raw
 
+from fastcore._params import read_body
 from fastcore._respond import instance_dicts
 
 
@@ -37,8 +38,6 @@ cdef object _send_response = None
 cdef object _handle_exception = None
 cdef object _call_with = None
 cdef object _validation_error = None
-cdef object _too_large = None
-cdef object _disconnect = None
 cdef object _is_json = None
 cdef dict _json_types = None
 cdef object _response_class = None
@@ -56,11 +55,11 @@ cdef int _found = 0
 
 
 def bind(*, exec_plan, run_solved, answer_failure, send_response, handle_exception, call_with,
-         validation_error, too_large, disconnect, is_json, json_types, response_class, call_async,
+         validation_error, is_json, json_types, response_class, call_async,
          telemetry_key):
     """Hand this module the Python side it calls (once, when ``fastcore.executor`` is imported)."""
     global _ExecPlan, _run_solved, _answer_failure, _send_response, _handle_exception, _call_with
-    global _validation_error, _too_large, _disconnect, _is_json, _json_types, _response_class
+    global _validation_error, _is_json, _json_types, _response_class
     global _response_call, _call_async, _telemetry_key
     _ExecPlan = exec_plan
     _run_solved = run_solved
@@ -69,8 +68,6 @@ def bind(*, exec_plan, run_solved, answer_failure, send_response, handle_excepti
     _handle_exception = handle_exception
     _call_with = call_with
     _validation_error = validation_error
-    _too_large = too_large
-    _disconnect = disconnect
     _is_json = is_json
     _json_types = json_types
     _response_class = response_class
@@ -177,16 +174,6 @@ cpdef tuple current(object route, dict scope):
     return plan, route.body_plan
 
 
-cdef object declared_length(Conn conn):
-    value = conn.first_header(b"content-length")
-    if value is None:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        return None
-
-
 cdef enum:
     SOLVED = 0  # dependencies, a sync handler with a body, a form: the Python solver
     BODY = 1    # an async handler whose only inputs are its own parameters and a body
@@ -203,7 +190,6 @@ cdef class Shape:
     cdef readonly object plan
     cdef readonly object body_plan
     cdef int mode
-    cdef object root
     cdef object call
     cdef bint is_async, threaded, positional, has_params
     cdef Plan params
@@ -229,7 +215,6 @@ cdef class Shape:
         self.plan = plan
         self.body_plan = body_plan
         root = plan.root
-        self.root = root
         self.call = root.call
         self.is_async = root.kind == _call_async
         self.threaded = plan.threaded_handler
@@ -316,8 +301,6 @@ async def run_route(route, dict scope, receive, send):
     cdef Plan params
     cdef list errors
     cdef dict values
-    cdef list chunks
-    cdef Py_ssize_t size, limit
     if scope.get(_telemetry_key) is not None:
         from fastcore.telemetry._routes import run_route_observed
 
@@ -335,37 +318,7 @@ async def run_route(route, dict scope, receive, send):
         try:
             found = None
             if shape.json_single:
-                if conn.body is None:
-                    # fastcore.bodies.read_body: the whole body, or a 413 as soon as it is known to
-                    # exceed the limit; kept on conn.body for BodyPlan.read (and any later reader).
-                    limit = shape.max_size
-                    declared = declared_length(conn)
-                    if declared is not None and declared > limit:
-                        raise _too_large()
-                    chunks = None
-                    size = 0
-                    while True:
-                        message = await receive()
-                        if message["type"] == "http.disconnect":
-                            raise _disconnect()
-                        chunk = message.get("body", b"")
-                        more = message.get("more_body", False)
-                        if chunks is None and not more:
-                            # PERF: the body in one message (a small one, as a server sends it)
-                            if len(chunk) > limit:
-                                raise _too_large()
-                            conn.body = chunk if chunk else b""
-                            break
-                        if chunks is None:
-                            chunks = []
-                        if chunk:
-                            size += len(chunk)
-                            if size > limit:
-                                raise _too_large()
-                            chunks.append(chunk)
-                        if not more:
-                            conn.body = b"".join(chunks)
-                            break
+                await read_body(conn, shape.max_size)  # kept on conn.body for BodyPlan.read
                 found = read_json_single(conn, shape)
             errors = []
             values = {}
@@ -418,15 +371,7 @@ async def run_route(route, dict scope, receive, send):
         except Exception as exc:
             await _handle_exception(conn, exc)
             return
-    messages = json_messages(shape, conn, result)
-    if messages is None:
-        await send_response(shape, conn, result)
-        return
-    await send(messages[0])
-    await send(messages[1])
-    background = conn._background
-    if background is not None:
-        await background()
+    await send_result(shape, conn, result)
 
 
 cdef tuple json_messages(Shape shape, Conn conn, object result):
@@ -456,8 +401,8 @@ async def send_response(Shape shape, Conn conn, result):
 
 
 async def send_result(Shape shape, Conn conn, result):
-    """A handler's result sent as the route sends it (``fastcore.executor._run_solved``'s last
-    step; ``run_route`` does the same inline)."""
+    """A handler's result sent as the route sends it (``run_route``'s last step, and
+    ``fastcore.executor._run_solved``'s)."""
     messages = json_messages(shape, conn, result)
     if messages is None:
         await send_response(shape, conn, result)

@@ -64,3 +64,6 @@ cdef class Plan:
     cpdef tuple extract_args(self, Conn conn, dict path_params, list errors)
     cdef object _value(self, Field f, Conn conn, dict path_params, dict query, dict headers,
                        dict cookies, list errors)
+
+
+cpdef object declared_length(Conn conn)

@@ -30,10 +30,10 @@ import math as _math
 import uuid as _uuid
 
 from fastcore._validation_errors import MSG as _MSG, PARSING_PREFIX as _PARSING
-from fastcore.exceptions import FastCoreError
+from fastcore.exceptions import FastCoreError, HTTPException as _HTTPException
 
 from fastcore.background import BackgroundTasks as _BackgroundTasks
-from starlette.requests import Request as _Request
+from starlette.requests import ClientDisconnect as _ClientDisconnect, Request as _Request
 from starlette.responses import Response as _Response
 from starlette.websockets import WebSocket as _WebSocket
 
@@ -501,6 +501,64 @@ cdef class Conn:
         if self._background is None:
             self._background = _BackgroundTasks()
         return self._background
+
+
+# --------------------------------------------------------------------------------------------------
+# The request body
+
+def too_large():
+    """The 413 for a body over the route's limit.  RFC 9110 §15.5.14 names it; FastAPI answers these
+    words (as plain text, we as JSON)."""
+    return _HTTPException(413, "Content Too Large")
+
+
+cpdef object declared_length(Conn conn):
+    """The request's Content-Length as an int; None when absent or not a number."""
+    value = conn.first_header(b"content-length")
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return None
+
+
+async def read_body(Conn conn, Py_ssize_t limit):
+    """The whole request body, refusing (413) as soon as it is known to exceed ``limit`` bytes;
+    kept on ``conn.body`` for any later reader (``BodyPlan.read``, a ``Request``)."""
+    cdef list chunks = None
+    cdef Py_ssize_t size = 0
+    if conn.body is not None:
+        # Already read through a Request (a custom route class's hook): only the limit is left.
+        if len(conn.body) > limit:
+            raise too_large()
+        return conn.body
+    declared = declared_length(conn)
+    if declared is not None and declared > limit:
+        raise too_large()
+    receive = conn.receive
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise _ClientDisconnect()
+        chunk = message.get("body", b"")
+        more = message.get("more_body", False)
+        if chunks is None and not more:
+            # PERF: the body in one message (a small one, as a server sends it)
+            if len(chunk) > limit:
+                raise too_large()
+            conn.body = chunk if chunk else b""
+            return conn.body
+        if chunks is None:
+            chunks = []
+        if chunk:
+            size += len(chunk)
+            if size > limit:
+                raise too_large()
+            chunks.append(chunk)
+        if not more:
+            conn.body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+            return conn.body
 
 
 # --------------------------------------------------------------------------------------------------
