@@ -239,8 +239,17 @@ def test_compiled_response_encoding_writes_what_the_solver_does(name: str, model
     assert fast.status_code == (500 if name == "invalid" else 200)
 
 
-def drive(app: Any, path: str, messages: list[dict[str, Any]], headers: list[tuple[bytes, bytes]]) -> Any:
-    """One POST through the ASGI interface with ``messages`` as what the client sends."""
+def drive(
+    app: Any,
+    path: str,
+    messages: list[dict[str, Any]],
+    headers: list[tuple[bytes, bytes]],
+    *,
+    suspend: bool = False,
+) -> Any:
+    """One POST through the ASGI interface with ``messages`` as what the client sends
+    (``suspend``: ``receive`` and ``send`` give the loop a turn before they return, as a server's
+    do when they wait on the socket)."""
     scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
              "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
              "root_path": "", "headers": headers, "client": ("1.2.3.4", 5), "server": ("t", 80)}
@@ -248,9 +257,13 @@ def drive(app: Any, path: str, messages: list[dict[str, Any]], headers: list[tup
     sent: list[dict[str, Any]] = []
 
     async def receive() -> dict[str, Any]:
+        if suspend:
+            await asyncio.sleep(0)
         return pending.pop(0)
 
     async def send(message: dict[str, Any]) -> None:
+        if suspend:
+            await asyncio.sleep(0)
         sent.append(message)
 
     async def run() -> None:
@@ -300,6 +313,105 @@ def test_a_body_read_by_a_middleware_first_is_used_as_it_is() -> None:
     response = TestClient(app).post("/fast/order", json=ORDER)
     assert response.status_code == 200
     assert response.json()["customer"] == "ann"
+
+
+# -- awaiting the handler, receive and send ---------------------------------------------------------
+# The compiled route runs a Python coroutine itself until it returns or suspends; one that suspends
+# is awaited from where it stopped (``_fastpath.Resumed``).
+
+
+def suspending_app() -> tuple[FastCore, dict[str, Any]]:
+    app = FastCore()
+    seen: dict[str, Any] = {}
+
+    @app.post("/slow", response_model=Order)
+    async def slow(order: Order) -> Order:
+        for _ in range(3):
+            await asyncio.sleep(0)
+        return order
+
+    @app.get("/slow/{n}")
+    async def slow_get(n: int) -> dict[str, int]:
+        await asyncio.sleep(0)
+        return {"n": n}
+
+    @app.post("/late-error")
+    async def late_error(order: Order) -> None:
+        await asyncio.sleep(0)
+        raise HTTPException(409, "taken")
+
+    @app.get("/forever")
+    async def forever() -> None:  # waits on a future: cancelled through it
+        seen["started"] = True
+        try:
+            await asyncio.Event().wait()
+        except BaseException as exc:
+            seen["raised"] = type(exc)
+            raise
+
+    @app.get("/spin")
+    async def spin() -> None:  # never waits on a future: the cancellation is thrown in
+        seen["started"] = True
+        try:
+            while not seen.get("stop"):  # set by the test, should the cancellation be lost
+                await asyncio.sleep(0)
+        except BaseException as exc:
+            seen["raised"] = type(exc)
+            raise
+
+    return app, seen
+
+
+@pytest.mark.parametrize("suspend", [False, True])
+def test_a_handler_receive_and_send_that_suspend_are_awaited_to_the_end(suspend: bool) -> None:
+    app, _ = suspending_app()
+    body = [{"type": "http.request", "body": json.dumps(ORDER).encode(), "more_body": False}]
+    for path in ("/slow", "/fast/order"):
+        target = app if path == "/slow" else make_app()
+        sent = drive(target, path, list(body), JSON_HEADERS, suspend=suspend)
+        assert [m["type"] for m in sent] == ["http.response.start", "http.response.body"]
+        assert sent[0]["status"] == 200
+        assert json.loads(sent[1]["body"]) == {**ORDER, "note": None, "tags": []}
+    client = TestClient(app)
+    assert client.get("/slow/5").json() == {"n": 5}
+    assert client.get("/slow/x").status_code == 422
+
+
+def test_an_error_raised_after_a_suspension_is_answered() -> None:
+    app, _ = suspending_app()
+    response = TestClient(app).post("/late-error", json=ORDER)
+    assert (response.status_code, response.json()) == (409, {"detail": "taken"})
+
+
+@pytest.mark.parametrize("path", ["/forever", "/spin"])
+def test_a_suspended_handler_sees_its_request_cancelled(path: str) -> None:
+    app, seen = suspending_app()
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+             "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
+             "root_path": "", "headers": [], "client": ("1.2.3.4", 5), "server": ("t", 80)}
+    sent: list[Any] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    async def run() -> None:
+        task = asyncio.ensure_future(app(scope, receive, send))
+        while not seen.get("started"):
+            await asyncio.sleep(0)
+        for _ in range(3):  # the handler is well into its wait
+            await asyncio.sleep(0)
+        assert not task.done()
+        task.cancel()
+        await asyncio.wait([task], timeout=10)
+        seen["stop"] = True
+        assert task.cancelled()
+
+    asyncio.run(run())
+    assert seen["raised"] is asyncio.CancelledError
+    assert sent == []
 
 
 # -- APIRouter.__call__ ----------------------------------------------------------------------------

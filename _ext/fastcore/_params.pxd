@@ -67,3 +67,5 @@ cdef class Plan:
 
 
 cpdef object declared_length(Conn conn)
+cpdef object known_body(Conn conn, Py_ssize_t limit)
+cpdef object whole_body(Conn conn, object message, Py_ssize_t limit)

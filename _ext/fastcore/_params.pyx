@@ -523,42 +523,65 @@ cpdef object declared_length(Conn conn):
         return None
 
 
-async def read_body(Conn conn, Py_ssize_t limit):
-    """The whole request body, refusing (413) as soon as it is known to exceed ``limit`` bytes;
-    kept on ``conn.body`` for any later reader (``BodyPlan.read``, a ``Request``)."""
-    cdef list chunks = None
-    cdef Py_ssize_t size = 0
+cpdef object known_body(Conn conn, Py_ssize_t limit):
+    """The body when it needs no receiving: already read (through a ``Request``, a custom route
+    class's hook), within ``limit``.  None: it is to be received, and its declared length (if
+    any) is within ``limit``.  Raises 413 when it is known to exceed ``limit``."""
     if conn.body is not None:
-        # Already read through a Request (a custom route class's hook): only the limit is left.
         if len(conn.body) > limit:
             raise too_large()
         return conn.body
     declared = declared_length(conn)
     if declared is not None and declared > limit:
         raise too_large()
+    return None
+
+
+cpdef object whole_body(Conn conn, object message, Py_ssize_t limit):
+    """The body when ``message``, the first one received, holds all of it (a small body, as a
+    server sends it), kept on ``conn.body``.  None: more is to come (:func:`read_body` reads it)."""
+    if message["type"] == "http.disconnect":
+        raise _ClientDisconnect()
+    if message.get("more_body", False):
+        return None
+    chunk = message.get("body", b"")
+    if len(chunk) > limit:
+        raise too_large()
+    conn.body = chunk if chunk else b""
+    return conn.body
+
+
+async def read_body(Conn conn, Py_ssize_t limit, object first=None):
+    """The whole request body, refusing (413) as soon as it is known to exceed ``limit`` bytes;
+    kept on ``conn.body`` for any later reader (``BodyPlan.read``, a ``Request``).
+
+    ``first``: the first message, when the caller has received it (after :func:`known_body`
+    returned None and :func:`whole_body` found more to come)."""
+    cdef list chunks = []
+    cdef Py_ssize_t size = 0
+    if first is None:
+        body = known_body(conn, limit)
+        if body is not None:
+            return body
+        first = await conn.receive()
+        body = whole_body(conn, first, limit)
+        if body is not None:
+            return body
+    message = first
     receive = conn.receive
     while True:
-        message = await receive()
         if message["type"] == "http.disconnect":
             raise _ClientDisconnect()
         chunk = message.get("body", b"")
-        more = message.get("more_body", False)
-        if chunks is None and not more:
-            # PERF: the body in one message (a small one, as a server sends it)
-            if len(chunk) > limit:
-                raise too_large()
-            conn.body = chunk if chunk else b""
-            return conn.body
-        if chunks is None:
-            chunks = []
         if chunk:
             size += len(chunk)
             if size > limit:
                 raise too_large()
             chunks.append(chunk)
-        if not more:
+        if not message.get("more_body", False):
             conn.body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
             return conn.body
+        message = await receive()
 
 
 # --------------------------------------------------------------------------------------------------
