@@ -39,7 +39,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketState
 
 from fastcore import _fastpath
-from fastcore._fastpath import Shape, run_route, send_result
+from fastcore._fastpath import Shape, run_route
 from fastcore._fastpath import current as _current
 from fastcore._params import Conn, declared_length, too_large
 from fastcore._respond import render_json
@@ -605,9 +605,14 @@ async def close_function_scope(stack: Exits) -> None:
         await function.aclose()
 
 
-async def _run_solved(shape: Shape, conn: Conn) -> None:
-    """A route with dependencies (or a sync handler taking a body, or a form): the solver, the
-    yield dependencies' clean-up, and the result sent by the compiled route's ``send_result``."""
+async def _run_solved(shape: Shape, conn: Conn) -> tuple[Any, Callable[[], Awaitable[None]] | None] | None:
+    """A route with dependencies (or a sync handler taking a body, or a form): the solver and the
+    yield dependencies' clean-up around it.
+
+    Returns the handler's result, for the compiled route to send, with what to run once it is sent
+    (the clean-up, the closing of spooled upload files), or None when the request was answered
+    here (an error).
+    """
     route: APIRoute = shape.route
     plan: ExecPlan = shape.plan
     body_plan: BodyPlan | None = shape.body_plan
@@ -628,15 +633,18 @@ async def _run_solved(shape: Shape, conn: Conn) -> None:
             await unwind(stack, exc)
     except Exception as exc:
         await _answer_failure(conn, exc, body_plan)
-        return
-    try:
-        await send_result(shape, conn, result)
-    finally:
+        return None
+    if stack is None and conn.form is None:
+        return result, None
+
+    async def after_sent() -> None:
         # FastAPI's default: clean-up of yield dependencies runs after the response is sent.
         if stack is not None:
             await stack.aclose()
         if conn.form is not None:
             await conn.form.close()  # spooled upload files
+
+    return result, after_sent
 
 
 async def _answer_failure(conn: Conn, exc: Exception, body_plan: BodyPlan | None) -> None:

@@ -406,10 +406,13 @@ async def run_route(route, dict scope, receive, send):
     plan, body_plan = current(route, scope)
     shape = shape_of(route, plan, body_plan)
     path_params = scope.get("path_params")
+    after_sent = None
     if shape.mode == SOLVED:
-        await _run_solved(shape, conn)
-        return
-    if shape.mode == BODY:
+        solved = await _run_solved(shape, conn)
+        if solved is None:
+            return  # answered (an error)
+        result, after_sent = solved
+    elif shape.mode == BODY:
         # The body and the parameters straight into the call: no solver, no exit stack.
         try:
             found = None
@@ -480,20 +483,24 @@ async def run_route(route, dict scope, receive, send):
         except Exception as exc:
             await _handle_exception(conn, exc)
             return
-    messages = json_messages(shape, conn, result)
-    if messages is None:
-        await send_response(shape, conn, result)
-        return
-    send = conn.send
-    sent = started(send(messages[0]), &done)
-    if not done:
-        await sent
-    sent = started(send(messages[1]), &done)
-    if not done:
-        await sent
-    background = conn._background
-    if background is not None:
-        await background()
+    try:
+        messages = json_messages(shape, conn, result)
+        if messages is None:
+            await send_response(shape, conn, result)
+            return
+        send = conn.send
+        sent = started(send(messages[0]), &done)
+        if not done:
+            await sent
+        sent = started(send(messages[1]), &done)
+        if not done:
+            await sent
+        background = conn._background
+        if background is not None:
+            await background()
+    finally:
+        if after_sent is not None:
+            await after_sent()
 
 
 cdef tuple json_messages(Shape shape, Conn conn, object result):
@@ -525,23 +532,3 @@ async def send_response(Shape shape, Conn conn, result):
             await result.background()
         return
     await _send_response(shape.route, conn, result)
-
-
-async def send_result(Shape shape, Conn conn, result):
-    """A handler's result sent as the route sends it (``run_route``'s last step, and
-    ``fastcore.executor._run_solved``'s)."""
-    cdef bint done
-    messages = json_messages(shape, conn, result)
-    if messages is None:
-        await send_response(shape, conn, result)
-        return
-    send = conn.send
-    sent = started(send(messages[0]), &done)
-    if not done:
-        await sent
-    sent = started(send(messages[1]), &done)
-    if not done:
-        await sent
-    background = conn._background
-    if background is not None:
-        await background()
