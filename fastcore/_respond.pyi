@@ -11,6 +11,9 @@ def content_length(n: int) -> bytes: ...
 def render_json(
     content: Any, status_code: int, head: bool, sub_response: Response | None
 ) -> tuple[dict[str, Any], dict[str, Any]]: ...
+def render_encoded(
+    body: bytes, status_code: int, head: bool, sub_response: Response | None
+) -> tuple[dict[str, Any], dict[str, Any]]: ...
 
 class SendWatch:
     """An ASGI ``send`` that forwards every message and notes whether the response has started."""

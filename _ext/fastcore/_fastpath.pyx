@@ -24,9 +24,7 @@ from cpython.object cimport PyObject
 from cpython.ref cimport Py_XDECREF
 
 from fastcore._params cimport Conn, Plan, has_unusual_numbers, known_body, whole_body
-from fastcore._respond cimport render_json
-
-from msgspec import Raw
+from fastcore._respond cimport render_encoded, render_json
 
 from types import CoroutineType
 
@@ -350,20 +348,20 @@ cdef Shape shape_of(object route, object plan, object body_plan):
     return <Shape>shape
 
 
-cdef object encode_result(Shape shape, object result):
-    """``ResponsePlan.serialize(result)``, with plain pydantic models encoded here directly."""
+cdef bytes plain_body(Shape shape, object result):
+    """``ResponsePlan.serialize(result)``'s bytes when the result is plain pydantic models (one, or a
+    list) the route encodes directly, else None."""
     value = None
-    if shape.plain_encode is not None:
-        if type(result) is shape.plain_model:
-            value = result
-        elif shape.plain_item is not None and type(result) is list:
-            value = instance_dicts(result, shape.plain_item)  # None: not all exactly the model
-        if value is not None:
-            try:
-                return Raw(shape.plain_encode(value))
-            except shape.plain_refusals:
-                pass
-    return shape.response_plan.serialize(result)
+    if type(result) is shape.plain_model:
+        value = result
+    elif shape.plain_item is not None and type(result) is list:
+        value = instance_dicts(result, shape.plain_item)  # None: not all exactly the model
+    if value is not None:
+        try:
+            return shape.plain_encode(value)
+        except shape.plain_refusals:
+            pass
+    return None
 
 
 cdef object read_json_single(Conn conn, Shape shape):
@@ -507,9 +505,14 @@ cdef tuple json_messages(Shape shape, Conn conn, object result):
     """The two messages of a result the route writes as JSON (not a ``Response``), else None."""
     if not shape.json or isinstance(result, _response_class):
         return None
+    head = conn.scope["method"] == "HEAD"
     if shape.response_plan is not None:
-        result = encode_result(shape, result)
-    return render_json(result, shape.status_code, conn.scope["method"] == "HEAD", conn._response)
+        if shape.plain_encode is not None:
+            body = plain_body(shape, result)
+            if body is not None:
+                return render_encoded(body, shape.status_code, head, conn._response)
+        result = shape.response_plan.serialize(result)
+    return render_json(result, shape.status_code, head, conn._response)
 
 
 async def send_response(Shape shape, Conn conn, result):

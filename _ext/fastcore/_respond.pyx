@@ -327,15 +327,30 @@ cpdef tuple render_json(object content, int status_code, bint head, object sub_r
     replaces the route's, and its raw headers (cookies, custom headers) are appended.
     ``head`` drops the body but keeps its length, as a HEAD response must (RFC 9110 §9.3.2).
     """
-    cdef bytes body
-    cdef list headers
-    cdef int status = status_code
+    cdef int status = response_status(status_code, sub_response)
+    if not body_allowed(status):
+        return json_messages(status, None, head, sub_response)
+    if not is_plain(content, 0):
+        content = jsonable(content, 0)
+    return json_messages(status, encode_json(content), head, sub_response)
+
+
+cpdef tuple render_encoded(bytes body, int status_code, bint head, object sub_response):
+    """:func:`render_json` for a result already encoded as JSON ``body``."""
+    cdef int status = response_status(status_code, sub_response)
+    return json_messages(status, body if body_allowed(status) else None, head, sub_response)
+
+
+cdef inline int response_status(int status_code, object sub_response):
     if sub_response is not None and sub_response.status_code is not None:
-        status = sub_response.status_code
-    if body_allowed(status):
-        if not is_plain(content, 0):
-            content = jsonable(content, 0)
-        body = encode_json(content)
+        return sub_response.status_code
+    return status_code
+
+
+cdef tuple json_messages(int status, bytes body, bint head, object sub_response):
+    """The two messages; ``body`` None: a status that has none (204, 304...)."""
+    cdef list headers
+    if body is not None:
         headers = [JSON_HEADER, (CONTENT_LENGTH, length_value(len(body)))]
         if head:
             body = b""
