@@ -6,7 +6,7 @@ import importlib.util
 import itertools
 import os
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
 from starlette.applications import Starlette
@@ -18,6 +18,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
 
+from fastcore._fastpath import route_request
 from fastcore._respond import SendWatch
 from fastcore.datastructures import Default, DefaultPlaceholder
 from fastcore.exception_handlers import default_handlers
@@ -231,6 +232,7 @@ class FastCore(Starlette):
         self._overrides = DependencyOverrides()
         self._exception_tables: tuple[dict[Any, Any], dict[int, Any]] = ({}, {})
         self._errors: ServerErrorMiddleware | None = None  # the stack's outer layer, once built
+        self._router_call: Callable[[Any, Scope, Receive, Send], Awaitable[None]] | None = None
         self._docs_assets_local = False
         self._telemetry: TelemetryConfig = {
             "tracer_provider": None,
@@ -371,6 +373,10 @@ class FastCore(Starlette):
         for cls, args, kwargs in reversed(self.user_middleware):
             app = cls(app, *args, **kwargs)
         self._errors = ServerErrorMiddleware(app, handler=error_handler, debug=self.debug)
+        # PERF: the router's own __call__ called directly (no bound method per request) when nothing
+        # stands between the error middleware and it.
+        direct = app is self.router and type(app).__call__ is route_request
+        self._router_call = route_request if direct else None
         return self._errors
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -391,8 +397,12 @@ class FastCore(Starlette):
             return
         # PERF: ServerErrorMiddleware's steps inline: one coroutine less per request.
         watch = SendWatch(send)
+        router_call = self._router_call
         try:
-            await errors.app(scope, receive, watch)
+            if router_call is not None:
+                await router_call(errors.app, scope, receive, watch)
+            else:
+                await errors.app(scope, receive, watch)
         except Exception as exc:
             await errors.answer(scope, receive, send, watch.started, exc)
 
