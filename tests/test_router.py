@@ -245,6 +245,15 @@ def test_full_match_beats_better_ranked_method_mismatch() -> None:
     assert router.match("PUT", "/users/me") == (METHOD_NOT_ALLOWED, None, ("GET",))
 
 
+def test_a_path_without_parameters_gets_a_new_params_dict_each_time() -> None:
+    router = make(("/a", ["GET"], "a"), ("/", None, "root"))
+    found = router.match("GET", "/a")
+    found[2]["x"] = 1  # the scope's path_params belong to the request
+    assert router.match("GET", "/a") == (FOUND, "a", {})
+    assert router.match("PATCH", "/") == (FOUND, "root", {})
+    assert router.match("GET", "a") == (NOT_FOUND, None, None)
+
+
 def test_full_match_found_after_deep_backtracking() -> None:
     router = make(("/a/b/c", ["GET"], "static"), ("/{x}/{y}/{z:path}", ["POST"], "catch"))
     assert router.match("POST", "/a/b/c") == (FOUND, "catch", {"x": "a", "y": "b", "z": "c"})

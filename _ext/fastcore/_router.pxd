@@ -86,5 +86,6 @@ cdef class _Node:
 @cython.auto_pickle(False)
 cdef class Router:
     cdef _Node root
+    cdef dict exact             # path -> the terminal node of a template without parameters
     cdef Py_ssize_t count       # stored (shape, method) registrations
     cdef Py_ssize_t next_index  # registration counter
