@@ -22,6 +22,7 @@ cimport cython
 from cpython.dict cimport PyDict_GetItem
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_XDECREF
+from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_GET_SIZE
 
 from fastcore._params cimport Conn, Plan, has_unusual_numbers, known_body, whole_body
 from fastcore._respond cimport render_encoded, render_json
@@ -221,21 +222,22 @@ cdef class Gate:
 
     cdef object key
     cdef bint watching
-    cdef list namespaces  # each holder's __dict__ (PERF: a module's attributes, read directly)
-    cdef list names
-    cdef list values
+    cdef tuple namespaces  # each holder's __dict__ (PERF: a module's attributes, read directly)
+    cdef tuple names
+    cdef tuple values
     cdef object ask
 
     def __init__(self, key, watched, ask):
         self.key = key
         self.ask = ask
         self.watching = watched is not None
-        self.namespaces, self.names, self.values = [], [], []
-        for holder, name, value in watched or ():
-            self.namespaces.append(vars(holder))
-            self.names.append(name)
-            self.values.append(value)
+        watched = tuple(watched or ())
+        self.namespaces = tuple([vars(holder) for holder, _, _ in watched])
+        self.names = tuple([name for _, name, _ in watched])
+        self.values = tuple([value for _, _, value in watched])
 
+    @cython.boundscheck(False)
+    @cython.wraparound(False)
     def __call__(self, scope):
         cdef Py_ssize_t i
         cdef PyObject* found
@@ -243,9 +245,11 @@ cdef class Gate:
             return False
         if not self.watching:
             return self.ask()
-        for i in range(len(self.names)):
-            found = PyDict_GetItem(<dict>self.namespaces[i], self.names[i])
-            if found is NULL or <object>found is not self.values[i]:
+        for i in range(PyTuple_GET_SIZE(self.names)):
+            # PERF: borrowed references all through (the tuples keep them)
+            found = PyDict_GetItem(<object>PyTuple_GET_ITEM(self.namespaces, i),
+                                   <object>PyTuple_GET_ITEM(self.names, i))
+            if found is NULL or found is not PyTuple_GET_ITEM(self.values, i):
                 return self.ask()
         return False
 
