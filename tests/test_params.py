@@ -1288,6 +1288,21 @@ def test_scope_header_is_the_first_value_decoded_as_latin1() -> None:
     assert scope_header({"headers": [[b"a", b"4"]]}, b"a") == "4"
 
 
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(b"12", 12), (b"0", 0), (b"-1", -1), (b" 12 ", 12), (b"1_000", 1000), (b"+7", 7),
+     (b"99999999999999999999", 99999999999999999999), (b"abc", None), (b"", None), (b"1.5", None)],
+)
+def test_declared_length_reads_content_length_as_int_does(value: bytes, expected: int | None) -> None:
+    from fastcore._params import Conn, declared_length
+
+    async def nothing() -> None: ...
+
+    conn = Conn({"type": "http", "headers": [(b"content-length", value)]}, nothing, nothing)
+    assert declared_length(conn) == expected
+    assert declared_length(Conn({"type": "http", "headers": []}, nothing, nothing)) is None
+
+
 def test_conn_request_is_the_request_starlette_makes() -> None:
     from starlette.requests import Request
 

@@ -521,9 +521,12 @@ def too_large():
 
 cpdef object declared_length(Conn conn):
     """The request's Content-Length as an int; None when absent or not a number."""
+    cdef long long small
     value = conn.first_header(b"content-length")
     if value is None:
         return None
+    if small_int(<str>value, &small):
+        return small  # PERF: plain digits parsed here, as int() would
     try:
         return int(value)
     except ValueError:
