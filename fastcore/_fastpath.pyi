@@ -1,6 +1,6 @@
 """Stubs for the compiled ``fastcore._fastpath`` (``_ext/fastcore/_fastpath.pyx``)."""
 
-from collections.abc import Awaitable, Callable, Coroutine, Generator
+from collections.abc import Awaitable, Callable, Coroutine, Generator, Sequence
 from typing import Any
 
 from starlette.types import Receive, Scope, Send
@@ -19,6 +19,7 @@ def bind(
     response_class: type,
     call_async: int,
     telemetry_key: str,
+    takes_by_position: Callable[[Callable[..., Any], Sequence[str]], bool],
 ) -> None: ...
 class Shape:
     plan: Any
@@ -27,6 +28,8 @@ class Shape:
     def kind(self) -> str: ...
     @property
     def json_body(self) -> bool: ...
+    @property
+    def body_by_position(self) -> bool: ...
     route: Any
     def __init__(self, route: Any, plan: Any, body_plan: Any) -> None: ...
 

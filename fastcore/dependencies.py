@@ -202,6 +202,19 @@ def _call_kind(call: Callable[..., Any]) -> int:
     return CALL_SYNC
 
 
+def takes_by_position(call: Callable[..., Any], names: Sequence[str]) -> bool:
+    """Whether ``call`` itself takes exactly the parameters ``names``, in that order, each by
+    position.  Its own signature, not the one ``functools.wraps`` shows: a decorator's wrapper
+    may take only ``**kwargs`` (FastAPI calls with keywords, so such wrappers work there)."""
+    try:
+        own = inspect.signature(call, follow_wrapped=False)
+    except (TypeError, ValueError):
+        return False
+    parameters = list(own.parameters.values())
+    by_position = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return [p.name for p in parameters] == list(names) and all(p.kind in by_position for p in parameters)
+
+
 def _signature(call: Callable[..., Any]) -> tuple[inspect.Signature, dict[str, Any]]:
     try:
         signature = inspect.signature(call)
@@ -763,13 +776,11 @@ def build_dependant(
     fields.sort(key=lambda f: _SOURCE_ORDER.get(f.source, 9))
     # When every parameter is a plain positional one filled by the plan, the plan also learns the
     # signature's order, so a route can call its handler positionally (Plan.extract_args).
-    positional = len(fields) == len(signature.parameters) and all(
-        p.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-        for p in signature.parameters.values()
-    )
+    names = list(signature.parameters)
+    positional = len(fields) == len(names) and takes_by_position(call, names)
     return Dependant(
         call=call,
-        plan=Plan(fields, order=list(signature.parameters) if positional else None),
+        plan=Plan(fields, order=names if positional else None),
         name=name,
         dependencies=dependencies,
         use_cache=use_cache,

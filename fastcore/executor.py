@@ -45,7 +45,7 @@ from fastcore._params import Conn, declared_length, too_large
 from fastcore._respond import render_json
 from fastcore.bodies import _JSON_TYPES, BodyPlan, _is_json, received_body
 from fastcore.concurrency import contextmanager_in_threadpool, holding
-from fastcore.dependencies import CALL_ASYNC, CALL_SYNC, GEN_ASYNC, GEN_SYNC, Dependant
+from fastcore.dependencies import CALL_ASYNC, CALL_SYNC, GEN_ASYNC, GEN_SYNC, Dependant, takes_by_position
 from fastcore.exception_handlers import default_handlers, is_body_allowed_for_status_code
 from fastcore.exceptions import FastCoreError, RequestValidationError, WebSocketRequestValidationError
 from fastcore.threadpool import SyncExecutor
@@ -834,4 +834,5 @@ _fastpath.bind(
     response_class=Response,
     call_async=CALL_ASYNC,
     telemetry_key=_TELEMETRY,
+    takes_by_position=takes_by_position,
 )

@@ -1,6 +1,7 @@
 """Tests for ``fastcore.dependencies``: plans built from signatures, and the per-request solver."""
 
 import datetime
+import functools
 import gc
 import threading
 import typing
@@ -201,10 +202,24 @@ def test_handlers_called_positionally_only_when_their_signature_allows() -> None
     async def kw_route(p: int = Path(), *, q: int = 0) -> list[Any]:
         return [p, q]
 
+    def keywords_only(handler: Any) -> Any:  # a decorator whose wrapper takes **kwargs only
+        @functools.wraps(handler)
+        async def wrapper(**kwargs: Any) -> Any:
+            return await handler(**kwargs)
+
+        return wrapper
+
+    @app.get("/wrapped/{p}")
+    @keywords_only
+    async def wrapped(p: int = Path(), q: int = 0) -> list[Any]:
+        return [p, q]
+
+    assert not build_dependant(wrapped, path="/wrapped/{p}").plan.positional
     client = TestClient(app)
     client.cookies.set("c", "cookie")
     assert client.get("/plain/5", params={"q": 2}).json() == ["cookie", 2, 5]
     assert client.get("/kw/5", params={"q": 2}).json() == [5, 2]
+    assert client.get("/wrapped/5", params={"q": 2}).json() == [5, 2]
 
 
 def test_header_keys() -> None:

@@ -7,6 +7,7 @@ the same answer, byte for byte: the fast path must never be a second opinion on 
 """
 
 import asyncio
+import functools
 import json
 from typing import Annotated, Any
 
@@ -148,6 +149,37 @@ def test_the_routes_take_the_paths_they_are_meant_to() -> None:
     assert shape_of(get, "/a/{x}").kind == "plain"
     assert shape_of(get, "/s").kind == "plain"
     assert not shape_of(get, "/s").json_body
+
+
+def keywords_only(handler: Any) -> Any:
+    """A decorator as FastAPI apps write them: its wrapper takes keyword arguments only."""
+
+    @functools.wraps(handler)
+    async def wrapper(**kwargs: Any) -> Any:
+        return await handler(**kwargs)
+
+    return wrapper
+
+
+def test_a_body_alone_is_passed_by_position_only_where_the_handler_takes_it_so() -> None:
+    app = make_app()
+    assert shape_of(app, "/fast/order").body_by_position
+    assert not shape_of(app, "/fast/item").body_by_position  # a query parameter too
+
+    @app.post("/keyword", response_model=Order)
+    async def keyword(*, order: Order) -> Order:
+        return order
+
+    @app.post("/wrapped", response_model=Order)
+    @keywords_only
+    async def wrapped(order: Order) -> Order:
+        return order
+
+    client = TestClient(app)
+    for path in ("/keyword", "/wrapped"):
+        assert shape_of(app, path).kind == "body"
+        assert not shape_of(app, path).body_by_position
+        assert client.post(path, json=ORDER).json() == {**ORDER, "note": None, "tags": []}
 
 
 def test_a_plan_keeps_its_shape_until_overrides_change_it() -> None:

@@ -61,6 +61,7 @@ cdef object _response_class = None
 cdef object _response_call = None
 cdef object _call_async = None
 cdef object _telemetry_key = None
+cdef object _takes_by_position = None
 
 cdef object _UNSET = object()
 
@@ -73,11 +74,11 @@ cdef int _found = 0
 
 def bind(*, exec_plan, run_solved, answer_failure, send_response, handle_exception, call_with,
          validation_error, is_json, json_types, response_class, call_async,
-         telemetry_key):
+         telemetry_key, takes_by_position):
     """Hand this module the Python side it calls (once, when ``fastcore.executor`` is imported)."""
     global _ExecPlan, _run_solved, _answer_failure, _send_response, _handle_exception, _call_with
     global _validation_error, _is_json, _json_types, _response_class
-    global _response_call, _call_async, _telemetry_key
+    global _response_call, _call_async, _telemetry_key, _takes_by_position
     _ExecPlan = exec_plan
     _run_solved = run_solved
     _answer_failure = answer_failure
@@ -91,6 +92,7 @@ def bind(*, exec_plan, run_solved, answer_failure, send_response, handle_excepti
     _response_call = response_class.__call__
     _call_async = call_async
     _telemetry_key = telemetry_key
+    _takes_by_position = takes_by_position
 
 
 def bind_router(*, api_route, route_path, websocket_method, found):
@@ -293,6 +295,7 @@ cdef class Shape:
     cdef tuple body_names
     # BodyPlan.json_single: one JSON value validated from the bytes in one call
     cdef bint json_single, check_numbers, strict_content_type
+    cdef bint body_alone  # the body is the handler's only parameter, which it takes by position
     cdef object name, validate, fallback
     cdef Py_ssize_t max_size
     # the response: JSON (with a response model), and plain pydantic models encoded here
@@ -332,6 +335,7 @@ cdef class Shape:
             if fast is not None:
                 self.json_single = True
                 self.name, self.validate, self.check_numbers, self.fallback = fast
+                self.body_alone = not self.has_params and _takes_by_position(self.call, (self.name,))
 
     @property
     def kind(self):
@@ -342,6 +346,11 @@ cdef class Shape:
     def json_body(self):
         """Whether a valid JSON body is validated here, in one call (``BodyPlan.json_single``)."""
         return self.json_single
+
+    @property
+    def body_by_position(self):
+        """Whether the handler is called with its body as its one positional argument."""
+        return self.body_alone
 
 
 cdef Shape shape_of(object route, object plan, object body_plan):
@@ -428,25 +437,29 @@ async def run_route(route, dict scope, receive, send):
                     if whole_body(conn, message, shape.max_size) is None:
                         await read_body(conn, shape.max_size, message)
                 found = read_json_single(conn, shape)
-            errors = []
-            values = {}
-            if found is not None:
-                if shape.has_params:
-                    shape.params.extract_into(conn, path_params or {}, values, errors)
-                values[shape.name] = found[0]
+            if found is not None and shape.body_alone:
+                # PERF: the body is the handler's one parameter: a positional call, no kwargs.
+                result = started(shape.call(found[0]), &done)
             else:
-                body_values, body_errors = await body_plan.read(conn)
-                if shape.has_params:
-                    shape.params.extract_into(conn, path_params or {}, values, errors)
-                for key in shape.body_names:
-                    # FastAPI's order: a callable's body errors come after its other parameters'.
-                    if key in body_errors:
-                        errors.extend(body_errors[key])
-                    elif key in body_values:
-                        values[key] = body_values[key]
-            if errors:
-                raise _validation_error(errors)
-            result = started(shape.call(**values), &done)
+                errors = []
+                values = {}
+                if found is not None:
+                    if shape.has_params:
+                        shape.params.extract_into(conn, path_params or {}, values, errors)
+                    values[shape.name] = found[0]
+                else:
+                    body_values, body_errors = await body_plan.read(conn)
+                    if shape.has_params:
+                        shape.params.extract_into(conn, path_params or {}, values, errors)
+                    for key in shape.body_names:
+                        # FastAPI's order: a callable's body errors come after its other parameters'.
+                        if key in body_errors:
+                            errors.extend(body_errors[key])
+                        elif key in body_values:
+                            values[key] = body_values[key]
+                if errors:
+                    raise _validation_error(errors)
+                result = started(shape.call(**values), &done)
             if not done:
                 result = await result
         except Exception as exc:
