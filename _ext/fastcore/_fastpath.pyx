@@ -419,7 +419,9 @@ async def run_route(route, dict scope, receive, send):
     path_params = scope.get("path_params")
     after_sent = None
     if shape.mode == SOLVED:
-        solved = await _run_solved(shape, conn)
+        solved = started(_run_solved(shape, conn), &done)
+        if not done:
+            solved = await solved
         if solved is None:
             return  # answered (an error)
         result, after_sent = solved
