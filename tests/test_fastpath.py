@@ -367,6 +367,14 @@ def suspending_app() -> tuple[FastCore, dict[str, Any]]:
         await asyncio.sleep(0)
         return {"n": n}
 
+    async def slow_dependency(n: int) -> int:
+        await asyncio.sleep(0)
+        return n * 2
+
+    @app.get("/slow-dependency/{n}")  # the solver's coroutine suspends
+    async def slow_solved(doubled: Annotated[int, Depends(slow_dependency)]) -> dict[str, int]:
+        return {"doubled": doubled}
+
     @app.post("/late-error")
     async def late_error(order: Order) -> None:
         await asyncio.sleep(0)
@@ -407,6 +415,8 @@ def test_a_handler_receive_and_send_that_suspend_are_awaited_to_the_end(suspend:
     client = TestClient(app)
     assert client.get("/slow/5").json() == {"n": 5}
     assert client.get("/slow/x").status_code == 422
+    assert client.get("/slow-dependency/4").json() == {"doubled": 8}
+    assert client.get("/slow-dependency/x").status_code == 422
 
 
 def test_an_error_raised_after_a_suspension_is_answered() -> None:
