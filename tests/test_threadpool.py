@@ -159,3 +159,21 @@ def test_one_executor_serves_loops_in_several_threads() -> None:
     for thread in threads:
         thread.join(15)
     assert results == {n: [n * 1000 + i for i in range(200)] for n in range(3)}
+
+
+def test_sequential_calls_wake_a_worker_at_once_and_overlapping_ones_batch_again() -> None:
+    executor = SyncExecutor(limit=4)
+
+    async def main() -> tuple[list[bool], bool]:
+        outbox = executor._outbox(asyncio.get_running_loop())
+        seen = []
+        for i in range(3):  # one at a time: after the first, no batch to wait for
+            assert await executor.run(lambda i=i: i) == i
+            seen.append(outbox.alone)
+        results = await asyncio.gather(*(executor.run(time.sleep, 0.001) for _ in range(20)))
+        assert results == [None] * 20
+        return seen, outbox.alone
+
+    seen, after_overlap = asyncio.run(main())
+    assert seen == [True, True, True]
+    assert after_overlap is False
