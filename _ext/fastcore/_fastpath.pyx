@@ -501,9 +501,9 @@ async def run_route(route, dict scope, receive, send):
             await _handle_exception(conn, exc)
             return
     try:
-        messages = json_messages(shape, conn, result)
+        messages = response_messages(shape, conn, result)
         if messages is None:
-            await send_response(shape, conn, result)
+            await _send_response(shape.route, conn, result)
             return
         send = conn.send
         sent = started(send(messages[0]), &done)
@@ -512,7 +512,7 @@ async def run_route(route, dict scope, receive, send):
         sent = started(send(messages[1]), &done)
         if not done:
             await sent
-        background = conn._background
+        background = messages[2]
         if background is not None:
             await background()
     finally:
@@ -520,37 +520,28 @@ async def run_route(route, dict scope, receive, send):
             await after_sent()
 
 
-cdef tuple json_messages(Shape shape, Conn conn, object result):
-    """The two messages of a result the route writes as JSON (not a ``Response``), else None."""
-    if not shape.json or isinstance(result, _response_class):
-        return None
-    head = conn.scope["method"] == "HEAD"
-    if shape.response_plan is not None:
-        if shape.plain_encode is not None:
-            body = plain_body(shape, result)
+cdef tuple response_messages(Shape shape, Conn conn, object result):
+    """``(start, body, background)``: the two messages the result is sent as, and the background
+    task to run after them; None when the result is sent as the ``Response`` it becomes
+    (``_send_response``)."""
+    if shape.json and not isinstance(result, _response_class):
+        head = conn.scope["method"] == "HEAD"
+        if shape.response_plan is not None:
+            body = plain_body(shape, result) if shape.plain_encode is not None else None
             if body is not None:
-                return render_encoded(body, shape.status_code, head, conn._response)
-        result = shape.response_plan.serialize(result)
-    return render_json(result, shape.status_code, head, conn._response)
-
-
-async def send_response(Shape shape, Conn conn, result):
-    """A result that is not the route's JSON, sent as the ``Response`` it becomes."""
-    cdef bint done
+                start, message = render_encoded(body, shape.status_code, head, conn._response)
+                return start, message, conn._background
+            result = shape.response_plan.serialize(result)
+        start, message = render_json(result, shape.status_code, head, conn._response)
+        return start, message, conn._background
     if isinstance(result, _response_class) and type(result).__call__ is _response_call:
         # PERF: Starlette's Response.__call__ inline (its two messages, then the background task),
         # for the classes that keep it: Response, PlainTextResponse, HTMLResponse...
         if result.background is None:
             result.background = conn._background
-        send = conn.send
-        sent = started(send({"type": "http.response.start", "status": result.status_code,
-                             "headers": result.raw_headers}), &done)
-        if not done:
-            await sent
-        sent = started(send({"type": "http.response.body", "body": result.body}), &done)
-        if not done:
-            await sent
-        if result.background is not None:
-            await result.background()
-        return
-    await _send_response(shape.route, conn, result)
+        return (
+            {"type": "http.response.start", "status": result.status_code, "headers": result.raw_headers},
+            {"type": "http.response.body", "body": result.body},
+            result.background,
+        )
+    return None
