@@ -49,7 +49,7 @@ from typing import Annotated, Any
 import msgspec
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
-from starlette.types import Message
+from starlette.types import Message, Receive
 
 from fastcore import typemodel
 from fastcore._params import Coercer, Conn, declared_length, has_unusual_numbers, read_body, too_large
@@ -796,6 +796,25 @@ def checked_form_limits(limits: Mapping[str, int] | None) -> dict[str, int]:
     return out
 
 
+def limited_receive(conn: Conn, limit: int) -> Receive:
+    """``conn.receive`` refusing (413) a body over ``limit`` bytes, whoever reads it."""
+    declared = declared_length(conn)
+    receive = conn.receive
+    size = 0
+
+    async def limited() -> Message:
+        nonlocal size
+        if declared is not None and declared > limit:
+            raise too_large()
+        message = await receive()
+        size += len(message.get("body", b""))
+        if size > limit:
+            raise too_large()
+        return message
+
+    return limited
+
+
 async def read_form(conn: Conn, limit: int, form_limits: Mapping[str, int] | None = None) -> FormData:
     """Parse an urlencoded or multipart form through Starlette, within the body limit and the
     parser's ``form_limits`` (Starlette's defaults for those not given)."""
@@ -803,19 +822,8 @@ async def read_form(conn: Conn, limit: int, form_limits: Mapping[str, int] | Non
         return conn.form  # parsed through a Request (a custom route class's hook), within the limit
     declared = declared_length(conn)
     if declared is not None and declared > limit:
-        raise too_large()
-    size = 0
-    receive = conn.receive
-
-    async def limited() -> Message:
-        nonlocal size
-        message = await receive()
-        size += len(message.get("body", b""))
-        if size > limit:
-            raise too_large()
-        return message
-
-    request = Request(conn.scope, limited, conn.send)
+        raise too_large()  # before parsing starts
+    request = Request(conn.scope, limited_receive(conn, limit), conn.send)
     form = await request.form(**(form_limits or {}))
     conn.form = form
     return form

@@ -35,15 +35,15 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketState
 
 from fastcore import _fastpath
 from fastcore._fastpath import Shape, run_route
 from fastcore._fastpath import current as _current
-from fastcore._params import Conn, declared_length, too_large
+from fastcore._params import Conn
 from fastcore._respond import render_json
-from fastcore.bodies import _JSON_TYPES, BodyPlan, _is_json, received_body
+from fastcore.bodies import _JSON_TYPES, BodyPlan, _is_json, limited_receive, received_body
 from fastcore.concurrency import contextmanager_in_threadpool, holding
 from fastcore.dependencies import CALL_ASYNC, CALL_SYNC, GEN_ASYNC, GEN_SYNC, Dependant, takes_by_position
 from fastcore.exception_handlers import default_handlers, is_body_allowed_for_status_code
@@ -740,7 +740,7 @@ def hooked_app(route: APIRoute, handler: Callable[[Request], Awaitable[Response]
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         conn = Conn(scope, receive, send)  # type: ignore[arg-type]
         plan, body_plan = _current(route, scope)
-        limited = _limited(conn, body_plan.max_size) if body_plan is not None else receive
+        limited = limited_receive(conn, body_plan.max_size) if body_plan is not None else receive
         request = Request(scope, limited, send)
         stack = Exits(plan.dependant.has_function_scope)
         scope[_STATE] = (conn, stack)
@@ -766,25 +766,6 @@ def hooked_app(route: APIRoute, handler: Callable[[Request], Awaitable[Response]
                 await conn.form.close()
 
     return app
-
-
-def _limited(conn: Conn, limit: int) -> Receive:
-    """``conn.receive`` refusing (413) a body over ``limit`` bytes, whoever reads it."""
-    declared = declared_length(conn)
-    receive = conn.receive
-    size = 0
-
-    async def limited() -> Message:
-        nonlocal size
-        if declared is not None and declared > limit:
-            raise too_large()
-        message = await receive()
-        size += len(message.get("body", b""))
-        if size > limit:
-            raise too_large()
-        return message
-
-    return limited
 
 
 # --------------------------------------------------------------------------------------------------
